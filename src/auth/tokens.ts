@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import type { AuthConfig } from '../config.ts';
+import { rolesClaim, Viewer, type RolesClaim } from './viewer.ts';
+
+export class AuthenticationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuthenticationError';
+  }
+}
+
+export interface TokenVerifier {
+  verify(token: string): Promise<Viewer>;
+}
+
+type Key = Uint8Array | JWTVerifyGetKey;
+
+/** Verifies bearer JWTs: HS256 with a shared secret, or any JWKS-published key. */
+export function createTokenVerifier(auth: AuthConfig, developmentSecret?: Uint8Array): TokenVerifier {
+  const key: Key =
+    auth.kind === 'jwks'
+      ? createRemoteJWKSet(new URL(auth.jwksUrl))
+      : auth.kind === 'secret'
+        ? new TextEncoder().encode(auth.secret)
+        : requireSecret(developmentSecret);
+  const algorithms = auth.kind === 'jwks' ? undefined : ['HS256'];
+  return {
+    async verify(token) {
+      try {
+        const { payload } = await verifyWith(key, token, { algorithms, issuer: auth.issuer, audience: auth.audience });
+        const roles = rolesClaim.safeParse(payload.vsnap ?? {});
+        if (!roles.success) throw new AuthenticationError('token has a malformed vsnap claim');
+        if (!payload.sub) throw new AuthenticationError('token has no subject');
+        return new Viewer(payload.sub, roles.data);
+      } catch (error) {
+        if (error instanceof AuthenticationError) throw error;
+        if (error instanceof errors.JOSEError) throw new AuthenticationError(`invalid token: ${error.code}`);
+        throw error;
+      }
+    },
+  };
+}
+
+function verifyWith(key: Key, token: string, options: Parameters<typeof jwtVerify>[2]) {
+  return key instanceof Uint8Array ? jwtVerify(token, key, options) : jwtVerify(token, key, options);
+}
+
+function requireSecret(secret: Uint8Array | undefined): Uint8Array {
+  if (!secret) throw new Error('development auth needs its secret loaded first');
+  return secret;
+}
+
+/** The secret behind development tokens: made once, kept in the data directory. */
+export async function loadDevelopmentSecret(dataDir: string): Promise<Uint8Array> {
+  const file = path.join(dataDir, 'development-jwt-secret');
+  const existing = await fs.readFile(file, 'utf8').catch(() => undefined);
+  if (existing) return new TextEncoder().encode(existing.trim());
+  const secret = randomBytes(32).toString('base64url');
+  await fs.mkdir(dataDir, { recursive: true });
+  await fs.writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return new TextEncoder().encode(secret);
+}
+
+export async function signToken(
+  secret: Uint8Array,
+  subject: string,
+  roles: Partial<RolesClaim>,
+  options: { issuer?: string; audience?: string; expiresIn?: string } = {},
+): Promise<string> {
+  let jwt = new SignJWT({ vsnap: rolesClaim.parse(roles) })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(subject)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? '30d');
+  if (options.issuer) jwt = jwt.setIssuer(options.issuer);
+  if (options.audience) jwt = jwt.setAudience(options.audience);
+  return jwt.sign(secret);
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+export const PROJECT_ROLES = ['admin', 'member'] as const;
+export type ProjectRole = (typeof PROJECT_ROLES)[number];
+
+/** The `vsnap` claim of an access token: who the caller is to vsnap. */
+export const rolesClaim = z.object({
+  platformAdmin: z.boolean().default(false),
+  projects: z.record(z.string().min(1), z.enum(PROJECT_ROLES)).default({}),
+});
+export type RolesClaim = z.infer<typeof rolesClaim>;
+
+/** The authenticated caller of one request. */
+export class Viewer {
+  constructor(
+    readonly subject: string,
+    private readonly roles: RolesClaim,
+  ) {}
+
+  get isPlatformAdmin(): boolean {
+    return this.roles.platformAdmin;
+  }
+
+  roleIn(projectId: string): ProjectRole | undefined {
+    return Object.hasOwn(this.roles.projects, projectId) ? this.roles.projects[projectId] : undefined;
+  }
+
+  isProjectAdmin(projectId: string): boolean {
+    return this.roleIn(projectId) === 'admin';
+  }
+
+  /** Any role in the project (admin or member). */
+  belongsTo(projectId: string): boolean {
+    return this.roleIn(projectId) !== undefined;
+  }
+
+  /** Projects whose clusters the viewer may list; undefined means every project. */
+  visibleProjects(): string[] | undefined {
+    return this.isPlatformAdmin ? undefined : Object.keys(this.roles.projects);
+  }
+}

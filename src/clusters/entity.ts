@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+
+/** When and how a virtual cluster is snapshotted automatically. */
+export const AutoSnapshotPolicySchema = defineEntity({
+  name: 'AutoSnapshotPolicy',
+  embeddable: true,
+  properties: {
+    enabled: p.boolean().default(false),
+    /** Five-field cron expression, evaluated in `timeZone`. */
+    schedule: p.string().length(120).nullable(),
+    timeZone: p.string().length(64).default('UTC'),
+    retentionMaxSnapshots: p.integer().nullable(),
+    retentionMaxAgeSeconds: p.integer().nullable(),
+    /** `s3://bucket/prefix` or an absolute local directory. */
+    storageTarget: p.text().nullable(),
+    volumeSnapshotsEnabled: p.boolean().default(false),
+  },
+});
+export type AutoSnapshotPolicy = InferEntity<typeof AutoSnapshotPolicySchema>;
+
+export const VirtualClusterSchema = defineEntity({
+  name: 'VirtualCluster',
+  tableName: 'virtual_cluster',
+  uniques: [{ name: 'virtual_cluster_project_name_unique', properties: ['projectId', 'name'] }],
+  properties: {
+    id: p.uuid().primary().onCreate(() => randomUUID()),
+    /** DNS-1123 label, unique within the project. */
+    name: p.string().length(63),
+    projectId: p.string().length(63).index('virtual_cluster_project_idx'),
+    /** Development only: the kubeconfig itself. Never returned by the API. */
+    kubeconfigInline: p.text().nullable().hidden().lazy(),
+    /** A mounted secret holding the kubeconfig: `<secret-name>/<key>`. */
+    kubeconfigSecretRef: p.string().length(253).nullable(),
+    policy: p.embedded(AutoSnapshotPolicySchema).prefix('policy_'),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+});
+export type VirtualCluster = InferEntity<typeof VirtualClusterSchema>;

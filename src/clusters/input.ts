@@ -1,0 +1,94 @@
+/** Input rules for virtual clusters and their policies, checked before anything is written. */
+import { Cron } from 'croner';
+import { z } from 'zod';
+import { ValidationError } from '../errors.ts';
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+export const clusterName = z
+  .string()
+  .max(63, 'must be at most 63 characters')
+  .regex(DNS1123_LABEL, 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending alphanumeric');
+
+export const projectId = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(63, 'must be at most 63 characters')
+  .regex(DNS1123_LABEL, 'must be a DNS-1123 label');
+
+const secretRef = z
+  .string()
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[-._a-zA-Z0-9]+$/, 'must be "<secret-name>/<key>"');
+
+export const kubeconfigInput = z
+  .object({ inline: z.string().min(1).max(1_000_000).optional(), secretRef: secretRef.optional() })
+  .refine((k) => (k.inline === undefined) !== (k.secretRef === undefined), {
+    message: 'give exactly one of inline or secretRef',
+  });
+
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Standard five-field cron (minute hour day-of-month month day-of-week). */
+export function cronProblem(schedule: string, timeZone: string): string | undefined {
+  if (schedule.trim().split(/\s+/).length !== 5) return 'must have five fields: minute hour day-of-month month day-of-week';
+  try {
+    const cron = new Cron(schedule, { timezone: timeZone, paused: true });
+    return cron.nextRun() ? undefined : 'never fires';
+  } catch (error) {
+    return `is not a valid cron expression (${(error as Error).message})`;
+  }
+}
+
+export function storageTargetProblem(target: string): string | undefined {
+  if (target.startsWith('s3://')) {
+    const [bucket = '', ...prefix] = target.slice('s3://'.length).split('/');
+    if (!S3_BUCKET.test(bucket)) return `has an invalid bucket name "${bucket}"`;
+    if (prefix.some((part, i) => part === '' && i < prefix.length - 1)) return 'has an empty path segment';
+    return undefined;
+  }
+  if (target.startsWith('/')) return target.includes('\0') ? 'must not contain NUL' : undefined;
+  return 'must be s3://bucket[/prefix] or an absolute directory path';
+}
+
+export const policyInput = z
+  .object({
+    enabled: z.boolean(),
+    schedule: z.string().max(120).nullish(),
+    timeZone: z.string().max(64).default('UTC'),
+    retentionMaxSnapshots: z.number().int().min(1, 'must be at least 1').max(10_000).nullish(),
+    retentionMaxAgeSeconds: z.number().int().min(60, 'must be at least 60 seconds').nullish(),
+    storageTarget: z.string().max(1024).nullish(),
+    volumeSnapshotsEnabled: z.boolean().default(false),
+  })
+  .superRefine((policy, ctx) => {
+    const timeZoneOk = isValidTimeZone(policy.timeZone);
+    if (!timeZoneOk) ctx.addIssue({ code: 'custom', path: ['timeZone'], message: `"${policy.timeZone}" is not an IANA time zone` });
+    if (policy.schedule && timeZoneOk) {
+      const problem = cronProblem(policy.schedule, policy.timeZone);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['schedule'], message: `"${policy.schedule}" ${problem}` });
+    }
+    if (policy.enabled && !policy.schedule) {
+      ctx.addIssue({ code: 'custom', path: ['schedule'], message: 'is required when auto snapshots are enabled' });
+    }
+    const storageProblem = policy.storageTarget ? storageTargetProblem(policy.storageTarget) : undefined;
+    if (storageProblem) ctx.addIssue({ code: 'custom', path: ['storageTarget'], message: storageProblem });
+  });
+export type PolicyInput = z.infer<typeof policyInput>;
+
+/** Parses `value`, or throws a ValidationError naming the first offending field. */
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown, fieldPrefix = ''): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = [fieldPrefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.');
+  throw new ValidationError(`${field || 'input'}: ${issue?.message ?? 'is invalid'}`, field || undefined);
+}

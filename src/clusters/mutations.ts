@@ -1,0 +1,93 @@
+import type { Context } from '../context.ts';
+import { builder } from '../graphql/builder.ts';
+import { VirtualClusterRef } from './schema.ts';
+
+const PolicyInput = builder.inputType('AutoSnapshotPolicyInput', {
+  fields: (t) => ({
+    enabled: t.boolean({ required: true }),
+    schedule: t.string({ description: 'Five-field cron expression; required when enabled.' }),
+    timeZone: t.string({ description: 'IANA time zone; defaults to UTC.' }),
+    retentionMaxSnapshots: t.int(),
+    retentionMaxAgeSeconds: t.int(),
+    storageTarget: t.string({ description: '`s3://bucket/prefix` or an absolute directory.' }),
+    volumeSnapshotsEnabled: t.boolean(),
+  }),
+});
+
+const KubeconfigInput = builder.inputType('KubeconfigInput', {
+  description: 'Exactly one of the two.',
+  fields: (t) => ({
+    inline: t.string({ description: 'The kubeconfig itself (development only).' }),
+    secretRef: t.string({ description: 'A mounted secret holding it: `<secret-name>/<key>`.' }),
+  }),
+});
+
+const RegisterInput = builder.inputType('RegisterVirtualClusterInput', {
+  fields: (t) => ({
+    projectId: t.id({ required: true }),
+    name: t.string({ required: true, description: 'DNS-1123 label, unique in the project.' }),
+    kubeconfig: t.field({ type: KubeconfigInput, required: true }),
+    autoSnapshotPolicy: t.field({ type: PolicyInput }),
+  }),
+});
+
+const UpdateInput = builder.inputType('UpdateVirtualClusterInput', {
+  fields: (t) => ({
+    name: t.string(),
+    kubeconfig: t.field({ type: KubeconfigInput }),
+  }),
+});
+
+const RemovePayload = builder.objectRef<{ removedVirtualClusterId: string }>('RemoveVirtualClusterPayload').implement({
+  fields: (t) => ({ removedVirtualClusterId: t.exposeID('removedVirtualClusterId') }),
+});
+
+/** Changes to a cluster are for platform admins and the admins of its project. */
+export const adminOfCluster = async (id: string | number, context: Context) => ({
+  platformAdmin: true,
+  projectAdmin: (await context.loaders.cluster.load(String(id)))?.projectId ?? '',
+});
+
+/** GraphQL gives null for an omitted input field; the services take "absent" as undefined. */
+const withoutNulls = <T extends object>(input: T) =>
+  Object.fromEntries(Object.entries(input).filter(([, value]) => value !== null && value !== undefined));
+
+builder.mutationFields((t) => ({
+  registerVirtualCluster: t.field({
+    type: VirtualClusterRef,
+    args: { input: t.arg({ type: RegisterInput, required: true }) },
+    authScopes: (_root, { input }) => ({ platformAdmin: true, projectAdmin: String(input.projectId) }),
+    resolve: (_root, { input }, context) =>
+      context.clusters.register({
+        projectId: String(input.projectId),
+        name: input.name,
+        kubeconfig: withoutNulls(input.kubeconfig),
+        autoSnapshotPolicy: input.autoSnapshotPolicy
+          ? { enabled: input.autoSnapshotPolicy.enabled, ...withoutNulls(input.autoSnapshotPolicy) }
+          : undefined,
+      }),
+  }),
+  updateVirtualCluster: t.field({
+    type: VirtualClusterRef,
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateInput, required: true }) },
+    authScopes: (_root, args, context) => adminOfCluster(args.id, context),
+    resolve: (_root, { id, input }, context) =>
+      context.clusters.update(String(id), {
+        name: input.name ?? undefined,
+        kubeconfig: input.kubeconfig ? withoutNulls(input.kubeconfig) : undefined,
+      }),
+  }),
+  removeVirtualCluster: t.field({
+    type: RemovePayload,
+    args: { id: t.arg.id({ required: true }) },
+    authScopes: (_root, args, context) => adminOfCluster(args.id, context),
+    resolve: async (_root, { id }, context) => ({ removedVirtualClusterId: (await context.clusters.remove(String(id))).id }),
+  }),
+  setAutoSnapshotPolicy: t.field({
+    type: VirtualClusterRef,
+    args: { virtualClusterId: t.arg.id({ required: true }), policy: t.arg({ type: PolicyInput, required: true }) },
+    authScopes: (_root, args, context) => adminOfCluster(args.virtualClusterId, context),
+    resolve: (_root, { virtualClusterId, policy }, context) =>
+      context.clusters.setPolicy(String(virtualClusterId), { enabled: policy.enabled, ...withoutNulls(policy) }),
+  }),
+}));

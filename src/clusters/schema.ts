@@ -1,0 +1,81 @@
+import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import { builder } from '../graphql/builder.ts';
+import type { AutoSnapshotPolicy, VirtualCluster } from './entity.ts';
+import { clusterCursor } from './service.ts';
+
+/** Projects live in another subgraph; vsnap only references them by key. */
+export const ProjectRef = builder
+  .externalRef('Project', builder.keyDirective(builder.selection<{ id: string }>('id'), false))
+  .implement({
+  fields: (t) => ({ id: t.exposeID('id') }),
+});
+
+export const KubeconfigSource = builder.enumType('KubeconfigSource', {
+  values: {
+    INLINE: { description: 'Held inline in vsnap (development only).' },
+    SECRET_REF: { description: 'Read from a mounted secret.' },
+  } as const,
+});
+
+export const AutoSnapshotPolicyRef = builder.objectRef<AutoSnapshotPolicy>('AutoSnapshotPolicy').implement({
+  description: 'When and how a virtual cluster is snapshotted automatically.',
+  fields: (t) => ({
+    enabled: t.exposeBoolean('enabled'),
+    schedule: t.exposeString('schedule', { nullable: true, description: 'Five-field cron expression.' }),
+    timeZone: t.exposeString('timeZone', { description: 'IANA time zone the schedule is read in.' }),
+    retentionMaxSnapshots: t.exposeInt('retentionMaxSnapshots', { nullable: true }),
+    retentionMaxAgeSeconds: t.exposeInt('retentionMaxAgeSeconds', { nullable: true }),
+    storageTarget: t.exposeString('storageTarget', {
+      nullable: true,
+      description: '`s3://bucket/prefix` or a local directory; null means the local default.',
+    }),
+    volumeSnapshotsEnabled: t.exposeBoolean('volumeSnapshotsEnabled'),
+  }),
+});
+
+export const VirtualClusterRef = builder.objectRef<VirtualCluster>('VirtualCluster').implement({
+  description: 'A virtual Kubernetes cluster vsnap snapshots. Visible to its project and to platform admins.',
+  runScopesOnType: true,
+  authScopes: (cluster) => ({ platformAdmin: true, projectMember: cluster.projectId }),
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    projectId: t.exposeID('projectId'),
+    project: t.field({ type: ProjectRef, resolve: (cluster) => ({ id: cluster.projectId }) }),
+    kubeconfigSource: t.field({
+      type: KubeconfigSource,
+      resolve: (cluster) => (cluster.kubeconfigSecretRef ? 'SECRET_REF' : 'INLINE'),
+    }),
+    kubeconfigSecretRef: t.exposeString('kubeconfigSecretRef', { nullable: true }),
+    autoSnapshotPolicy: t.field({ type: AutoSnapshotPolicyRef, resolve: (cluster) => cluster.policy }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.asEntity(VirtualClusterRef, {
+  key: builder.selection<{ id: string }>('id'),
+  resolveReference: ({ id }, context) => context.loaders.cluster.load(id),
+});
+
+builder.queryFields((t) => ({
+  virtualClusters: t.connection({
+    type: VirtualClusterRef,
+    description: 'Virtual clusters by name: of one project, or of every project the caller belongs to.',
+    args: { projectId: t.arg.id({ required: false }) },
+    authScopes: (_root, args) => (args.projectId ? { platformAdmin: true, projectMember: String(args.projectId) } : true),
+    resolve: (_root, args, context) => {
+      const projectIds = args.projectId ? [String(args.projectId)] : context.viewer.visibleProjects();
+      return resolveCursorConnection(
+        { args, toCursor: clusterCursor, defaultSize: 20, maxSize: 100 },
+        (page: ResolveCursorConnectionArgs) => context.clusters.list(projectIds, page),
+      );
+    },
+  }, { name: 'VirtualClusterConnection' }, { name: 'VirtualClusterEdge' }),
+  virtualCluster: t.field({
+    type: VirtualClusterRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, context) => context.clusters.get(String(args.id)),
+  }),
+}));

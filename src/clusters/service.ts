@@ -1,0 +1,117 @@
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { z } from 'zod';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { decodeCursor, encodeCursor, type PageRequest } from '../db/keyset.ts';
+import { SnapshotSchema } from '../snapshots/entity.ts';
+import { VirtualClusterSchema, type VirtualCluster } from './entity.ts';
+import { clusterName, kubeconfigInput, parseInput, policyInput, projectId, type PolicyInput } from './input.ts';
+
+const registerInput = z.object({
+  projectId,
+  name: clusterName,
+  kubeconfig: kubeconfigInput,
+  autoSnapshotPolicy: policyInput.optional(),
+});
+export type RegisterClusterInput = z.input<typeof registerInput>;
+
+const updateInput = z.object({ name: clusterName.optional(), kubeconfig: kubeconfigInput.optional() });
+export type UpdateClusterInput = z.input<typeof updateInput>;
+
+export function clusterCursor(cluster: Pick<VirtualCluster, 'name' | 'id'>): string {
+  return encodeCursor([cluster.name, cluster.id]);
+}
+
+export class ClusterService {
+  constructor(private readonly em: EntityManager) {}
+
+  async get(id: string): Promise<VirtualCluster> {
+    const cluster = z.uuid().safeParse(id).success ? await this.em.findOne(VirtualClusterSchema, { id }) : null;
+    if (!cluster) throw new NotFoundError(`virtual cluster ${id} does not exist`, 'id');
+    return cluster;
+  }
+
+  /** Clusters ordered by name; `projectIds` undefined means every project. */
+  async list(projectIds: readonly string[] | undefined, page: PageRequest): Promise<VirtualCluster[]> {
+    const where: Record<string, unknown> = projectIds ? { projectId: { $in: [...projectIds] } } : {};
+    const cursor = page.after ?? page.before;
+    if (cursor) {
+      const key = decodeCursor(cursor, 2);
+      if (!key) throw new ValidationError(`${page.after ? 'after' : 'before'}: is not a valid cursor`, page.after ? 'after' : 'before');
+      const [name, id] = key;
+      const op = page.after ? '$gt' : '$lt';
+      where.$or = [{ name: { [op]: name } }, { name, id: { [op]: id } }];
+    }
+    const direction = page.inverted ? 'desc' : 'asc';
+    return this.em.find(VirtualClusterSchema, where, { orderBy: { name: direction, id: direction }, limit: page.limit });
+  }
+
+  async register(raw: RegisterClusterInput): Promise<VirtualCluster> {
+    const input = parseInput(registerInput, raw);
+    const cluster = this.em.create(VirtualClusterSchema, {
+      projectId: input.projectId,
+      name: input.name,
+      kubeconfigInline: input.kubeconfig.inline ?? null,
+      kubeconfigSecretRef: input.kubeconfig.secretRef ?? null,
+      policy: policyColumns(input.autoSnapshotPolicy ?? { enabled: false, timeZone: 'UTC', volumeSnapshotsEnabled: false }),
+    });
+    await this.flushUnique(cluster);
+    return cluster;
+  }
+
+  async update(id: string, raw: UpdateClusterInput): Promise<VirtualCluster> {
+    const input = parseInput(updateInput, raw);
+    const cluster = await this.get(id);
+    if (input.name !== undefined) cluster.name = input.name;
+    if (input.kubeconfig) {
+      cluster.kubeconfigInline = input.kubeconfig.inline ?? null;
+      cluster.kubeconfigSecretRef = input.kubeconfig.secretRef ?? null;
+    }
+    await this.flushUnique(cluster);
+    return cluster;
+  }
+
+  async setPolicy(id: string, raw: z.input<typeof policyInput>): Promise<VirtualCluster> {
+    const input = parseInput(policyInput, raw);
+    const cluster = await this.get(id);
+    cluster.policy = policyColumns(input);
+    await this.em.flush();
+    return cluster;
+  }
+
+  /** Removes the cluster and its snapshot rows; refused while a snapshot is being taken. */
+  async remove(id: string): Promise<VirtualCluster> {
+    return this.em.transactional(async (em) => {
+      const cluster = await em.findOne(VirtualClusterSchema, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!cluster) throw new NotFoundError(`virtual cluster ${id} does not exist`, 'id');
+      const running = await em.count(SnapshotSchema, { virtualCluster: cluster, status: 'IN_PROGRESS' });
+      if (running > 0) throw new ConflictError(`virtual cluster ${cluster.name} has a snapshot in progress; try again when it has finished`, 'id');
+      em.remove(cluster);
+      return cluster;
+    });
+  }
+
+  private async flushUnique(cluster: VirtualCluster): Promise<void> {
+    try {
+      await this.em.flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) {
+        this.em.clear();
+        throw new ConflictError(`project ${cluster.projectId} already has a virtual cluster named ${cluster.name}`, 'name');
+      }
+      throw error;
+    }
+  }
+}
+
+function policyColumns(policy: PolicyInput): VirtualCluster['policy'] {
+  return {
+    enabled: policy.enabled,
+    schedule: policy.schedule ?? null,
+    timeZone: policy.timeZone,
+    retentionMaxSnapshots: policy.retentionMaxSnapshots ?? null,
+    retentionMaxAgeSeconds: policy.retentionMaxAgeSeconds ?? null,
+    storageTarget: policy.storageTarget ?? null,
+    volumeSnapshotsEnabled: policy.volumeSnapshotsEnabled,
+  };
+}

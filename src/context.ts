@@ -1,0 +1,76 @@
+import DataLoader from 'dataloader';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Viewer } from './auth/viewer.ts';
+import type { VirtualCluster } from './clusters/entity.ts';
+import { ClusterService } from './clusters/service.ts';
+import { VirtualClusterSchema } from './clusters/entity.ts';
+import type { SnapshotEvent } from './events/entity.ts';
+import type { Logger } from './logger.ts';
+import { SnapshotSchema, type Snapshot, type VolumeSnapshot } from './snapshots/entity.ts';
+import { SnapshotService, type SnapshotPageQuery } from './snapshots/service.ts';
+
+/** Everything one GraphQL request works with: its caller, its own EntityManager, its batch loaders. */
+export interface Context {
+  viewer: Viewer;
+  logger: Logger;
+  clusters: ClusterService;
+  snapshots: SnapshotService;
+  loaders: Loaders;
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;
+
+export function createContext(em: EntityManager, viewer: Viewer, logger: Logger): Context {
+  const clusters = new ClusterService(em);
+  const snapshots = new SnapshotService(em);
+  return { viewer, logger, clusters, snapshots, loaders: createLoaders(em, snapshots) };
+}
+
+const byId = <T extends { id: string }>(ids: readonly string[], rows: T[]) => {
+  const found = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => found.get(id) ?? null);
+};
+
+const groupBy = <T>(keys: readonly string[], rows: T[], keyOf: (row: T) => string) => {
+  const groups = new Map<string, T[]>(keys.map((key) => [key, []]));
+  for (const row of rows) groups.get(keyOf(row))?.push(row);
+  return keys.map((key) => groups.get(key) ?? []);
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Batches every lookup of a request into one statement per kind, whatever the page size. */
+function createLoaders(em: EntityManager, snapshots: SnapshotService) {
+  return {
+    cluster: new DataLoader<string, VirtualCluster | null>(async (ids) =>
+      byId(ids, await em.find(VirtualClusterSchema, { id: { $in: ids.filter((id) => UUID.test(id)) } })),
+    ),
+    snapshot: new DataLoader<string, Snapshot | null>(async (ids) =>
+      byId(ids, await em.find(SnapshotSchema, { id: { $in: ids.filter((id) => UUID.test(id)) } })),
+    ),
+    snapshotPage: new DataLoader<{ clusterId: string; query: SnapshotPageQuery }, Snapshot[], string>(
+      async (keys) => {
+        // Keys asking the same question of different clusters share one statement.
+        const byQuery = new Map<string, { query: SnapshotPageQuery; clusterIds: string[] }>();
+        for (const { clusterId, query } of keys) {
+          const group = byQuery.get(JSON.stringify(query)) ?? { query, clusterIds: [] };
+          group.clusterIds.push(clusterId);
+          byQuery.set(JSON.stringify(query), group);
+        }
+        const pages = new Map<string, Snapshot[]>();
+        for (const [queryKey, { query, clusterIds }] of byQuery) {
+          const result = await snapshots.pagesForClusters(clusterIds, query);
+          for (const [clusterId, page] of result) pages.set(`${clusterId}|${queryKey}`, page);
+        }
+        return keys.map(({ clusterId, query }) => pages.get(`${clusterId}|${JSON.stringify(query)}`) ?? []);
+      },
+      { cacheKeyFn: ({ clusterId, query }) => `${clusterId}|${JSON.stringify(query)}` },
+    ),
+    volumes: new DataLoader<string, VolumeSnapshot[]>(async (ids) =>
+      groupBy(ids, await snapshots.volumesFor(ids), (volume) => volume.snapshot.id),
+    ),
+    events: new DataLoader<string, SnapshotEvent[]>(async (ids) =>
+      groupBy(ids, await snapshots.eventsFor(ids), (event) => event.snapshotId),
+    ),
+  };
+}

@@ -1,0 +1,63 @@
+import SchemaBuilder from '@pothos/core';
+import DirectivePlugin from '@pothos/plugin-directives';
+import FederationPlugin from '@pothos/plugin-federation';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { GraphQLError } from 'graphql';
+import type { Context } from '../context.ts';
+
+/**
+ * The one Pothos builder. Scopes: platform admins see everything; a project's
+ * admins see its snapshot data and may change it; its members see its clusters.
+ */
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  AuthScopes: {
+    platformAdmin: boolean;
+    projectAdmin: string;
+    projectMember: string;
+  };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+  };
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: false;
+  DefaultNodeNullability: false;
+}>({
+  defaultFieldNullability: false,
+  // Auth wraps resolvers, so it comes before federation (see the federation plugin's docs).
+  plugins: [ScopeAuthPlugin, RelayPlugin, DirectivePlugin, FederationPlugin],
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    authScopes: (context) => ({
+      platformAdmin: context.viewer.isPlatformAdmin,
+      projectAdmin: (projectId) => context.viewer.isProjectAdmin(projectId),
+      projectMember: (projectId) => context.viewer.belongsTo(projectId),
+    }),
+    unauthorizedError: (_parent, _context, info) =>
+      new GraphQLError(`not allowed to read ${info.parentType.name}.${info.fieldName}`, {
+        extensions: { code: 'FORBIDDEN' },
+      }),
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
+    edgesFieldOptions: { nullable: false },
+    nodeFieldOptions: { nullable: false },
+  },
+});
+
+builder.scalarType('DateTime', {
+  description: 'An instant in time, as an ISO-8601 string in UTC.',
+  serialize: (value) => value.toISOString(),
+  parseValue: (value) => {
+    const date = typeof value === 'string' ? new Date(value) : undefined;
+    if (!date || Number.isNaN(date.getTime())) throw new GraphQLError('DateTime must be an ISO-8601 string', { extensions: { code: 'VALIDATION' } });
+    return date;
+  },
+});
+
+builder.queryType({});
+builder.mutationType({});

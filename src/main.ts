@@ -1,0 +1,52 @@
+/** `npm start`: vsnap on its configured (or embedded) database. */
+import { createTokenVerifier, loadDevelopmentSecret, signToken } from './auth/tokens.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { openConfiguredDatabase } from './db/connect.ts';
+import { createLogger } from './logger.ts';
+import { startServer } from './server.ts';
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`vsnap: ${error.message}`);
+  process.exit(1);
+}
+
+const logger = createLogger(config.logLevel);
+const developmentSecret = config.auth.kind === 'development' ? await loadDevelopmentSecret(config.dataDir) : undefined;
+const verifier = createTokenVerifier(config.auth, developmentSecret);
+
+const database = await openConfiguredDatabase(config, logger).catch((error: unknown) => {
+  logger.fatal({ err: error }, 'could not open the database');
+  process.exit(1);
+});
+const server = await startServer({ config, orm: database.orm, verifier, logger }).catch(async (error: unknown) => {
+  logger.fatal({ err: error }, 'could not start the server');
+  await database.close();
+  process.exit(1);
+});
+
+logger.info({ url: `${server.url}/graphql` }, 'vsnap is serving GraphQL');
+if (developmentSecret) {
+  const token = await signToken(developmentSecret, 'dev-admin', { platformAdmin: true }, { issuer: config.auth.issuer, audience: config.auth.audience });
+  process.stdout.write(
+    `\nvsnap development mode: no AUTH_JWT_SECRET or AUTH_JWKS_URL set.\n` +
+      `GraphiQL: ${server.url}/graphql\n` +
+      `Platform-admin token (valid 30 days), send as "Authorization: Bearer <token>":\n\n${token}\n\n`,
+  );
+}
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down: no new requests, finishing in-flight ones');
+  await server.close();
+  await database.close();
+  logger.info('stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,45 @@
+import { getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { sqlStatements } from './db/orm.ts';
+
+/** Prometheus metrics served at /metrics. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'vsnap_' });
+  const httpRequests = new Histogram({
+    name: 'vsnap_http_request_duration_seconds',
+    help: 'HTTP requests by route and status code.',
+    labelNames: ['route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const operations = new Counter({
+    name: 'vsnap_graphql_operations_total',
+    help: 'GraphQL operations executed, by type and whether they returned errors.',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'vsnap_sql_statements',
+    help: 'SQL statements sent to the database since start.',
+    registers: [registry],
+    collect() {
+      this.set(sqlStatements.count);
+    },
+  });
+
+  const graphqlPlugin: Plugin = {
+    onExecute: ({ args }) => {
+      const type = getOperationAST(args.document, args.operationName)?.operation ?? 'unknown';
+      return {
+        onExecuteDone: ({ result }) => {
+          const failed = 'errors' in result && Array.isArray(result.errors) && result.errors.length > 0;
+          operations.inc({ type, outcome: failed ? 'error' : 'ok' });
+        },
+      };
+    },
+  };
+  return { registry, httpRequests, graphqlPlugin };
+}
+export type Metrics = ReturnType<typeof createMetrics>;

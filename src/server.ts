@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { GraphQLError } from 'graphql';
+import { createYoga, type YogaInitialContext } from 'graphql-yoga';
+import { AuthenticationError, type TokenVerifier } from './auth/tokens.ts';
+import type { Config } from './config.ts';
+import { createContext, type Context } from './context.ts';
+import { DomainError } from './errors.ts';
+import { schema } from './graphql/schema.ts';
+import type { Logger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+
+export interface Server {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ServerDeps {
+  config: Pick<Config, 'host' | 'port' | 'graphiql' | 'limits' | 'shutdownTimeoutMs'>;
+  orm: MikroORM;
+  verifier: TokenVerifier;
+  logger: Logger;
+}
+
+function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } },
+  });
+}
+
+/** Turns service errors into coded GraphQL errors; hides (and logs) anything unexpected. */
+function maskError(logger: Logger) {
+  return (error: unknown, message: string): Error => {
+    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    if (original instanceof DomainError) {
+      return new GraphQLError(original.message, {
+        path: error instanceof GraphQLError ? error.path : undefined,
+        extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+      });
+    }
+    if (original instanceof GraphQLError && original.extensions.code) return original;
+    if (error instanceof GraphQLError && !error.originalError) return error;
+    logger.error({ err: original }, 'unexpected error while resolving');
+    return new GraphQLError(message, {
+      path: error instanceof GraphQLError ? error.path : undefined,
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
+  };
+}
+
+export async function startServer({ config, orm, verifier, logger }: ServerDeps): Promise<Server> {
+  const metrics = createMetrics();
+  const yoga = createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: config.graphiql ? { title: 'vsnap', headers: JSON.stringify({ Authorization: 'Bearer <token>' }) } : false,
+    landingPage: false,
+    logging: false,
+    maskedErrors: { maskError: maskError(logger) },
+    plugins: [
+      EnvelopArmorPlugin({
+        maxDepth: { n: config.limits.maxDepth },
+        maxAliases: { n: config.limits.maxAliases },
+        maxTokens: { n: config.limits.maxTokens },
+        costLimit: { maxCost: config.limits.maxCost },
+        blockFieldSuggestion: { enabled: false },
+      }),
+      metrics.graphqlPlugin,
+    ],
+    context: async ({ request }: YogaInitialContext) => {
+      const header = request.headers.get('authorization');
+      const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
+      if (!token) throw unauthenticated('an Authorization: Bearer <token> header is required');
+      try {
+        const viewer = await verifier.verify(token);
+        const requestLogger = logger.child({ requestId: randomUUID(), subject: viewer.subject });
+        return createContext(orm.em.fork(), viewer, requestLogger);
+      } catch (error) {
+        if (error instanceof AuthenticationError) throw unauthenticated(error.message);
+        throw error;
+      }
+    },
+  });
+
+  let accepting = true;
+  const server = http.createServer(async (req, res) => {
+    const route = new URL(req.url ?? '/', 'http://vsnap').pathname;
+    const stop = metrics.httpRequests.startTimer({ route: route === '/graphql' ? route : 'other' });
+    res.on('finish', () => stop({ status: String(res.statusCode) }));
+    if (route === '/healthz') return sendText(res, 200, 'ok');
+    if (route === '/readyz') {
+      const ready = accepting && (await orm.isConnected().catch(() => false));
+      return sendText(res, ready ? 200 : 503, ready ? 'ready' : 'not ready');
+    }
+    if (route === '/metrics') {
+      res.setHeader('content-type', metrics.registry.contentType);
+      return res.end(await metrics.registry.metrics());
+    }
+    return yoga(req, res);
+  });
+  server.requestTimeout = 60_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+
+  return {
+    url,
+    /** Stops accepting, lets in-flight requests finish (up to the timeout), then drops what is left. */
+    async close() {
+      accepting = false;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timeout = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      await closed;
+      clearTimeout(timeout);
+    },
+  };
+}
+
+function sendText(res: http.ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(body);
+}

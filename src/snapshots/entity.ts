@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { VirtualClusterSchema } from '../clusters/entity.ts';
+import { INITIAL_SNAPSHOT_STATUS, INITIAL_VOLUME_PHASE, SNAPSHOT_STATUSES, VOLUME_SNAPSHOT_PHASES } from './lifecycle.ts';
+
+export const SNAPSHOT_TRIGGERS = ['SCHEDULE', 'MANUAL'] as const;
+export type SnapshotTrigger = (typeof SNAPSHOT_TRIGGERS)[number];
+
+export const SnapshotSchema = defineEntity({
+  name: 'Snapshot',
+  tableName: 'snapshot',
+  uniques: [
+    { name: 'snapshot_cluster_name_unique', properties: ['virtualCluster', 'name'] },
+    // The seed's rule: at most one SCHEDULED snapshot per virtual cluster.
+    { name: 'snapshot_one_scheduled_per_cluster', properties: ['virtualCluster'], where: "status = 'SCHEDULED'" },
+  ],
+  indexes: [{ name: 'snapshot_cluster_newest_idx', properties: ['virtualCluster', 'scheduledAt', 'id'] }],
+  properties: {
+    id: p.uuid().primary().onCreate(() => randomUUID()),
+    virtualCluster: () => p.manyToOne(VirtualClusterSchema).deleteRule('cascade'),
+    /** Copied from the cluster (a cluster never changes project) so auth needs no join. */
+    projectId: p.string().length(63),
+    /** `<virtual-cluster-name>-<UTC timestamp>.tar.gz` */
+    name: p.string().length(120),
+    /** Assigned only through snapshots/transitions.ts. */
+    status: p.enum(SNAPSHOT_STATUSES).default(INITIAL_SNAPSHOT_STATUS),
+    trigger: p.enum(SNAPSHOT_TRIGGERS),
+    volumeSnapshotsEnabled: p.boolean(),
+    scheduledAt: p.datetime(),
+    startedAt: p.datetime().nullable(),
+    finishedAt: p.datetime().nullable(),
+    /** Where the archive is stored: `s3://bucket/key` or `file:///path`. */
+    location: p.text().nullable(),
+    sizeBytes: p.bigint('number').nullable(),
+    sha256: p.string().length(64).nullable(),
+    objectCount: p.integer().nullable(),
+    /** Why the snapshot failed, or what went wrong with part of it. */
+    message: p.text().nullable(),
+    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+});
+export type Snapshot = InferEntity<typeof SnapshotSchema>;
+
+export const VolumeSnapshotSchema = defineEntity({
+  name: 'VolumeSnapshot',
+  tableName: 'volume_snapshot',
+  uniques: [{ name: 'volume_snapshot_pvc_unique', properties: ['snapshot', 'namespace', 'pvcName'] }],
+  properties: {
+    id: p.uuid().primary().onCreate(() => randomUUID()),
+    snapshot: () => p.manyToOne(SnapshotSchema).deleteRule('cascade'),
+    namespace: p.string().length(63),
+    pvcName: p.string().length(253),
+    /** Assigned only through snapshots/transitions.ts. */
+    phase: p.enum(VOLUME_SNAPSHOT_PHASES).default(INITIAL_VOLUME_PHASE),
+    driver: p.string().length(253).nullable(),
+    volumeSnapshotClass: p.string().length(253).nullable(),
+    snapshotHandle: p.text().nullable(),
+    restoreSizeBytes: p.bigint('number').nullable(),
+    message: p.text().nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+});
+export type VolumeSnapshot = InferEntity<typeof VolumeSnapshotSchema>;

@@ -1,0 +1,94 @@
+import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import { VirtualClusterRef } from '../clusters/schema.ts';
+import { builder } from '../graphql/builder.ts';
+import type { Snapshot, VolumeSnapshot } from './entity.ts';
+import { SNAPSHOT_TRIGGERS } from './entity.ts';
+import { SNAPSHOT_STATUSES, VOLUME_SNAPSHOT_PHASES } from './lifecycle.ts';
+import { snapshotCursor } from './service.ts';
+
+export const SnapshotStatusEnum = builder.enumType('SnapshotStatus', { values: SNAPSHOT_STATUSES });
+export const VolumeSnapshotPhaseEnum = builder.enumType('VolumeSnapshotPhase', { values: VOLUME_SNAPSHOT_PHASES });
+const SnapshotTriggerEnum = builder.enumType('SnapshotTrigger', { values: SNAPSHOT_TRIGGERS });
+
+export const VolumeSnapshotRef = builder.objectRef<VolumeSnapshot>('VolumeSnapshot').implement({
+  description: 'The CSI snapshot of one PersistentVolumeClaim, taken as part of a snapshot.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    namespace: t.exposeString('namespace'),
+    pvcName: t.exposeString('pvcName'),
+    phase: t.field({ type: VolumeSnapshotPhaseEnum, resolve: (volume) => volume.phase }),
+    driver: t.exposeString('driver', { nullable: true }),
+    volumeSnapshotClass: t.exposeString('volumeSnapshotClass', { nullable: true }),
+    snapshotHandle: t.exposeString('snapshotHandle', { nullable: true }),
+    restoreSizeBytes: t.exposeFloat('restoreSizeBytes', { nullable: true }),
+    message: t.exposeString('message', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+export const SnapshotRef = builder.objectRef<Snapshot>('Snapshot').implement({
+  description: 'One archive of one virtual cluster. Only platform admins and admins of its project may read it.',
+  runScopesOnType: true,
+  authScopes: (snapshot) => ({ platformAdmin: true, projectAdmin: snapshot.projectId }),
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name', { description: '`<virtual-cluster-name>-<UTC timestamp>.tar.gz`' }),
+    status: t.field({ type: SnapshotStatusEnum, resolve: (snapshot) => snapshot.status }),
+    trigger: t.field({ type: SnapshotTriggerEnum, resolve: (snapshot) => snapshot.trigger }),
+    virtualCluster: t.field({
+      type: VirtualClusterRef,
+      resolve: async (snapshot, _args, context) => {
+        const cluster = await context.loaders.cluster.load(snapshot.virtualCluster.id);
+        if (!cluster) throw new Error(`snapshot ${snapshot.id} lost its virtual cluster`);
+        return cluster;
+      },
+    }),
+    volumeSnapshotsEnabled: t.exposeBoolean('volumeSnapshotsEnabled'),
+    scheduledAt: t.expose('scheduledAt', { type: 'DateTime' }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+    location: t.exposeString('location', { nullable: true, description: 'Where the archive is stored.' }),
+    sizeBytes: t.exposeFloat('sizeBytes', { nullable: true }),
+    sha256: t.exposeString('sha256', { nullable: true }),
+    objectCount: t.exposeInt('objectCount', { nullable: true }),
+    message: t.exposeString('message', { nullable: true, description: 'Why it failed, or what part of it failed.' }),
+    volumeSnapshots: t.field({
+      type: [VolumeSnapshotRef],
+      resolve: (snapshot, _args, context) => context.loaders.volumes.load(snapshot.id),
+    }),
+  }),
+});
+
+builder.asEntity(SnapshotRef, {
+  key: builder.selection<{ id: string }>('id'),
+  resolveReference: ({ id }, context) => context.loaders.snapshot.load(id),
+});
+
+builder.objectField(VirtualClusterRef, 'snapshots', (t) =>
+  t.connection({
+    type: SnapshotRef,
+    nullable: true,
+    description: 'Newest first. Only platform admins and admins of the project may read it.',
+    args: { status: t.arg({ type: SnapshotStatusEnum, required: false }) },
+    authScopes: (cluster) => ({ platformAdmin: true, projectAdmin: cluster.projectId }),
+    resolve: (cluster, args, context) =>
+      resolveCursorConnection(
+        { args, toCursor: snapshotCursor, defaultSize: 20, maxSize: 100 },
+        ({ after, before, limit, inverted }: ResolveCursorConnectionArgs) =>
+          context.loaders.snapshotPage.load({
+            clusterId: cluster.id,
+            query: { status: args.status ?? null, after: after ?? null, before: before ?? null, limit, inverted },
+          }),
+      ),
+  }, { name: 'SnapshotConnection' }, { name: 'SnapshotEdge' }),
+);
+
+builder.queryField('snapshot', (t) =>
+  t.field({
+    type: SnapshotRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, context) => context.snapshots.get(String(args.id)),
+  }),
+);

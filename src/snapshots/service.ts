@@ -1,0 +1,127 @@
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { z } from 'zod';
+import { ClusterService } from '../clusters/service.ts';
+import { decodeCursor, encodeCursor, type PageRequest } from '../db/keyset.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { SnapshotEventSchema, type SnapshotEvent } from '../events/entity.ts';
+import { SnapshotSchema, VolumeSnapshotSchema, type Snapshot, type SnapshotTrigger, type VolumeSnapshot } from './entity.ts';
+import type { SnapshotStatus } from './lifecycle.ts';
+import { snapshotObjectName } from './naming.ts';
+import { scheduleSnapshot } from './transitions.ts';
+
+/** Newest first: the order of every snapshot list. */
+export function snapshotCursor(snapshot: Pick<Snapshot, 'scheduledAt' | 'id'>): string {
+  return encodeCursor([snapshot.scheduledAt.toISOString(), snapshot.id]);
+}
+
+export interface SnapshotPageQuery extends PageRequest {
+  status?: SnapshotStatus | null;
+}
+
+export class SnapshotService {
+  constructor(private readonly em: EntityManager) {}
+
+  async get(id: string): Promise<Snapshot> {
+    const snapshot = z.uuid().safeParse(id).success ? await this.em.findOne(SnapshotSchema, { id }) : null;
+    if (!snapshot) throw new NotFoundError(`snapshot ${id} does not exist`, 'id');
+    return snapshot;
+  }
+
+  /**
+   * One page of snapshots for each cluster, newest first, in one statement
+   * whatever the number of clusters (a window per cluster).
+   */
+  async pagesForClusters(clusterIds: readonly string[], query: SnapshotPageQuery): Promise<Map<string, Snapshot[]>> {
+    // A Postgres array literal: the driver would spread a JS array into a list.
+    const params: unknown[] = [`{${clusterIds.join(',')}}`];
+    const filters = ['s.virtual_cluster_id = any(?::uuid[])'];
+    if (query.status) {
+      filters.push('s.status = ?');
+      params.push(query.status);
+    }
+    const cursor = query.after ?? query.before;
+    if (cursor) {
+      const field = query.after ? 'after' : 'before';
+      const key = decodeCursor(cursor, 2);
+      if (!key || Number.isNaN(Date.parse(String(key[0])))) throw new ValidationError(`${field}: is not a valid cursor`, field);
+      // `after` reads older snapshots, `before` newer ones.
+      filters.push(`(s.scheduled_at, s.id) ${query.after ? '<' : '>'} (?::timestamptz, ?::uuid)`);
+      params.push(key[0], key[1]);
+    }
+    const order = query.inverted ? 'asc' : 'desc';
+    params.push(query.limit);
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      `select * from (
+         select s.*, row_number() over (partition by s.virtual_cluster_id order by s.scheduled_at ${order}, s.id ${order}) as page_row
+         from snapshot s where ${filters.join(' and ')}
+       ) page where page_row <= ? order by virtual_cluster_id, page_row`,
+      params,
+    );
+    const pages = new Map<string, Snapshot[]>(clusterIds.map((id) => [id, []]));
+    for (const { page_row: _row, ...columns } of rows) {
+      const snapshot = this.em.map(SnapshotSchema, columns);
+      pages.get(snapshot.virtualCluster.id)?.push(snapshot);
+    }
+    return pages;
+  }
+
+  async volumesFor(snapshotIds: readonly string[]): Promise<VolumeSnapshot[]> {
+    return this.em.find(
+      VolumeSnapshotSchema,
+      { snapshot: { $in: [...snapshotIds] } },
+      { orderBy: { namespace: 'asc', pvcName: 'asc' } },
+    );
+  }
+
+  async eventsFor(snapshotIds: readonly string[]): Promise<SnapshotEvent[]> {
+    return this.em.find(SnapshotEventSchema, { snapshotId: { $in: [...snapshotIds] } }, { orderBy: { id: 'asc' } });
+  }
+
+  /** Inserts a SCHEDULED snapshot; CONFLICT when the cluster already has one. */
+  async schedule(clusterId: string, trigger: SnapshotTrigger, at = new Date()): Promise<Snapshot> {
+    const cluster = await new ClusterService(this.em).get(clusterId);
+    try {
+      return await this.em.transactional((em) =>
+        scheduleSnapshot(
+          em,
+          {
+            virtualCluster: cluster,
+            projectId: cluster.projectId,
+            name: snapshotObjectName(cluster.name, at),
+            trigger,
+            volumeSnapshotsEnabled: cluster.policy.volumeSnapshotsEnabled,
+            scheduledAt: at,
+          },
+          trigger === 'MANUAL' ? 'requested through createSnapshot' : 'scheduled by the auto-snapshot policy',
+        ),
+      );
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) {
+        this.em.clear();
+        throw new ConflictError(
+          error.message.includes('snapshot_one_scheduled_per_cluster')
+            ? `virtual cluster ${cluster.name} already has a SCHEDULED snapshot; only one may wait at a time`
+            : `virtual cluster ${cluster.name} already has a snapshot taken at ${at.toISOString()}`,
+          'virtualClusterId',
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** Deletes the snapshot's row; refused while it is being taken. */
+  async delete(id: string): Promise<Snapshot> {
+    return this.em.transactional(async (em) => {
+      const snapshot = z.uuid().safeParse(id).success
+        ? await em.findOne(SnapshotSchema, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE })
+        : null;
+      if (!snapshot) throw new NotFoundError(`snapshot ${id} does not exist`, 'id');
+      if (snapshot.status === 'IN_PROGRESS') {
+        throw new ConflictError(`snapshot ${snapshot.name} is being taken; delete it once it has finished`, 'id');
+      }
+      em.remove(snapshot);
+      return snapshot;
+    });
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The only code that assigns a snapshot status or a volume phase. Each move is
+ * checked against lifecycle.ts, recorded as a SnapshotEvent and announced with
+ * NOTIFY, all inside the caller's transaction: a rolled-back move leaves no
+ * event and no notification, a committed one always has both.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { SnapshotEventSchema, type EventSubject, type SnapshotEvent } from '../events/entity.ts';
+import { SnapshotSchema, type Snapshot, type SnapshotTrigger, type VolumeSnapshot } from './entity.ts';
+import {
+  assertSnapshotMove,
+  assertVolumeMove,
+  INITIAL_SNAPSHOT_STATUS,
+  type SnapshotStatus,
+  type VolumeSnapshotPhase,
+} from './lifecycle.ts';
+
+/** The channel every replica LISTENs on; the payload is the event's cursor. */
+export const SNAPSHOT_EVENTS_CHANNEL = 'vsnap_snapshot_events';
+
+/** Serialises event inserts so cursors commit in increasing order (see events/entity.ts). */
+const EVENT_CURSOR_LOCK = 0x76736e6170; // "vsnap"
+
+function requireTransaction(em: EntityManager): void {
+  if (!em.isInTransaction()) throw new Error('snapshot transitions must run inside a transaction');
+}
+
+async function record(
+  em: EntityManager,
+  snapshot: Snapshot,
+  change: { subject: EventSubject; volumeSnapshotId?: string; from: string | null; to: string; message?: string },
+): Promise<SnapshotEvent> {
+  await em.execute('select pg_advisory_xact_lock(?)', [EVENT_CURSOR_LOCK]);
+  const event = em.create(SnapshotEventSchema, {
+    subject: change.subject,
+    snapshotId: snapshot.id,
+    volumeSnapshotId: change.volumeSnapshotId ?? null,
+    virtualClusterId: snapshot.virtualCluster.id,
+    projectId: snapshot.projectId,
+    fromState: change.from,
+    toState: change.to,
+    message: change.message ?? null,
+  });
+  await em.flush();
+  await em.execute('select pg_notify(?, ?)', [SNAPSHOT_EVENTS_CHANNEL, String(event.id)]);
+  return event;
+}
+
+export interface NewSnapshot {
+  virtualCluster: Snapshot['virtualCluster'];
+  projectId: string;
+  name: string;
+  trigger: SnapshotTrigger;
+  volumeSnapshotsEnabled: boolean;
+  scheduledAt: Date;
+}
+
+/** A snapshot is born SCHEDULED; the partial unique index refuses a second one. */
+export async function scheduleSnapshot(em: EntityManager, data: NewSnapshot, message?: string): Promise<Snapshot> {
+  requireTransaction(em);
+  const snapshot = em.create(SnapshotSchema, { ...data, status: INITIAL_SNAPSHOT_STATUS });
+  await em.flush();
+  await record(em, snapshot, { subject: 'SNAPSHOT', from: null, to: INITIAL_SNAPSHOT_STATUS, message });
+  return snapshot;
+}
+
+export async function moveSnapshot(
+  em: EntityManager,
+  snapshot: Snapshot,
+  to: SnapshotStatus,
+  message?: string,
+): Promise<SnapshotEvent> {
+  requireTransaction(em);
+  const from = snapshot.status;
+  assertSnapshotMove(from, to);
+  snapshot.status = to;
+  return record(em, snapshot, { subject: 'SNAPSHOT', from, to, message });
+}
+
+export async function moveVolume(
+  em: EntityManager,
+  volume: VolumeSnapshot,
+  to: VolumeSnapshotPhase,
+  message?: string,
+): Promise<SnapshotEvent> {
+  requireTransaction(em);
+  const from = volume.phase;
+  assertVolumeMove(from, to);
+  volume.phase = to;
+  if (message !== undefined) volume.message = message;
+  return record(em, volume.snapshot, { subject: 'VOLUME_SNAPSHOT', volumeSnapshotId: volume.id, from, to, message });
+}
