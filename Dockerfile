@@ -1,0 +1,26 @@
+# syntax=docker/dockerfile:1
+# vsnap: production image. Build: docker build -t vsnap .
+
+FROM node:24-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Production dependencies only (tsx runs the TypeScript sources; no build step).
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM node:24-slim AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=4000 \
+    VSNAP_DATA_DIR=/var/lib/vsnap
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json tsconfig.json ./
+COPY src ./src
+COPY migrations ./migrations
+COPY schema ./schema
+RUN mkdir -p /var/lib/vsnap && chown node:node /var/lib/vsnap
+USER node
+EXPOSE 4000
+HEALTHCHECK --interval=15s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# main.ts applies pending migrations, then serves; SIGTERM drains in-flight requests.
+CMD ["node", "--import", "tsx", "src/main.ts"]

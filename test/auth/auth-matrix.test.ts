@@ -1,0 +1,846 @@
+/**
+ * The field-level authorization matrix, over HTTP against real Postgres.
+ *
+ * Rule: snapshot and volume-snapshot data (every Snapshot field, VolumeSnapshot,
+ * Snapshot.events, VirtualCluster.snapshots, snapshot(id), the Snapshot entity
+ * of federation) and every change (register / update / remove a cluster, its
+ * policy, createSnapshot, deleteSnapshot) are for platform admins and admins of
+ * the cluster's project. A member of the project sees the cluster itself and gets
+ * FORBIDDEN on the protected fields, the rest of the response intact. A request
+ * without a valid bearer token is refused as a whole: HTTP 401, UNAUTHENTICATED.
+ */
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { getNamedType, isObjectType, isUnionType, parse, print, type GraphQLNamedType } from 'graphql';
+import { SignJWT, type JWTPayload } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VirtualClusterSchema } from '../../src/clusters/entity.ts';
+import { SnapshotEventSchema } from '../../src/events/entity.ts';
+import { schema } from '../../src/graphql/schema.ts';
+import { SnapshotSchema, VolumeSnapshotSchema } from '../../src/snapshots/entity.ts';
+import { moveSnapshot, moveVolume } from '../../src/snapshots/transitions.ts';
+import {
+  AuthClusterSnapshotsDocument,
+  AuthCreateSnapshotDocument,
+  AuthDeleteSnapshotDocument,
+  AuthMixedDocument,
+  AuthRegisterVirtualClusterDocument,
+  AuthRemoveVirtualClusterDocument,
+  AuthSetAutoSnapshotPolicyDocument,
+  AuthSnapshotDocument,
+  AuthSnapshotEventsDocument,
+  AuthSnapshotVolumesDocument,
+  AuthUpdateVirtualClusterDocument,
+  AuthVirtualClusterDocument,
+  AuthVirtualClustersDocument,
+  type RegisterVirtualClusterInput,
+} from '../generated/graphql.ts';
+import { errorCodes, startTestApp, TEST_JWT_SECRET, tokens, type GraphQLResponse, type TestApp } from '../support/app.ts';
+
+/** The cluster under test lives in P1; P2 is somebody else's project. */
+const P1 = 'auth-p1';
+const P2 = 'auth-p2';
+
+const ROLES = ['platformAdmin', 'projectAdmin', 'otherProjectAdmin', 'member', 'memberAndOtherAdmin', 'anonymous'] as const;
+type Role = (typeof ROLES)[number];
+
+const WHO: Record<Role, string> = {
+  platformAdmin: 'platform admin',
+  projectAdmin: "admin of the cluster's project",
+  otherProjectAdmin: 'admin of another project',
+  member: "member of the cluster's project",
+  memberAndOtherAdmin: "member of the cluster's project who is admin of another",
+  anonymous: 'anonymous (no token)',
+};
+
+type Outcome = 'ALLOWED' | 'FORBIDDEN' | 'UNAUTHENTICATED';
+type Access = Record<Role, Outcome>;
+
+/** Snapshot data, and every mutation: platform admins and the admins of the cluster's project. */
+const CLUSTER_ADMINS: Access = {
+  platformAdmin: 'ALLOWED',
+  projectAdmin: 'ALLOWED',
+  otherProjectAdmin: 'FORBIDDEN',
+  member: 'FORBIDDEN',
+  memberAndOtherAdmin: 'FORBIDDEN',
+  anonymous: 'UNAUTHENTICATED',
+};
+
+/** The cluster itself: anyone in its project, and platform admins. */
+const CLUSTER_PROJECT: Access = {
+  platformAdmin: 'ALLOWED',
+  projectAdmin: 'ALLOWED',
+  otherProjectAdmin: 'FORBIDDEN',
+  member: 'ALLOWED',
+  memberAndOtherAdmin: 'ALLOWED',
+  anonymous: 'UNAUTHENTICATED',
+};
+
+/** Federation's entry point is not in the printed SDL (the subgraph schema adds it), so it is parsed here. */
+type EntitiesQuery = {
+  _entities: (
+    | null
+    | { __typename: 'Snapshot'; id: string; name: string; status: string; sha256: string | null }
+    | { __typename: 'VirtualCluster'; id: string; name: string; projectId: string }
+  )[];
+};
+const AuthEntitiesDocument = parse(/* GraphQL */ `
+  query AuthEntities($representations: [_Any!]!) {
+    _entities(representations: $representations) {
+      __typename
+      ... on Snapshot {
+        id
+        name
+        status
+        sha256
+      }
+      ... on VirtualCluster {
+        id
+        name
+        projectId
+      }
+    }
+  }
+`) as TypedDocumentNode<EntitiesQuery, { representations: { __typename: string; id: string }[] }>;
+
+let app: TestApp;
+const token = {} as Record<Role, string | undefined>;
+
+interface Seed {
+  cluster: { id: string; name: string; secretRef: string };
+  otherCluster: { id: string };
+  snapshot: { id: string; name: string; location: string; sha256: string };
+  otherSnapshot: { id: string };
+  volume: { id: string; pvcName: string; snapshotHandle: string };
+}
+let seed: Seed;
+
+let counter = 0;
+const uniqueName = (prefix: string) => `${prefix}-${++counter}`;
+
+async function registerCluster(input: Partial<RegisterVirtualClusterInput> = {}) {
+  const response = await app.request(
+    AuthRegisterVirtualClusterDocument,
+    { input: { projectId: P1, name: uniqueName('target'), kubeconfig: { inline: 'apiVersion: v1' }, ...input } },
+    token.platformAdmin,
+  );
+  expect(response.errors).toBeUndefined();
+  return response.data!.registerVirtualCluster;
+}
+
+async function createSnapshot(virtualClusterId: string) {
+  const response = await app.request(AuthCreateSnapshotDocument, { virtualClusterId }, token.platformAdmin);
+  expect(response.errors).toBeUndefined();
+  return response.data!.createSnapshot;
+}
+
+/** Takes the SCHEDULED snapshot to COMPLETED with one completed volume, every move through transitions.ts. */
+async function completeWithOneVolume(snapshotId: string) {
+  return app.orm.em.fork().transactional(async (em) => {
+    const snapshot = await em.findOneOrFail(SnapshotSchema, { id: snapshotId });
+    snapshot.startedAt = new Date();
+    await moveSnapshot(em, snapshot, 'IN_PROGRESS', 'taking the archive');
+    const volume = em.create(VolumeSnapshotSchema, {
+      snapshot,
+      namespace: 'db',
+      pvcName: 'data-payments-postgres-0',
+      driver: 'ebs.csi.aws.com',
+      volumeSnapshotClass: 'csi-aws-vsc',
+    });
+    await em.flush();
+    await moveVolume(em, volume, 'IN_PROGRESS', 'CSI VolumeSnapshot created');
+    volume.snapshotHandle = 'snap-0a1b2c3d4e5f60718';
+    volume.restoreSizeBytes = 10 * 1024 ** 3;
+    await moveVolume(em, volume, 'COMPLETED_CLEANING_UP', 'ready to use; removing the temporary objects');
+    await moveVolume(em, volume, 'COMPLETED', 'volume snapshot secret-volume-handle kept');
+    snapshot.finishedAt = new Date();
+    snapshot.location = `file:///var/lib/vsnap/${snapshot.name}`;
+    snapshot.sizeBytes = 48_213;
+    snapshot.sha256 = 'c0ffee'.repeat(10) + 'beef';
+    snapshot.objectCount = 97;
+    await moveSnapshot(em, snapshot, 'COMPLETED', 'archive stored');
+    return { snapshot, volume };
+  });
+}
+
+beforeAll(async () => {
+  app = await startTestApp();
+  token.platformAdmin = await tokens.platformAdmin();
+  token.projectAdmin = await tokens.projectAdmin(P1);
+  token.otherProjectAdmin = await tokens.projectAdmin(P2);
+  token.member = await tokens.member(P1);
+  token.memberAndOtherAdmin = await tokens.as('member-and-other-admin', { projects: { [P1]: 'member', [P2]: 'admin' } });
+  token.anonymous = undefined;
+
+  const cluster = await registerCluster({
+    name: 'payments',
+    kubeconfig: { secretRef: 'payments-kubeconfig/config' },
+    autoSnapshotPolicy: { enabled: true, schedule: '0 3 * * *', timeZone: 'Europe/Berlin', retentionMaxSnapshots: 7, volumeSnapshotsEnabled: true },
+  });
+  const otherCluster = await registerCluster({ projectId: P2, name: 'payments' });
+  const scheduled = await createSnapshot(cluster.id);
+  const { snapshot, volume } = await completeWithOneVolume(scheduled.id);
+  const otherSnapshot = await createSnapshot(otherCluster.id);
+  seed = {
+    cluster: { id: cluster.id, name: cluster.name, secretRef: 'payments-kubeconfig/config' },
+    otherCluster: { id: otherCluster.id },
+    snapshot: { id: snapshot.id, name: snapshot.name, location: snapshot.location!, sha256: snapshot.sha256! },
+    otherSnapshot: { id: otherSnapshot.id },
+    volume: { id: volume.id, pvcName: volume.pvcName, snapshotHandle: volume.snapshotHandle! },
+  };
+});
+afterAll(() => app?.close());
+
+/** Strings that must never reach a caller who may not read the snapshot. */
+const snapshotSecrets = () => [
+  seed.snapshot.id,
+  seed.snapshot.name,
+  seed.snapshot.location,
+  seed.snapshot.sha256,
+  seed.volume.id,
+  seed.volume.pvcName,
+  seed.volume.snapshotHandle,
+  'secret-volume-handle',
+];
+/** ...and, for callers outside the cluster's project, nothing of the cluster either. */
+const clusterSecrets = () => [seed.cluster.id, seed.cluster.secretRef];
+
+function expectNoLeak(response: unknown, role: Role) {
+  const body = JSON.stringify(response);
+  const hidden = role === 'otherProjectAdmin' || role === 'anonymous' ? [...snapshotSecrets(), ...clusterSecrets()] : snapshotSecrets();
+  for (const secret of hidden) expect(body).not.toContain(secret);
+}
+
+function expectUnauthenticated(response: GraphQLResponse<unknown>) {
+  expect(response.status).toBe(401);
+  expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+  expect(response.data).toBeUndefined();
+}
+
+/** A field-level refusal: HTTP 200, only FORBIDDEN errors, and exactly the data the caller may see. */
+function expectForbidden(response: GraphQLResponse<unknown>, data: unknown, errors = 1) {
+  expect(response.status).toBe(200);
+  expect(errorCodes(response)).toEqual(Array.from({ length: errors }, () => 'FORBIDDEN'));
+  expect(response.data).toEqual(data);
+}
+
+const anyString = expect.any(String) as unknown as string;
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+// ---------------------------------------------------------------------------------------------
+
+interface ReadCase {
+  read: string;
+  access: Access;
+  request: (token: string | undefined) => Promise<GraphQLResponse<unknown>>;
+  /** The whole response data for a caller who may read everything. */
+  allowed: () => unknown;
+  /** The whole response data (and number of FORBIDDEN errors) for a refused caller. */
+  forbidden: (role: Role) => { data: unknown; errors?: number };
+}
+
+const clusterBasics = () => ({ id: seed.cluster.id, name: 'payments', projectId: P1 });
+
+const READS: ReadCase[] = [
+  {
+    read: 'virtualCluster(id): the VirtualCluster fields',
+    access: CLUSTER_PROJECT,
+    request: (t) => app.request(AuthVirtualClusterDocument, { id: seed.cluster.id }, t),
+    allowed: () => ({
+      virtualCluster: {
+        ...clusterBasics(),
+        project: { id: P1 },
+        kubeconfigSource: 'SECRET_REF',
+        kubeconfigSecretRef: seed.cluster.secretRef,
+        autoSnapshotPolicy: {
+          enabled: true,
+          schedule: '0 3 * * *',
+          timeZone: 'Europe/Berlin',
+          retentionMaxSnapshots: 7,
+          retentionMaxAgeSeconds: null,
+          storageTarget: null,
+          volumeSnapshotsEnabled: true,
+        },
+        createdAt: anyString,
+        updatedAt: anyString,
+      },
+    }),
+    forbidden: () => ({ data: { virtualCluster: null } }),
+  },
+  {
+    read: 'VirtualCluster.snapshots',
+    access: CLUSTER_ADMINS,
+    request: (t) => app.request(AuthClusterSnapshotsDocument, { id: seed.cluster.id }, t),
+    allowed: () => ({
+      virtualCluster: {
+        ...clusterBasics(),
+        snapshots: {
+          edges: [{ cursor: anyString, node: { id: seed.snapshot.id, name: seed.snapshot.name, status: 'COMPLETED' } }],
+          pageInfo: { hasNextPage: false, endCursor: anyString },
+        },
+      },
+    }),
+    // A member keeps the cluster and loses only its snapshots; an outsider does not see the cluster at all.
+    forbidden: (role) => ({
+      data: { virtualCluster: role === 'otherProjectAdmin' ? null : { ...clusterBasics(), snapshots: null } },
+    }),
+  },
+  {
+    read: 'snapshot(id): every scalar Snapshot field and Snapshot.virtualCluster',
+    access: CLUSTER_ADMINS,
+    request: (t) => app.request(AuthSnapshotDocument, { id: seed.snapshot.id }, t),
+    allowed: () => ({
+      snapshot: {
+        id: seed.snapshot.id,
+        name: seed.snapshot.name,
+        status: 'COMPLETED',
+        trigger: 'MANUAL',
+        virtualCluster: { id: seed.cluster.id, name: 'payments' },
+        volumeSnapshotsEnabled: true,
+        scheduledAt: anyString,
+        startedAt: anyString,
+        finishedAt: anyString,
+        location: seed.snapshot.location,
+        sizeBytes: 48_213,
+        sha256: seed.snapshot.sha256,
+        objectCount: 97,
+        message: null,
+      },
+    }),
+    forbidden: () => ({ data: { snapshot: null } }),
+  },
+  {
+    read: 'Snapshot.volumeSnapshots: every VolumeSnapshot field',
+    access: CLUSTER_ADMINS,
+    request: (t) => app.request(AuthSnapshotVolumesDocument, { id: seed.snapshot.id }, t),
+    allowed: () => ({
+      snapshot: {
+        id: seed.snapshot.id,
+        volumeSnapshots: [
+          {
+            id: seed.volume.id,
+            namespace: 'db',
+            pvcName: seed.volume.pvcName,
+            phase: 'COMPLETED',
+            driver: 'ebs.csi.aws.com',
+            volumeSnapshotClass: 'csi-aws-vsc',
+            snapshotHandle: seed.volume.snapshotHandle,
+            restoreSizeBytes: 10 * 1024 ** 3,
+            message: 'volume snapshot secret-volume-handle kept',
+            createdAt: anyString,
+            updatedAt: anyString,
+          },
+        ],
+      },
+    }),
+    forbidden: () => ({ data: { snapshot: null } }),
+  },
+  {
+    read: 'Snapshot.events: every SnapshotEvent field',
+    access: CLUSTER_ADMINS,
+    request: (t) => app.request(AuthSnapshotEventsDocument, { id: seed.snapshot.id }, t),
+    allowed: () => {
+      const event = (subject: string, from: string | null, to: string, message: string) => ({
+        cursor: anyString,
+        subject,
+        snapshotId: seed.snapshot.id,
+        volumeSnapshotId: subject === 'VOLUME_SNAPSHOT' ? seed.volume.id : null,
+        virtualClusterId: seed.cluster.id,
+        from,
+        to,
+        at: anyString,
+        message,
+      });
+      return {
+        snapshot: {
+          id: seed.snapshot.id,
+          events: [
+            event('SNAPSHOT', null, 'SCHEDULED', 'requested through createSnapshot'),
+            event('SNAPSHOT', 'SCHEDULED', 'IN_PROGRESS', 'taking the archive'),
+            event('VOLUME_SNAPSHOT', 'NOT_STARTED', 'IN_PROGRESS', 'CSI VolumeSnapshot created'),
+            event('VOLUME_SNAPSHOT', 'IN_PROGRESS', 'COMPLETED_CLEANING_UP', 'ready to use; removing the temporary objects'),
+            event('VOLUME_SNAPSHOT', 'COMPLETED_CLEANING_UP', 'COMPLETED', 'volume snapshot secret-volume-handle kept'),
+            event('SNAPSHOT', 'IN_PROGRESS', 'COMPLETED', 'archive stored'),
+          ],
+        },
+      };
+    },
+    forbidden: () => ({ data: { snapshot: null } }),
+  },
+  {
+    read: 'one request mixing the cluster, its snapshots and snapshot(id)',
+    access: CLUSTER_ADMINS,
+    request: (t) => app.request(AuthMixedDocument, { clusterId: seed.cluster.id, snapshotId: seed.snapshot.id }, t),
+    allowed: () => ({
+      virtualCluster: {
+        id: seed.cluster.id,
+        name: 'payments',
+        autoSnapshotPolicy: { enabled: true },
+        snapshots: { edges: [{ node: { id: seed.snapshot.id, name: seed.snapshot.name } }] },
+      },
+      snapshot: { id: seed.snapshot.id, name: seed.snapshot.name },
+    }),
+    forbidden: (role) =>
+      role === 'otherProjectAdmin'
+        ? { data: { virtualCluster: null, snapshot: null }, errors: 2 }
+        : {
+            data: {
+              virtualCluster: { id: seed.cluster.id, name: 'payments', autoSnapshotPolicy: { enabled: true }, snapshots: null },
+              snapshot: null,
+            },
+            errors: 2,
+          },
+  },
+  {
+    read: 'federation _entities: Snapshot',
+    access: CLUSTER_ADMINS,
+    request: (t) => app.request(AuthEntitiesDocument, { representations: [{ __typename: 'Snapshot', id: seed.snapshot.id }] }, t),
+    allowed: () => ({
+      _entities: [{ __typename: 'Snapshot', id: seed.snapshot.id, name: seed.snapshot.name, status: 'COMPLETED', sha256: seed.snapshot.sha256 }],
+    }),
+    forbidden: () => ({ data: { _entities: [null] } }),
+  },
+  {
+    read: 'federation _entities: VirtualCluster',
+    access: CLUSTER_PROJECT,
+    request: (t) => app.request(AuthEntitiesDocument, { representations: [{ __typename: 'VirtualCluster', id: seed.cluster.id }] }, t),
+    allowed: () => ({ _entities: [{ __typename: 'VirtualCluster', ...clusterBasics() }] }),
+    forbidden: () => ({ data: { _entities: [null] } }),
+  },
+  {
+    read: 'federation _entities: Snapshot and VirtualCluster in one request',
+    access: CLUSTER_ADMINS,
+    request: (t) =>
+      app.request(
+        AuthEntitiesDocument,
+        { representations: [{ __typename: 'Snapshot', id: seed.snapshot.id }, { __typename: 'VirtualCluster', id: seed.cluster.id }] },
+        t,
+      ),
+    allowed: () => ({
+      _entities: [
+        { __typename: 'Snapshot', id: seed.snapshot.id, name: seed.snapshot.name, status: 'COMPLETED', sha256: seed.snapshot.sha256 },
+        { __typename: 'VirtualCluster', ...clusterBasics() },
+      ],
+    }),
+    // A member still resolves the cluster entity; only the snapshot is withheld.
+    forbidden: (role) =>
+      role === 'otherProjectAdmin'
+        ? { data: { _entities: [null, null] }, errors: 2 }
+        : { data: { _entities: [null, { __typename: 'VirtualCluster', ...clusterBasics() }] } },
+  },
+];
+
+describe.each(READS)('read $read', (read) => {
+  it.each(ROLES.map((role) => ({ role, who: WHO[role], outcome: read.access[role] })))('$who → $outcome', async ({ role, outcome }) => {
+    const response = await read.request(token[role]);
+    if (outcome === 'ALLOWED') {
+      expect(response.status).toBe(200);
+      expect(response.errors).toBeUndefined();
+      expect(response.data).toEqual(read.allowed());
+      return;
+    }
+    expectNoLeak(response, role);
+    if (outcome === 'UNAUTHENTICATED') return expectUnauthenticated(response);
+    const { data, errors } = read.forbidden(role);
+    expectForbidden(response, data, errors);
+  });
+});
+
+describe('every field of the snapshot types, one at a time', () => {
+  // Generated from the executable schema, so a field added later is covered without editing this file.
+  const fieldsOf = (typeName: string) => {
+    const type: GraphQLNamedType | undefined = schema.getType(typeName);
+    if (!isObjectType(type)) throw new Error(`${typeName} is not an object type`);
+    return Object.values(type.getFields()).map((field) => ({
+      name: field.name,
+      selection: isObjectType(getNamedType(field.type)) ? `${field.name} { __typename }` : field.name,
+    }));
+  };
+  const FIELDS = [
+    ...fieldsOf('Snapshot').map((f) => ({ field: `Snapshot.${f.name}`, selection: f.selection })),
+    ...fieldsOf('VolumeSnapshot').map((f) => ({ field: `VolumeSnapshot.${f.name}`, selection: `volumeSnapshots { ${f.selection} }` })),
+    ...fieldsOf('SnapshotEvent').map((f) => ({ field: `SnapshotEvent.${f.name}`, selection: `events { ${f.selection} }` })),
+  ];
+
+  it('covers all three types', () => {
+    expect(FIELDS.map((f) => f.field)).toEqual(
+      expect.arrayContaining(['Snapshot.sha256', 'Snapshot.events', 'VolumeSnapshot.snapshotHandle', 'SnapshotEvent.message']),
+    );
+  });
+
+  describe.each(FIELDS)('$field', ({ selection }) => {
+    const document = parse(`query AuthOneField($id: ID!) { snapshot(id: $id) { ${selection} } }`) as TypedDocumentNode<
+      { snapshot: Record<string, unknown> | null },
+      { id: string }
+    >;
+    it.each(ROLES.map((role) => ({ role, who: WHO[role], outcome: CLUSTER_ADMINS[role] })))('$who → $outcome', async ({ role, outcome }) => {
+      const response = await app.request(document, { id: seed.snapshot.id }, token[role]);
+      if (outcome === 'ALLOWED') {
+        expect(response.errors).toBeUndefined();
+        const [key] = selection.split(' ');
+        expect(response.data?.snapshot).toHaveProperty([key!]);
+        return;
+      }
+      expectNoLeak(response, role);
+      if (outcome === 'UNAUTHENTICATED') return expectUnauthenticated(response);
+      expectForbidden(response, { snapshot: null });
+    });
+  });
+});
+
+describe('the admin of another project', () => {
+  it('reads the snapshots of its own project (the refusals above are about the project, not the token)', async () => {
+    const response = await app.request(AuthSnapshotDocument, { id: seed.otherSnapshot.id }, token.otherProjectAdmin);
+    expect(response.errors).toBeUndefined();
+    expect(response.data?.snapshot).toMatchObject({ id: seed.otherSnapshot.id, status: 'SCHEDULED', virtualCluster: { id: seed.otherCluster.id } });
+    const entities = await app.request(AuthEntitiesDocument, { representations: [{ __typename: 'Snapshot', id: seed.otherSnapshot.id }] }, token.otherProjectAdmin);
+    expect(entities.errors).toBeUndefined();
+    expect(entities.data?._entities).toEqual([expect.objectContaining({ __typename: 'Snapshot', id: seed.otherSnapshot.id })]);
+  });
+});
+
+describe('every path to snapshot data is in this matrix', () => {
+  it('lists each field whose type reaches Snapshot, VolumeSnapshot or SnapshotEvent', () => {
+    const guarded = new Set(['Snapshot', 'VolumeSnapshot', 'SnapshotEvent', 'SnapshotConnection', 'SnapshotEdge']);
+    const reaches = (type: GraphQLNamedType) => guarded.has(type.name) || (isUnionType(type) && type.getTypes().some((member) => guarded.has(member.name)));
+    const paths = Object.values(schema.getTypeMap())
+      .filter((type) => isObjectType(type) && !type.name.startsWith('__'))
+      .flatMap((type) => Object.values(isObjectType(type) ? type.getFields() : {}).map((field) => ({ type, field })))
+      .filter(({ field }) => reaches(getNamedType(field.type)))
+      .map(({ type, field }) => `${type.name}.${field.name}`)
+      .sort();
+    // A new entry here (a subscription, a new query) needs its row in the matrix above.
+    expect(paths).toEqual([
+      'Mutation.createSnapshot',
+      'Query._entities',
+      'Query.snapshot',
+      'Snapshot.events',
+      'Snapshot.volumeSnapshots',
+      'SnapshotConnection.edges',
+      'SnapshotEdge.node',
+      'VirtualCluster.snapshots',
+    ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Mutations
+// ---------------------------------------------------------------------------------------------
+
+/** Row counts of every table a mutation could write. */
+async function tableCounts() {
+  const em = app.orm.em.fork();
+  return {
+    clusters: await em.count(VirtualClusterSchema, {}),
+    snapshots: await em.count(SnapshotSchema, {}),
+    volumeSnapshots: await em.count(VolumeSnapshotSchema, {}),
+    events: await em.count(SnapshotEventSchema, {}),
+  };
+}
+
+async function clusterRow(where: { id: string } | { projectId: string; name: string }) {
+  const row = await app.orm.em.fork().findOne(VirtualClusterSchema, where);
+  return row && { name: row.name, projectId: row.projectId, kubeconfigSecretRef: row.kubeconfigSecretRef, policy: { ...row.policy }, updatedAt: row.updatedAt };
+}
+
+async function snapshotRow(id: string) {
+  const row = await app.orm.em.fork().findOne(SnapshotSchema, { id });
+  return row && { name: row.name, status: row.status, updatedAt: row.updatedAt };
+}
+
+interface MutationCase {
+  mutation: string;
+  access: Access;
+  /** Makes a fresh target as platform admin and returns how to call the mutation on it. */
+  prepare: () => Promise<{
+    run: (token: string | undefined) => Promise<GraphQLResponse<unknown>>;
+    /** What the database holds of the target: unchanged after a refusal. */
+    state: () => Promise<unknown>;
+    /** Asserts the allowed call did its work. */
+    written: (response: GraphQLResponse<unknown>) => Promise<void>;
+  }>;
+}
+
+const MUTATIONS: MutationCase[] = [
+  {
+    mutation: 'registerVirtualCluster',
+    access: CLUSTER_ADMINS,
+    prepare: async () => {
+      const name = uniqueName('new');
+      return {
+        run: (t) => app.request(AuthRegisterVirtualClusterDocument, { input: { projectId: P1, name, kubeconfig: { inline: 'apiVersion: v1' } } }, t),
+        state: () => clusterRow({ projectId: P1, name }),
+        written: async (response) => {
+          expect(response.data).toEqual({ registerVirtualCluster: { id: anyString, name, projectId: P1 } });
+          expect(await clusterRow({ projectId: P1, name })).toMatchObject({ name, projectId: P1 });
+        },
+      };
+    },
+  },
+  {
+    mutation: 'updateVirtualCluster',
+    access: CLUSTER_ADMINS,
+    prepare: async () => {
+      const cluster = await registerCluster();
+      const name = uniqueName('renamed');
+      return {
+        run: (t) => app.request(AuthUpdateVirtualClusterDocument, { id: cluster.id, input: { name, kubeconfig: { secretRef: 'stolen/config' } } }, t),
+        state: () => clusterRow({ id: cluster.id }),
+        written: async (response) => {
+          expect(response.data).toEqual({ updateVirtualCluster: { id: cluster.id, name } });
+          expect(await clusterRow({ id: cluster.id })).toMatchObject({ name, kubeconfigSecretRef: 'stolen/config' });
+        },
+      };
+    },
+  },
+  {
+    mutation: 'removeVirtualCluster',
+    access: CLUSTER_ADMINS,
+    prepare: async () => {
+      const cluster = await registerCluster();
+      const snapshot = await createSnapshot(cluster.id); // removal would cascade to it
+      return {
+        run: (t) => app.request(AuthRemoveVirtualClusterDocument, { id: cluster.id }, t),
+        state: async () => ({ cluster: await clusterRow({ id: cluster.id }), snapshot: await snapshotRow(snapshot.id) }),
+        written: async (response) => {
+          expect(response.data).toEqual({ removeVirtualCluster: { removedVirtualClusterId: cluster.id } });
+          expect(await clusterRow({ id: cluster.id })).toBeNull();
+          expect(await snapshotRow(snapshot.id)).toBeNull();
+        },
+      };
+    },
+  },
+  {
+    mutation: 'setAutoSnapshotPolicy',
+    access: CLUSTER_ADMINS,
+    prepare: async () => {
+      const cluster = await registerCluster();
+      const policy = { enabled: true, schedule: '*/5 * * * *', retentionMaxSnapshots: 1, storageTarget: 's3://exfiltrate/bucket' };
+      return {
+        run: (t) => app.request(AuthSetAutoSnapshotPolicyDocument, { virtualClusterId: cluster.id, policy }, t),
+        state: () => clusterRow({ id: cluster.id }),
+        written: async (response) => {
+          expect(response.data).toEqual({ setAutoSnapshotPolicy: { id: cluster.id, autoSnapshotPolicy: { enabled: true, schedule: '*/5 * * * *' } } });
+          expect((await clusterRow({ id: cluster.id }))?.policy).toMatchObject(policy);
+        },
+      };
+    },
+  },
+  {
+    mutation: 'createSnapshot',
+    access: CLUSTER_ADMINS,
+    prepare: async () => {
+      const cluster = await registerCluster();
+      const snapshotsOf = () => app.orm.em.fork().count(SnapshotSchema, { virtualCluster: cluster.id });
+      return {
+        run: (t) => app.request(AuthCreateSnapshotDocument, { virtualClusterId: cluster.id }, t),
+        state: snapshotsOf,
+        written: async (response) => {
+          expect(response.data).toEqual({ createSnapshot: { id: anyString, name: expect.stringMatching(/^target-\d+-.+\.tar\.gz$/), status: 'SCHEDULED' } });
+          expect(await snapshotsOf()).toBe(1);
+        },
+      };
+    },
+  },
+  {
+    mutation: 'deleteSnapshot',
+    access: CLUSTER_ADMINS,
+    prepare: async () => {
+      const cluster = await registerCluster();
+      const snapshot = await createSnapshot(cluster.id);
+      return {
+        run: (t) => app.request(AuthDeleteSnapshotDocument, { id: snapshot.id }, t),
+        state: () => snapshotRow(snapshot.id),
+        written: async (response) => {
+          expect(response.data).toEqual({ deleteSnapshot: { deletedSnapshotId: snapshot.id } });
+          expect(await snapshotRow(snapshot.id)).toBeNull();
+        },
+      };
+    },
+  },
+];
+
+describe.each(MUTATIONS)('mutation $mutation', ({ mutation, access, prepare }) => {
+  it.each(ROLES.map((role) => ({ role, who: WHO[role], outcome: access[role] })))('$who → $outcome', async ({ role, outcome }) => {
+    const target = await prepare();
+    const before = { tables: await tableCounts(), target: await target.state() };
+    const response = await target.run(token[role]);
+    if (outcome === 'ALLOWED') {
+      expect(response.status).toBe(200);
+      expect(response.errors).toBeUndefined();
+      await target.written(response);
+      return;
+    }
+    if (outcome === 'UNAUTHENTICATED') expectUnauthenticated(response);
+    else {
+      expectForbidden(response, null);
+      expect(response.errors?.[0]?.message).toContain(mutation);
+    }
+    // A refused call writes nothing, anywhere.
+    expect({ tables: await tableCounts(), target: await target.state() }).toEqual(before);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// virtualClusters
+// ---------------------------------------------------------------------------------------------
+
+describe('virtualClusters lists only the projects the caller belongs to', () => {
+  const LA = 'auth-list-a';
+  const LB = 'auth-list-b';
+  beforeAll(async () => {
+    for (const name of ['bravo', 'alpha']) await registerCluster({ projectId: LA, name });
+    await registerCluster({ projectId: LB, name: 'charlie' });
+  });
+
+  const names = (response: GraphQLResponse<{ virtualClusters: { edges: { node: { name: string; projectId: string } }[] } }>) =>
+    response.data?.virtualClusters.edges.map(({ node }) => `${node.projectId}/${node.name}`);
+
+  const callers = {
+    memberOfA: () => tokens.member(LA),
+    adminOfB: () => tokens.projectAdmin(LB),
+    memberOfAAdminOfB: () => tokens.as('a-member-b-admin', { projects: { [LA]: 'member', [LB]: 'admin' } }),
+    noRoles: () => tokens.as('nobody', {}),
+    platformAdmin: () => tokens.platformAdmin(),
+  };
+
+  it.each([
+    { caller: 'memberOfA', projectId: undefined, expected: [`${LA}/alpha`, `${LA}/bravo`] },
+    { caller: 'memberOfA', projectId: LA, expected: [`${LA}/alpha`, `${LA}/bravo`] },
+    { caller: 'adminOfB', projectId: undefined, expected: [`${LB}/charlie`] },
+    { caller: 'memberOfAAdminOfB', projectId: undefined, expected: [`${LA}/alpha`, `${LA}/bravo`, `${LB}/charlie`] },
+    { caller: 'noRoles', projectId: undefined, expected: [] },
+    { caller: 'platformAdmin', projectId: LA, expected: [`${LA}/alpha`, `${LA}/bravo`] },
+  ] as const)('$caller with projectId $projectId sees $expected', async ({ caller, projectId, expected }) => {
+    const response = await app.request(AuthVirtualClustersDocument, { projectId }, await callers[caller]());
+    expect(response.errors).toBeUndefined();
+    expect(names(response)).toEqual(expected);
+  });
+
+  it.each([
+    { caller: 'memberOfA', projectId: LB },
+    { caller: 'adminOfB', projectId: LA },
+    { caller: 'noRoles', projectId: LA },
+  ] as const)('$caller asking for $projectId gets FORBIDDEN and no data', async ({ caller, projectId }) => {
+    const response = await app.request(AuthVirtualClustersDocument, { projectId }, await callers[caller]());
+    expectForbidden(response, null);
+    expect(JSON.stringify(response)).not.toContain('alpha');
+    expect(JSON.stringify(response)).not.toContain('charlie');
+  });
+
+  it("a member of the cluster's project sees exactly that project's clusters", async () => {
+    const response = await app.request(AuthVirtualClustersDocument, {}, token.member);
+    expect(response.errors).toBeUndefined();
+    const rows = await app.orm.em.fork().find(VirtualClusterSchema, { projectId: P1 }, { orderBy: { name: 'asc', id: 'asc' } });
+    expect(rows.length).toBeGreaterThan(1);
+    expect(names(response)).toEqual(rows.map((row) => `${P1}/${row.name}`));
+  });
+
+  it('a platform admin without projectId sees every cluster', async () => {
+    const response = await app.request(AuthVirtualClustersDocument, {}, token.platformAdmin);
+    expect(response.errors).toBeUndefined();
+    const rows = await app.orm.em.fork().find(VirtualClusterSchema, {}, { orderBy: { name: 'asc', id: 'asc' } });
+    expect(names(response)).toEqual(rows.map((row) => `${row.projectId}/${row.name}`));
+    expect(names(response)).toEqual(expect.arrayContaining([`${P2}/payments`, `${LA}/alpha`, `${LB}/charlie`]));
+  });
+
+  it('anonymous gets 401', async () => {
+    expectUnauthenticated(await app.request(AuthVirtualClustersDocument, {}, undefined));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Authentication
+// ---------------------------------------------------------------------------------------------
+
+describe('a request without a valid bearer token is refused with 401', () => {
+  const secret = new TextEncoder().encode(TEST_JWT_SECRET);
+  const now = () => Math.floor(Date.now() / 1000);
+  const admin: JWTPayload = { sub: 'mallory', vsnap: { platformAdmin: true, projects: {} } };
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const sign = (claims: JWTPayload, { alg = 'HS256', key = secret }: { alg?: string; key?: Uint8Array } = {}) =>
+    new SignJWT(claims).setProtectedHeader({ alg }).sign(key);
+
+  /** Posts a query with exactly this Authorization header (none when undefined). */
+  async function post(authorization: string | undefined) {
+    const response = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json',
+        ...(authorization === undefined ? {} : { authorization }),
+      },
+      body: JSON.stringify({ query: print(AuthSnapshotDocument), variables: { id: seed.snapshot.id } }),
+    });
+    return { status: response.status, challenge: response.headers.get('www-authenticate'), body: (await response.json()) as GraphQLResponse<unknown> };
+  }
+
+  it('accepts a token made by the same helpers (the control)', async () => {
+    const response = await post(`Bearer ${await sign({ ...admin, exp: now() + 60 })}`);
+    expect(response.status).toBe(200);
+    expect(response.body.errors).toBeUndefined();
+  });
+
+  it.each<[string, () => Promise<string | undefined>]>([
+    ['no Authorization header', async () => undefined],
+    ['a Basic credential', async () => `Basic ${Buffer.from('admin:admin').toString('base64')}`],
+    ['an empty Bearer', async () => 'Bearer '],
+    ['a token that is not a JWT', async () => 'Bearer not-a-jwt'],
+    ['a token signed with another secret', async () => `Bearer ${await sign(admin, { key: new TextEncoder().encode('x'.repeat(48)) })}`],
+    ['an expired token', async () => `Bearer ${await sign({ ...admin, iat: now() - 7200, exp: now() - 3600 })}`],
+    ['a token valid only from tomorrow', async () => `Bearer ${await sign({ ...admin, nbf: now() + 86_400, exp: now() + 2 * 86_400 })}`],
+    ['an unsigned token (alg none)', async () => `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...admin, exp: now() + 60 })}.`],
+    ['an HS512 token (only HS256 is accepted)', async () => `Bearer ${await sign({ ...admin, exp: now() + 60 }, { alg: 'HS512' })}`],
+    [
+      "a member's token whose payload was rewritten to platform admin",
+      async () => {
+        const [header, , signature] = (await tokens.member(P1)).split('.');
+        return `Bearer ${header}.${b64({ ...admin, sub: `member-of-${P1}`, exp: now() + 60 })}.${signature}`;
+      },
+    ],
+    ['a token without a subject', async () => `Bearer ${await sign({ vsnap: { platformAdmin: true }, exp: now() + 60 })}`],
+    ['a token with a malformed vsnap claim', async () => `Bearer ${await sign({ sub: 'x', vsnap: { projects: { [P1]: 'owner' } }, exp: now() + 60 })}`],
+  ])('%s', async (_case, header) => {
+    const response = await post(await header());
+    expect(response.status).toBe(401);
+    expect(response.challenge).toBe('Bearer');
+    expect(errorCodes(response.body)).toEqual(['UNAUTHENTICATED']);
+    expect(response.body.data).toBeUndefined();
+    expect(JSON.stringify(response.body)).not.toContain(seed.snapshot.name);
+  });
+
+  it('an expired platform-admin token writes nothing', async () => {
+    const expired = await sign({ ...admin, iat: now() - 7200, exp: now() - 3600 });
+    const cluster = await registerCluster();
+    const before = { tables: await tableCounts(), cluster: await clusterRow({ id: cluster.id }) };
+    expectUnauthenticated(await app.request(AuthCreateSnapshotDocument, { virtualClusterId: cluster.id }, expired));
+    expectUnauthenticated(await app.request(AuthRemoveVirtualClusterDocument, { id: cluster.id }, expired));
+    expectUnauthenticated(
+      await app.request(AuthRegisterVirtualClusterDocument, { input: { projectId: P1, name: uniqueName('expired'), kubeconfig: { inline: 'x' } } }, expired),
+    );
+    expect({ tables: await tableCounts(), cluster: await clusterRow({ id: cluster.id }) }).toEqual(before);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Error paths
+// ---------------------------------------------------------------------------------------------
+
+/** A FORBIDDEN error points at the field it nulled (maskError keeps graphql-js's located error). */
+describe('FORBIDDEN errors point at the protected field', () => {
+  it.each<[string, () => Promise<GraphQLResponse<unknown>>, (string | number)[]]>([
+    ['member: snapshot(id)', () => app.request(AuthSnapshotDocument, { id: seed.snapshot.id }, token.member), ['snapshot']],
+    ['member: VirtualCluster.snapshots', () => app.request(AuthClusterSnapshotsDocument, { id: seed.cluster.id }, token.member), ['virtualCluster', 'snapshots']],
+    ['admin of another project: virtualCluster(id)', () => app.request(AuthVirtualClusterDocument, { id: seed.cluster.id }, token.otherProjectAdmin), ['virtualCluster']],
+    [
+      'member: _entities Snapshot',
+      () => app.request(AuthEntitiesDocument, { representations: [{ __typename: 'Snapshot', id: seed.snapshot.id }] }, token.member),
+      ['_entities', 0],
+    ],
+    ['member: createSnapshot', () => app.request(AuthCreateSnapshotDocument, { virtualClusterId: seed.cluster.id }, token.member), ['createSnapshot']],
+  ])('%s', async (_case, request, path) => {
+    const response = await request();
+    expect(errorCodes(response)).toEqual(['FORBIDDEN']);
+    expect(response.errors?.[0]?.path).toEqual(path);
+  });
+});
