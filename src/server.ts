@@ -3,13 +3,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ValidationContext } from 'graphql';
 import { createYoga, type YogaInitialContext } from 'graphql-yoga';
 import { AuthenticationError, type TokenVerifier } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { createContext, type Context } from './context.ts';
 import { DomainError } from './errors.ts';
 import { schema } from './graphql/schema.ts';
+import type { SnapshotJobs } from './jobs/jobs.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 
@@ -23,6 +24,8 @@ export interface ServerDeps {
   orm: MikroORM;
   verifier: TokenVerifier;
   logger: Logger;
+  /** Where mutations enqueue snapshot work; absent in an API-only test server. */
+  jobs?: SnapshotJobs;
 }
 
 function unauthenticated(message: string): GraphQLError {
@@ -41,7 +44,8 @@ function maskError(logger: Logger) {
         extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
       });
     }
-    if (original instanceof GraphQLError && original.extensions.code) return original;
+    // Keep graphql-js's located copy: it carries the path of the field that failed.
+    if (original instanceof GraphQLError && original.extensions.code) return error instanceof GraphQLError ? error : original;
     if (error instanceof GraphQLError && !error.originalError) return error;
     logger.error({ err: original }, 'unexpected error while resolving');
     return new GraphQLError(message, {
@@ -51,7 +55,17 @@ function maskError(logger: Logger) {
   };
 }
 
-export async function startServer({ config, orm, verifier, logger }: ServerDeps): Promise<Server> {
+/**
+ * graphql-armor throws from its validation rules by default, which yoga answers like an
+ * execution error: HTTP 200 and no error code. Reported instead, a rejection is an ordinary
+ * validation error: GRAPHQL_VALIDATION_FAILED, and 400 for application/graphql-response+json.
+ */
+const reportAsValidationError = {
+  propagateOnRejection: false,
+  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
+};
+
+export async function startServer({ config, orm, verifier, logger, jobs }: ServerDeps): Promise<Server> {
   const metrics = createMetrics();
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -62,10 +76,12 @@ export async function startServer({ config, orm, verifier, logger }: ServerDeps)
     maskedErrors: { maskError: maskError(logger) },
     plugins: [
       EnvelopArmorPlugin({
-        maxDepth: { n: config.limits.maxDepth },
-        maxAliases: { n: config.limits.maxAliases },
+        maxDepth: { n: config.limits.maxDepth, ...reportAsValidationError },
+        maxAliases: { n: config.limits.maxAliases, ...reportAsValidationError },
+        maxDirectives: reportAsValidationError,
+        // Checked while parsing (no validation context): its default, throwing, is a parse error already.
         maxTokens: { n: config.limits.maxTokens },
-        costLimit: { maxCost: config.limits.maxCost },
+        costLimit: { maxCost: config.limits.maxCost, ...reportAsValidationError },
         blockFieldSuggestion: { enabled: false },
       }),
       metrics.graphqlPlugin,
@@ -77,7 +93,7 @@ export async function startServer({ config, orm, verifier, logger }: ServerDeps)
       try {
         const viewer = await verifier.verify(token);
         const requestLogger = logger.child({ requestId: randomUUID(), subject: viewer.subject });
-        return createContext(orm.em.fork(), viewer, requestLogger);
+        return createContext(orm.em.fork(), viewer, requestLogger, jobs);
       } catch (error) {
         if (error instanceof AuthenticationError) throw unauthenticated(error.message);
         throw error;
