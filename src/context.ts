@@ -5,6 +5,7 @@ import type { VirtualCluster } from './clusters/entity.ts';
 import { ClusterService } from './clusters/service.ts';
 import { VirtualClusterSchema } from './clusters/entity.ts';
 import type { SnapshotEvent } from './events/entity.ts';
+import type { SnapshotJobs } from './jobs/jobs.ts';
 import type { Logger } from './logger.ts';
 import { SnapshotSchema, type Snapshot, type VolumeSnapshot } from './snapshots/entity.ts';
 import { SnapshotService, type SnapshotPageQuery } from './snapshots/service.ts';
@@ -20,9 +21,10 @@ export interface Context {
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
-export function createContext(em: EntityManager, viewer: Viewer, logger: Logger): Context {
-  const clusters = new ClusterService(em);
-  const snapshots = new SnapshotService(em);
+export function createContext(em: EntityManager, viewer: Viewer, logger: Logger, scheduler?: SnapshotJobs): Context {
+  const jobs = scheduler ? { scheduler, logger } : undefined;
+  const clusters = new ClusterService(em, jobs);
+  const snapshots = new SnapshotService(em, jobs);
   return { viewer, logger, clusters, snapshots, loaders: createLoaders(em, snapshots) };
 }
 

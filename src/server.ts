@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { PothosValidationError } from '@pothos/core';
 import { GraphQLError, type ValidationContext } from 'graphql';
 import { createYoga, type YogaInitialContext } from 'graphql-yoga';
 import { AuthenticationError, type TokenVerifier } from './auth/tokens.ts';
@@ -42,6 +43,13 @@ function maskError(logger: Logger) {
       return new GraphQLError(original.message, {
         path: error instanceof GraphQLError ? error.path : undefined,
         extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+      });
+    }
+    // Pothos' argument checks (e.g. a negative `first` on a connection) are the caller's mistake.
+    if (original instanceof PothosValidationError) {
+      return new GraphQLError(original.message, {
+        path: error instanceof GraphQLError ? error.path : undefined,
+        extensions: { code: 'VALIDATION' },
       });
     }
     // Keep graphql-js's located copy: it carries the path of the field that failed.
@@ -102,7 +110,12 @@ export async function startServer({ config, orm, verifier, logger, jobs }: Serve
   });
 
   let accepting = true;
+  /** Responses being written: on close() they end their keep-alive connections (see close()). */
+  const inFlight = new Set<http.ServerResponse>();
   const server = http.createServer(async (req, res) => {
+    inFlight.add(res);
+    res.on('close', () => inFlight.delete(res));
+    if (!accepting) endConnectionAfter(res);
     const route = new URL(req.url ?? '/', 'http://vsnap').pathname;
     const stop = metrics.httpRequests.startTimer({ route: route === '/graphql' ? route : 'other' });
     res.on('finish', () => stop({ status: String(res.statusCode) }));
@@ -118,6 +131,11 @@ export async function startServer({ config, orm, verifier, logger, jobs }: Serve
     return yoga(req, res);
   });
   server.requestTimeout = 60_000;
+  /** Answers with `Connection: close`, or, when the headers are out already, drops the connection once idle. */
+  function endConnectionAfter(res: http.ServerResponse): void {
+    if (!res.headersSent) res.setHeader('connection', 'close');
+    else res.once('finish', () => setImmediate(() => server.closeIdleConnections()));
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -132,6 +150,8 @@ export async function startServer({ config, orm, verifier, logger, jobs }: Serve
     /** Stops accepting, lets in-flight requests finish (up to the timeout), then drops what is left. */
     async close() {
       accepting = false;
+      // Otherwise a request in flight leaves its keep-alive connection open and close() waits out the timeout.
+      for (const res of inFlight) endConnectionAfter(res);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timeout = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);

@@ -3,6 +3,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { decodeCursor, encodeCursor, type PageRequest } from '../db/keyset.ts';
+import { requestJob, type SnapshotJobs } from '../jobs/jobs.ts';
+import type { Logger } from '../logger.ts';
 import { SnapshotSchema } from '../snapshots/entity.ts';
 import { VirtualClusterSchema, type VirtualCluster } from './entity.ts';
 import { clusterName, kubeconfigInput, parseInput, policyInput, projectId, type PolicyInput } from './input.ts';
@@ -23,7 +25,11 @@ export function clusterCursor(cluster: Pick<VirtualCluster, 'name' | 'id'>): str
 }
 
 export class ClusterService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    /** Absent in an API-only process without a scheduler: schedules sync when a worker starts. */
+    private readonly jobs?: { scheduler: SnapshotJobs; logger: Logger },
+  ) {}
 
   async get(id: string): Promise<VirtualCluster> {
     const cluster = z.uuid().safeParse(id).success ? await this.em.findOne(VirtualClusterSchema, { id }) : null;
@@ -56,6 +62,7 @@ export class ClusterService {
       policy: policyColumns(input.autoSnapshotPolicy ?? { enabled: false, timeZone: 'UTC', volumeSnapshotsEnabled: false }),
     });
     await this.flushUnique(cluster);
+    await this.syncSchedule(cluster);
     return cluster;
   }
 
@@ -76,12 +83,13 @@ export class ClusterService {
     const cluster = await this.get(id);
     cluster.policy = policyColumns(input);
     await this.em.flush();
+    await this.syncSchedule(cluster);
     return cluster;
   }
 
   /** Removes the cluster and its snapshot rows; refused while a snapshot is being taken. */
   async remove(id: string): Promise<VirtualCluster> {
-    return this.em.transactional(async (em) => {
+    const removed = await this.em.transactional(async (em) => {
       const cluster = await em.findOne(VirtualClusterSchema, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!cluster) throw new NotFoundError(`virtual cluster ${id} does not exist`, 'id');
       const running = await em.count(SnapshotSchema, { virtualCluster: cluster, status: 'IN_PROGRESS' });
@@ -89,6 +97,17 @@ export class ClusterService {
       em.remove(cluster);
       return cluster;
     });
+    if (this.jobs) {
+      const { scheduler, logger } = this.jobs;
+      await requestJob(logger, `removing the auto-snapshot schedule of ${removed.name}`, () => scheduler.removeCluster(removed.id));
+    }
+    return removed;
+  }
+
+  private async syncSchedule(cluster: VirtualCluster): Promise<void> {
+    if (!this.jobs) return;
+    const { scheduler, logger } = this.jobs;
+    await requestJob(logger, `syncing the auto-snapshot schedule of ${cluster.name}`, () => scheduler.syncCluster(cluster));
   }
 
   private async flushUnique(cluster: VirtualCluster): Promise<void> {

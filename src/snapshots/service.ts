@@ -2,6 +2,8 @@ import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { ClusterService } from '../clusters/service.ts';
+import { requestJob, type SnapshotJobs } from '../jobs/jobs.ts';
+import type { Logger } from '../logger.ts';
 import { decodeCursor, encodeCursor, type PageRequest } from '../db/keyset.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { SnapshotEventSchema, type SnapshotEvent } from '../events/entity.ts';
@@ -20,7 +22,11 @@ export interface SnapshotPageQuery extends PageRequest {
 }
 
 export class SnapshotService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    /** Absent in an API-only process without a scheduler: a worker's reconcile picks SCHEDULED snapshots up. */
+    private readonly jobs?: { scheduler: SnapshotJobs; logger: Logger },
+  ) {}
 
   async get(id: string): Promise<Snapshot> {
     const snapshot = z.uuid().safeParse(id).success ? await this.em.findOne(SnapshotSchema, { id }) : null;
@@ -44,7 +50,11 @@ export class SnapshotService {
     if (cursor) {
       const field = query.after ? 'after' : 'before';
       const key = decodeCursor(cursor, 2);
-      if (!key || Number.isNaN(Date.parse(String(key[0])))) throw new ValidationError(`${field}: is not a valid cursor`, field);
+      // Exactly what snapshotCursor makes (an ISO instant and a UUID): anything else would fail in Postgres' casts.
+      const time = key && typeof key[0] === 'string' && !Number.isNaN(Date.parse(key[0])) ? new Date(key[0]).toISOString() : undefined;
+      if (!key || time !== key[0] || !z.uuid().safeParse(key[1]).success) {
+        throw new ValidationError(`${field}: is not a valid cursor`, field);
+      }
       // `after` reads older snapshots, `before` newer ones.
       filters.push(`(s.scheduled_at, s.id) ${query.after ? '<' : '>'} (?::timestamptz, ?::uuid)`);
       params.push(key[0], key[1]);
@@ -80,6 +90,15 @@ export class SnapshotService {
 
   /** Inserts a SCHEDULED snapshot; CONFLICT when the cluster already has one. */
   async schedule(clusterId: string, trigger: SnapshotTrigger, at = new Date()): Promise<Snapshot> {
+    const snapshot = await this.insertScheduled(clusterId, trigger, at);
+    if (this.jobs) {
+      const { scheduler, logger } = this.jobs;
+      await requestJob(logger, `enqueueing snapshot ${snapshot.name}`, () => scheduler.enqueueTake(snapshot.id));
+    }
+    return snapshot;
+  }
+
+  private async insertScheduled(clusterId: string, trigger: SnapshotTrigger, at: Date): Promise<Snapshot> {
     const cluster = await new ClusterService(this.em).get(clusterId);
     try {
       return await this.em.transactional((em) =>

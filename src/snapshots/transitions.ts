@@ -4,6 +4,7 @@
  * NOTIFY, all inside the caller's transaction: a rolled-back move leaves no
  * event and no notification, a committed one always has both.
  */
+import { wrap } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SnapshotEventSchema, type EventSubject, type SnapshotEvent } from '../events/entity.ts';
 import { SnapshotSchema, type Snapshot, type SnapshotTrigger, type VolumeSnapshot } from './entity.ts';
@@ -86,6 +87,9 @@ export async function moveVolume(
   requireTransaction(em);
   const from = volume.phase;
   assertVolumeMove(from, to);
+  // The event needs the snapshot's cluster and project: load it when the volume
+  // came with only a reference (e.g. created with `snapshot: id`, or found without populate).
+  if (!wrap(volume.snapshot).isInitialized()) await em.populate(volume, ['snapshot']);
   volume.phase = to;
   if (message !== undefined) volume.message = message;
   return record(em, volume.snapshot, { subject: 'VOLUME_SNAPSHOT', volumeSnapshotId: volume.id, from, to, message });

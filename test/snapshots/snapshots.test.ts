@@ -1,0 +1,430 @@
+/**
+ * Snapshots over GraphQL (HTTP, real Postgres, as a platform admin): creating
+ * and deleting them, listing them with keyset pagination, their volumes and
+ * history, and the DataLoaders that keep a page's SQL constant.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeCursor } from '../../src/db/keyset.ts';
+import { sqlStatements } from '../../src/db/orm.ts';
+import { SnapshotEventSchema } from '../../src/events/entity.ts';
+import { SnapshotSchema, VolumeSnapshotSchema } from '../../src/snapshots/entity.ts';
+import { snapshotObjectName } from '../../src/snapshots/naming.ts';
+import {
+  ClusterSnapshotHistoryDocument,
+  ClusterSnapshotsDocument,
+  CreateSnapshotDocument,
+  DeleteSnapshotDocument,
+  RegisterVirtualClusterDocument,
+  SnapshotDocument,
+  type ClusterSnapshotsQuery,
+  type ClusterSnapshotsQueryVariables,
+} from '../generated/graphql.ts';
+import { errorCodes, startTestApp, tokens, type TestApp } from '../support/app.ts';
+import { addVolumes, move, moveVol, schedule, seedCompleted } from '../support/snapshots.ts';
+
+let app: TestApp;
+let admin: string;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  admin = await tokens.platformAdmin();
+});
+afterAll(() => app?.close());
+
+let counter = 0;
+async function register(name = 'prod') {
+  const response = await app.request(
+    RegisterVirtualClusterDocument,
+    { input: { projectId: `proj-${process.pid}-${++counter}`, name, kubeconfig: { inline: 'apiVersion: v1' } } },
+    admin,
+  );
+  expect(response.errors).toBeUndefined();
+  return response.data!.registerVirtualCluster;
+}
+
+const MISSING_ID = '00000000-0000-4000-8000-000000000000';
+
+/** Rows in the three snapshot tables, to prove a refused request wrote nothing. */
+async function rowCounts() {
+  const em = app.orm.em.fork();
+  return {
+    snapshots: await em.count(SnapshotSchema, {}),
+    volumes: await em.count(VolumeSnapshotSchema, {}),
+    events: await em.count(SnapshotEventSchema, {}),
+  };
+}
+
+async function listPage(variables: ClusterSnapshotsQueryVariables) {
+  const response = await app.request(ClusterSnapshotsDocument, variables, admin);
+  expect(response.errors).toBeUndefined();
+  return response.data!.virtualCluster!.snapshots!;
+}
+
+describe('createSnapshot', () => {
+  it('schedules a MANUAL snapshot named <cluster>-<UTC timestamp>.tar.gz with one birth event', async () => {
+    const cluster = await register('billing');
+    const before = Date.now();
+    const response = await app.request(CreateSnapshotDocument, { virtualClusterId: cluster.id }, admin);
+    const after = Date.now();
+    expect(response.errors).toBeUndefined();
+    const created = response.data!.createSnapshot;
+    expect(created).toMatchObject({ status: 'SCHEDULED', trigger: 'MANUAL' });
+    const scheduledAt = new Date(created.scheduledAt);
+    expect(scheduledAt.getTime()).toBeGreaterThanOrEqual(before);
+    expect(scheduledAt.getTime()).toBeLessThanOrEqual(after);
+    expect(created.name).toMatch(/^billing-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.\d{3}Z\.tar\.gz$/);
+    expect(created.name).toBe(snapshotObjectName('billing', scheduledAt));
+
+    const read = await app.request(SnapshotDocument, { id: created.id }, admin);
+    expect(read.errors).toBeUndefined();
+    expect(read.data!.snapshot).toMatchObject({
+      id: created.id,
+      name: created.name,
+      status: 'SCHEDULED',
+      trigger: 'MANUAL',
+      virtualCluster: { id: cluster.id, name: 'billing' },
+      volumeSnapshots: [],
+    });
+    expect(read.data!.snapshot!.events).toEqual([
+      expect.objectContaining({ subject: 'SNAPSHOT', from: null, to: 'SCHEDULED', message: 'requested through createSnapshot' }),
+    ]);
+    const em = app.orm.em.fork();
+    expect(await em.count(SnapshotSchema, { virtualCluster: cluster.id })).toBe(1);
+    expect(await em.count(SnapshotEventSchema, { snapshotId: created.id })).toBe(1);
+  });
+
+  it('answers CONFLICT while one is SCHEDULED and writes nothing; succeeds again once it has moved on', async () => {
+    const cluster = await register();
+    const first = await app.request(CreateSnapshotDocument, { virtualClusterId: cluster.id }, admin);
+    expect(first.errors).toBeUndefined();
+    const firstId = first.data!.createSnapshot.id;
+
+    const before = await rowCounts();
+    const second = await app.request(CreateSnapshotDocument, { virtualClusterId: cluster.id }, admin);
+    expect(errorCodes(second)).toEqual(['CONFLICT']);
+    expect(second.errors?.[0]?.extensions?.field).toBe('virtualClusterId');
+    expect(second.errors?.[0]?.message).toContain('already has a SCHEDULED snapshot');
+    expect(second.data).toBeNull();
+    expect(await rowCounts()).toEqual(before);
+
+    await move(app.orm, firstId, 'IN_PROGRESS', 'worker picked it up');
+    const third = await app.request(CreateSnapshotDocument, { virtualClusterId: cluster.id }, admin);
+    expect(third.errors).toBeUndefined();
+    expect(third.data!.createSnapshot).toMatchObject({ status: 'SCHEDULED', trigger: 'MANUAL' });
+    expect(third.data!.createSnapshot.id).not.toBe(firstId);
+
+    const statuses = (await listPage({ id: cluster.id })).edges.map((edge) => [edge.node.id, edge.node.status]);
+    expect(statuses).toEqual([
+      [third.data!.createSnapshot.id, 'SCHEDULED'],
+      [firstId, 'IN_PROGRESS'],
+    ]);
+  });
+
+  it.each([
+    ['an unknown cluster', MISSING_ID],
+    // Ids that are not UUIDs are treated as ids of no cluster (as for every cluster mutation).
+    ['a malformed id', 'not-a-uuid'],
+  ])('answers NOT_FOUND for %s and writes nothing', async (_what, id) => {
+    const before = await rowCounts();
+    const response = await app.request(CreateSnapshotDocument, { virtualClusterId: id }, admin);
+    expect(errorCodes(response)).toEqual(['NOT_FOUND']);
+    expect(response.errors?.[0]?.extensions?.field).toBe('id');
+    expect(await rowCounts()).toEqual(before);
+  });
+});
+
+describe('VirtualCluster.snapshots', () => {
+  /** 25 COMPLETED snapshots, one minute apart; ids newest first. */
+  let paged: { clusterId: string; newestFirst: string[] };
+
+  beforeAll(async () => {
+    const cluster = await register('paged');
+    const ids = await seedCompleted(app.orm, cluster.id, 25, { start: new Date('2026-02-01T00:00:00Z') });
+    paged = { clusterId: cluster.id, newestFirst: [...ids].reverse() };
+  });
+
+  it('lists newest first, each with a true history', async () => {
+    const page = await listPage({ id: paged.clusterId, first: 100 });
+    expect(page.edges.map((edge) => edge.node.id)).toEqual(paged.newestFirst);
+    const times = page.edges.map((edge) => Date.parse(edge.node.scheduledAt));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    expect(page.edges.every((edge) => edge.node.status === 'COMPLETED')).toBe(true);
+    expect(page.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: false });
+
+    const read = await app.request(SnapshotDocument, { id: paged.newestFirst[0]! }, admin);
+    expect(read.data!.snapshot!.events.map((event) => [event.from, event.to])).toEqual([
+      [null, 'SCHEDULED'],
+      ['SCHEDULED', 'IN_PROGRESS'],
+      ['IN_PROGRESS', 'COMPLETED'],
+    ]);
+  });
+
+  it('pages forward with first/after: every snapshot exactly once, in order', async () => {
+    const seen: string[] = [];
+    const pages: { size: number; hasNextPage: boolean; hasPreviousPage: boolean }[] = [];
+    let after: string | null = null;
+    do {
+      const page: NonNullable<NonNullable<ClusterSnapshotsQuery['virtualCluster']>['snapshots']> = await listPage({
+        id: paged.clusterId,
+        first: 7,
+        after,
+      });
+      seen.push(...page.edges.map((edge) => edge.node.id));
+      pages.push({ size: page.edges.length, hasNextPage: page.pageInfo.hasNextPage, hasPreviousPage: page.pageInfo.hasPreviousPage });
+      expect(page.pageInfo.startCursor).toBe(page.edges[0]?.cursor);
+      expect(page.pageInfo.endCursor).toBe(page.edges.at(-1)?.cursor);
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+    } while (after);
+    expect(seen).toEqual(paged.newestFirst);
+    expect(pages).toEqual([
+      { size: 7, hasNextPage: true, hasPreviousPage: false },
+      { size: 7, hasNextPage: true, hasPreviousPage: true },
+      { size: 7, hasNextPage: true, hasPreviousPage: true },
+      { size: 4, hasNextPage: false, hasPreviousPage: true },
+    ]);
+  });
+
+  it('says hasNextPage false when the last page is exactly full', async () => {
+    const firstPage = await listPage({ id: paged.clusterId, first: 20 });
+    const rest = await listPage({ id: paged.clusterId, first: 5, after: firstPage.pageInfo.endCursor });
+    expect(rest.edges.map((edge) => edge.node.id)).toEqual(paged.newestFirst.slice(20));
+    expect(rest.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it('pages backward with last/before: every snapshot exactly once, in order', async () => {
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    let before: string | null = null;
+    let hasPreviousPage = true;
+    while (hasPreviousPage) {
+      const page = await listPage({ id: paged.clusterId, last: 7, before });
+      // Each page is itself newest first; earlier pages hold newer snapshots.
+      seen.unshift(...page.edges.map((edge) => edge.node.id));
+      sizes.push(page.edges.length);
+      expect(page.pageInfo.hasNextPage).toBe(before !== null);
+      hasPreviousPage = page.pageInfo.hasPreviousPage;
+      before = page.pageInfo.startCursor;
+    }
+    expect(seen).toEqual(paged.newestFirst);
+    expect(sizes).toEqual([7, 7, 7, 4]);
+  });
+
+  it('filters by status', async () => {
+    const cluster = await register('mixed');
+    const [oldest, middle, newest] = await seedCompleted(app.orm, cluster.id, 3, { start: new Date('2026-03-01T00:00:00Z') });
+    const failed = await schedule(app.orm, cluster.id, new Date('2026-03-02T00:00:00Z'));
+    await move(app.orm, failed.id, 'FAILED', 'cluster unreachable');
+    const running = await schedule(app.orm, cluster.id, new Date('2026-03-03T00:00:00Z'));
+    await move(app.orm, running.id, 'IN_PROGRESS');
+    const waiting = await schedule(app.orm, cluster.id, new Date('2026-03-04T00:00:00Z'));
+    await move(app.orm, middle!, 'NOT_FOUND', 'object missing from storage');
+
+    const ids = async (status?: ClusterSnapshotsQueryVariables['status']) =>
+      (await listPage({ id: cluster.id, status })).edges.map((edge) => edge.node.id);
+    expect(await ids()).toEqual([waiting.id, running.id, failed.id, newest, middle, oldest]);
+    expect(await ids('COMPLETED')).toEqual([newest, oldest]);
+    expect(await ids('NOT_FOUND')).toEqual([middle]);
+    expect(await ids('FAILED')).toEqual([failed.id]);
+    expect(await ids('IN_PROGRESS')).toEqual([running.id]);
+    expect(await ids('SCHEDULED')).toEqual([waiting.id]);
+    expect(await ids('PARTIALLY_FAILED')).toEqual([]);
+
+    // The filter and the cursor work together.
+    const first = await listPage({ id: cluster.id, status: 'COMPLETED', first: 1 });
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const second = await listPage({ id: cluster.id, status: 'COMPLETED', first: 1, after: first.pageInfo.endCursor });
+    expect(second.edges.map((edge) => edge.node.id)).toEqual([oldest]);
+    expect(second.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it.each([
+    ['garbage', 'not-a-cursor'],
+    ['a cursor of another shape', encodeCursor(['prod', MISSING_ID, 3])],
+    ['a cursor without a time', encodeCursor(['yesterday', MISSING_ID])],
+    ['a cursor with an id that is no UUID', encodeCursor(['2026-02-01T00:00:00.000Z', 'not-a-uuid'])],
+    ['a cursor with an impossible date', encodeCursor(['2026-02-30T00:00:00.000Z', MISSING_ID])],
+    ['a cursor with a number for a time', encodeCursor([1767225600000, MISSING_ID])],
+  ])('answers VALIDATION for %s', async (_what, cursor) => {
+    for (const variables of [
+      { id: paged.clusterId, first: 5, after: cursor },
+      { id: paged.clusterId, last: 5, before: cursor },
+    ]) {
+      const response = await app.request(ClusterSnapshotsDocument, variables, admin);
+      expect(errorCodes(response)).toEqual(['VALIDATION']);
+      expect(response.errors?.[0]?.extensions?.field).toBe('after' in variables ? 'after' : 'before');
+    }
+  });
+
+  it('answers VALIDATION for a negative page size', async () => {
+    const response = await app.request(ClusterSnapshotsDocument, { id: paged.clusterId, first: -1 }, admin);
+    expect(errorCodes(response)).toEqual(['VALIDATION']);
+  });
+});
+
+describe('a cluster with more snapshots than a page holds', () => {
+  /** 105 COMPLETED snapshots with two (skipped) volume snapshots each. */
+  let big: { clusterId: string; newestFirst: string[] };
+
+  beforeAll(async () => {
+    const cluster = await register('big');
+    const ids = await seedCompleted(app.orm, cluster.id, 105, { start: new Date('2026-04-01T00:00:00Z'), volumes: 2 });
+    big = { clusterId: cluster.id, newestFirst: [...ids].reverse() };
+  }, 120_000);
+
+  it('caps first at 100 (no error) and says there is more', async () => {
+    const page = await listPage({ id: big.clusterId, first: 500 });
+    expect(page.edges.map((edge) => edge.node.id)).toEqual(big.newestFirst.slice(0, 100));
+    expect(page.pageInfo.hasNextPage).toBe(true);
+    const rest = await listPage({ id: big.clusterId, first: 500, after: page.pageInfo.endCursor });
+    expect(rest.edges.map((edge) => edge.node.id)).toEqual(big.newestFirst.slice(100));
+    expect(rest.pageInfo.hasNextPage).toBe(false);
+    // Without first or last, a page holds 20.
+    expect((await listPage({ id: big.clusterId })).edges).toHaveLength(20);
+  });
+
+  it('loads a page with its volumes, events and clusters in a constant number of SQL statements', async () => {
+    const statementsFor = async (first: number) => {
+      const before = sqlStatements.count;
+      const response = await app.request(ClusterSnapshotHistoryDocument, { id: big.clusterId, first }, admin);
+      const used = sqlStatements.count - before;
+      expect(response.errors).toBeUndefined();
+      const edges = response.data!.virtualCluster!.snapshots!.edges;
+      expect(edges).toHaveLength(first);
+      for (const { node } of edges) {
+        expect(node.virtualCluster.id).toBe(big.clusterId);
+        expect(node.volumeSnapshots.map((volume) => [volume.pvcName, volume.phase])).toEqual([
+          ['data-0', 'SKIPPED'],
+          ['data-1', 'SKIPPED'],
+        ]);
+        expect(node.events.map((event) => event.to)).toEqual(['SCHEDULED', 'IN_PROGRESS', 'SKIPPED', 'SKIPPED', 'COMPLETED']);
+      }
+      return used;
+    };
+    const small = await statementsFor(5);
+    const large = await statementsFor(50);
+    const full = await statementsFor(100);
+    expect(large).toBe(small);
+    expect(full).toBe(small);
+    // One each: the virtualCluster, the page, its volumes, its events, the nodes' clusters.
+    expect(small).toBe(5);
+  });
+});
+
+describe('Snapshot.volumeSnapshots and Snapshot.events', () => {
+  it('show each volume in its phase and every transition in cursor order', async () => {
+    const cluster = await register('volumes');
+    const snapshot = await schedule(app.orm, cluster.id, new Date('2026-06-01T12:00:00Z'));
+    await move(app.orm, snapshot.id, 'IN_PROGRESS', 'taking the snapshot');
+    const [cache, data, logs] = await addVolumes(app.orm, snapshot.id, [
+      { namespace: 'web', pvcName: 'cache' },
+      { namespace: 'db', pvcName: 'data' },
+      { namespace: 'db', pvcName: 'logs' },
+    ]);
+    await moveVol(app.orm, cache!, 'SKIPPED', 'no VolumeSnapshotClass for driver csi.test');
+    await moveVol(app.orm, data!, 'IN_PROGRESS', 'creating VolumeSnapshot');
+    await moveVol(app.orm, logs!, 'IN_PROGRESS', 'creating VolumeSnapshot');
+    await moveVol(app.orm, data!, 'COMPLETED_CLEANING_UP', 'ready');
+    await moveVol(app.orm, logs!, 'FAILED_CLEANING_UP', 'snapshot content failed');
+    await moveVol(app.orm, data!, 'COMPLETED', 'temporary objects removed');
+
+    const midway = await app.request(SnapshotDocument, { id: snapshot.id }, admin);
+    expect(midway.data!.snapshot!.volumeSnapshots.map((volume) => [volume.namespace, volume.pvcName, volume.phase])).toEqual([
+      ['db', 'data', 'COMPLETED'],
+      ['db', 'logs', 'FAILED_CLEANING_UP'],
+      ['web', 'cache', 'SKIPPED'],
+    ]);
+
+    await moveVol(app.orm, logs!, 'FAILED', 'snapshot content failed');
+    await move(app.orm, snapshot.id, 'PARTIALLY_FAILED', 'volume db/logs failed');
+
+    const read = await app.request(SnapshotDocument, { id: snapshot.id }, admin);
+    expect(read.errors).toBeUndefined();
+    const result = read.data!.snapshot!;
+    expect(result.status).toBe('PARTIALLY_FAILED');
+    expect(result.volumeSnapshots).toEqual([
+      { id: data, namespace: 'db', pvcName: 'data', phase: 'COMPLETED', message: 'temporary objects removed' },
+      { id: logs, namespace: 'db', pvcName: 'logs', phase: 'FAILED', message: 'snapshot content failed' },
+      { id: cache, namespace: 'web', pvcName: 'cache', phase: 'SKIPPED', message: 'no VolumeSnapshotClass for driver csi.test' },
+    ]);
+    expect(result.events.map(({ subject, from, to, message }) => ({ subject, from, to, message }))).toEqual([
+      { subject: 'SNAPSHOT', from: null, to: 'SCHEDULED', message: null },
+      { subject: 'SNAPSHOT', from: 'SCHEDULED', to: 'IN_PROGRESS', message: 'taking the snapshot' },
+      { subject: 'VOLUME_SNAPSHOT', from: 'NOT_STARTED', to: 'SKIPPED', message: 'no VolumeSnapshotClass for driver csi.test' },
+      { subject: 'VOLUME_SNAPSHOT', from: 'NOT_STARTED', to: 'IN_PROGRESS', message: 'creating VolumeSnapshot' },
+      { subject: 'VOLUME_SNAPSHOT', from: 'NOT_STARTED', to: 'IN_PROGRESS', message: 'creating VolumeSnapshot' },
+      { subject: 'VOLUME_SNAPSHOT', from: 'IN_PROGRESS', to: 'COMPLETED_CLEANING_UP', message: 'ready' },
+      { subject: 'VOLUME_SNAPSHOT', from: 'IN_PROGRESS', to: 'FAILED_CLEANING_UP', message: 'snapshot content failed' },
+      { subject: 'VOLUME_SNAPSHOT', from: 'COMPLETED_CLEANING_UP', to: 'COMPLETED', message: 'temporary objects removed' },
+      { subject: 'VOLUME_SNAPSHOT', from: 'FAILED_CLEANING_UP', to: 'FAILED', message: 'snapshot content failed' },
+      { subject: 'SNAPSHOT', from: 'IN_PROGRESS', to: 'PARTIALLY_FAILED', message: 'volume db/logs failed' },
+    ]);
+    const cursors = result.events.map((event) => Number(event.cursor));
+    for (let i = 1; i < cursors.length; i += 1) expect(cursors[i]).toBeGreaterThan(cursors[i - 1]!);
+    const times = result.events.map((event) => Date.parse(event.at));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+});
+
+describe('deleteSnapshot', () => {
+  it('removes the snapshot and its volume snapshots, and keeps its events as the audit trail', async () => {
+    const cluster = await register('deleting');
+    const snapshot = await schedule(app.orm, cluster.id);
+    await move(app.orm, snapshot.id, 'IN_PROGRESS');
+    const volumeIds = await addVolumes(app.orm, snapshot.id, [
+      { namespace: 'db', pvcName: 'data' },
+      { namespace: 'db', pvcName: 'logs' },
+    ]);
+    for (const id of volumeIds) await moveVol(app.orm, id, 'SKIPPED');
+    await move(app.orm, snapshot.id, 'COMPLETED');
+    const em = app.orm.em.fork();
+    expect(await em.count(SnapshotEventSchema, { snapshotId: snapshot.id })).toBe(5);
+
+    const response = await app.request(DeleteSnapshotDocument, { id: snapshot.id }, admin);
+    expect(response.errors).toBeUndefined();
+    expect(response.data!.deleteSnapshot.deletedSnapshotId).toBe(snapshot.id);
+
+    expect(await em.count(SnapshotSchema, { id: snapshot.id })).toBe(0);
+    expect(await em.count(VolumeSnapshotSchema, { id: { $in: volumeIds } })).toBe(0);
+    expect(await em.count(SnapshotEventSchema, { snapshotId: snapshot.id })).toBe(5);
+    const read = await app.request(SnapshotDocument, { id: snapshot.id }, admin);
+    expect(errorCodes(read)).toEqual(['NOT_FOUND']);
+    expect((await listPage({ id: cluster.id })).edges).toEqual([]);
+
+    const again = await app.request(DeleteSnapshotDocument, { id: snapshot.id }, admin);
+    expect(errorCodes(again)).toEqual(['NOT_FOUND']);
+  });
+
+  it('deletes a SCHEDULED snapshot, which frees the cluster for a new one', async () => {
+    const cluster = await register();
+    const created = await app.request(CreateSnapshotDocument, { virtualClusterId: cluster.id }, admin);
+    const id = created.data!.createSnapshot.id;
+    const response = await app.request(DeleteSnapshotDocument, { id }, admin);
+    expect(response.data?.deleteSnapshot.deletedSnapshotId).toBe(id);
+    const next = await app.request(CreateSnapshotDocument, { virtualClusterId: cluster.id }, admin);
+    expect(next.errors).toBeUndefined();
+  });
+
+  it('answers CONFLICT for an IN_PROGRESS snapshot and removes nothing', async () => {
+    const cluster = await register();
+    const snapshot = await schedule(app.orm, cluster.id);
+    await move(app.orm, snapshot.id, 'IN_PROGRESS');
+    await addVolumes(app.orm, snapshot.id, [{ namespace: 'db', pvcName: 'data' }]);
+    const before = await rowCounts();
+    const response = await app.request(DeleteSnapshotDocument, { id: snapshot.id }, admin);
+    expect(errorCodes(response)).toEqual(['CONFLICT']);
+    expect(response.errors?.[0]?.extensions?.field).toBe('id');
+    expect(await rowCounts()).toEqual(before);
+    const read = await app.request(SnapshotDocument, { id: snapshot.id }, admin);
+    expect(read.data!.snapshot).toMatchObject({ status: 'IN_PROGRESS', volumeSnapshots: [expect.objectContaining({ pvcName: 'data' })] });
+  });
+
+  it.each([
+    ['an unknown id', MISSING_ID],
+    ['a malformed id', 'not-a-uuid'],
+  ])('answers NOT_FOUND for %s', async (_what, id) => {
+    const before = await rowCounts();
+    const response = await app.request(DeleteSnapshotDocument, { id }, admin);
+    expect(errorCodes(response)).toEqual(['NOT_FOUND']);
+    expect(await rowCounts()).toEqual(before);
+  });
+});
