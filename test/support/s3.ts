@@ -1,0 +1,149 @@
+/**
+ * A real S3 server for tests: s3rver on 127.0.0.1, a fresh data directory each,
+ * spoken to over HTTP. s3rver 3.7 answers AbortMultipartUpload with
+ * MethodNotAllowed, so this front adds that one S3 call (deleting the upload's
+ * parts from s3rver's own layout, NoSuchUpload when there is none) and hands
+ * every other request to s3rver untouched.
+ */
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'minio';
+import type { S3Settings } from '../../src/storage/config.ts';
+
+/** s3rver's one account; it checks the access key but never verifies a V4 signature. */
+const ACCESS_KEY = 'S3RVER';
+const SECRET_KEY = 'S3RVER';
+const REGION = 'us-east-1';
+/** Where s3rver's filesystem store keeps a bucket's multipart uploads: `<bucket>/._S3rver_uploads/<uploadId>/`. */
+const UPLOADS_DIR = '._S3rver_uploads';
+
+interface S3rverApp {
+  callback(): http.RequestListener;
+  logger: { close(): void };
+}
+type S3rverConstructor = new (options: { silent: boolean; directory: string }) => S3rverApp;
+const S3rver = createRequire(import.meta.url)('s3rver') as S3rverConstructor;
+
+export interface PendingUpload {
+  uploadId: string;
+  /** Undefined when s3rver made the directory for a part sent after the upload was gone. */
+  key: string | undefined;
+  parts: { number: number; size: number }[];
+}
+
+export interface S3TestServer {
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+  region: string;
+  /** s3rver's data directory. */
+  directory: string;
+  /** Settings for an S3ObjectStore or openObjectStore against this server. */
+  settings(overrides?: Partial<S3Settings>): S3Settings;
+  createBucket(name: string): Promise<void>;
+  /** Multipart uploads begun and neither completed nor aborted, read from s3rver's directory. */
+  pendingUploads(bucket: string): Promise<PendingUpload[]>;
+  close(): Promise<void>;
+}
+
+export async function startS3Server(): Promise<S3TestServer> {
+  const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'vsnap-s3rver-'));
+  const s3rver = new S3rver({ silent: true, directory });
+  const handle = s3rver.callback();
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://s3rver');
+    if (req.method === 'DELETE' && url.searchParams.has('uploadId')) {
+      abortMultipartUpload(directory, req, url).then(
+        ({ status, code }) => respond(res, status, code),
+        (error: unknown) => respond(res, 500, 'InternalError', String(error)),
+      );
+      return;
+    }
+    handle(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new Client({ endPoint: '127.0.0.1', port, useSSL: false, accessKey: ACCESS_KEY, secretKey: SECRET_KEY, region: REGION, pathStyle: true });
+
+  return {
+    endpoint,
+    accessKey: ACCESS_KEY,
+    secretKey: SECRET_KEY,
+    region: REGION,
+    directory,
+    settings: (overrides = {}) => ({
+      endpoint,
+      region: REGION,
+      accessKey: ACCESS_KEY,
+      secretKey: SECRET_KEY,
+      pathStyle: true,
+      partSizeBytes: 5 * 1024 * 1024,
+      ...overrides,
+    }),
+    createBucket: (name) => client.makeBucket(name, REGION),
+    pendingUploads: (bucket) => pendingUploads(path.join(directory, bucket, UPLOADS_DIR)),
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      s3rver.logger.close();
+      await fs.rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** S3's DELETE /<bucket>/<key>?uploadId=<id> against s3rver's filesystem layout (path-style requests). */
+async function abortMultipartUpload(directory: string, req: http.IncomingMessage, url: URL): Promise<{ status: number; code?: string }> {
+  req.resume();
+  const credential = /Credential=([^/,\s]+)/.exec(req.headers.authorization ?? '')?.[1];
+  if (credential !== ACCESS_KEY) return { status: 403, code: credential ? 'InvalidAccessKeyId' : 'AccessDenied' };
+  const [bucket = '', ...keyParts] = url.pathname.slice(1).split('/').map(decodeURIComponent);
+  if (!(await exists(path.join(directory, bucket)))) return { status: 404, code: 'NoSuchBucket' };
+  const uploadId = url.searchParams.get('uploadId') ?? '';
+  const uploadDir = path.join(directory, bucket, UPLOADS_DIR, uploadId);
+  const key = /^[0-9a-f]+$/.test(uploadId) ? await fs.readFile(path.join(uploadDir, 'key'), 'utf8').catch(() => undefined) : undefined;
+  if (key === undefined || key !== keyParts.join('/')) return { status: 404, code: 'NoSuchUpload' };
+  await fs.rm(uploadDir, { recursive: true, force: true });
+  return { status: 204 };
+}
+
+function respond(res: http.ServerResponse, status: number, code?: string, message = code ?? ''): void {
+  if (!code) {
+    res.writeHead(status).end();
+    return;
+  }
+  const escaped = message.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escaped}</Message></Error>`;
+  res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
+async function pendingUploads(uploadsDir: string): Promise<PendingUpload[]> {
+  const ids = await fs.readdir(uploadsDir).catch(() => [] as string[]);
+  return Promise.all(
+    ids.sort().map(async (uploadId) => {
+      const dir = path.join(uploadsDir, uploadId);
+      const files = await fs.readdir(dir);
+      const parts = await Promise.all(
+        files
+          .filter((file) => /^\d+$/.test(file))
+          .map(async (file) => ({ number: Number(file), size: (await fs.stat(path.join(dir, file))).size })),
+      );
+      const key = await fs.readFile(path.join(dir, 'key'), 'utf8').catch(() => undefined);
+      return { uploadId, key, parts: parts.sort((a, b) => a.number - b.number) };
+    }),
+  );
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.stat(file).then(
+    () => true,
+    () => false,
+  );
+}
