@@ -1,0 +1,333 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { extract } from 'tar-stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ClusterAccessError,
+  createClusterReader,
+  resourceKey,
+  type ClusterReader,
+  type KubeObject,
+  type ListOptions,
+  type ResourceType,
+} from '../../src/kube/cluster-reader.ts';
+import { kubeConfigFrom } from '../../src/kube/connect.ts';
+import { writeClusterArchive, type ArchiveManifest, type ArchiveOptions } from '../../src/snapshots/archive.ts';
+import { startKubeServer, type KubeTestServer } from '../kube/server.ts';
+
+interface Entry {
+  name: string;
+  body: string;
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function untar(gz: Buffer): Promise<Entry[]> {
+  const entries: Entry[] = [];
+  const tar = extract();
+  Readable.from([gz]).pipe(createGunzip()).pipe(tar);
+  for await (const entry of tar) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of entry) chunks.push(chunk as Buffer);
+    entries.push({ name: entry.header.name, body: Buffer.concat(chunks).toString('utf8') });
+  }
+  return entries;
+}
+
+const configmaps: ResourceType = { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true };
+const secrets: ResourceType = { group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true };
+const classes: ResourceType = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses', kind: 'StorageClass', namespaced: false };
+
+/** An in-memory reader: `objects` per resource key, optional per-resource failures. */
+class FakeReader implements ClusterReader {
+  readonly server = 'https://fake.invalid';
+  pulled = 0;
+  listsClosed = 0;
+  constructor(
+    private readonly types: ResourceType[],
+    private readonly objects: (type: ResourceType) => Iterable<KubeObject>,
+    private readonly failures: { probe?: Record<string, Error>; list?: Record<string, { after: number; error: Error }> } = {},
+  ) {}
+
+  async discover(): Promise<ResourceType[]> {
+    return this.types;
+  }
+
+  async estimateCount(type: ResourceType): Promise<number | null> {
+    const failure = this.failures.probe?.[resourceKey(type)];
+    if (failure) throw failure;
+    let count = 0;
+    for (const _ of this.objects(type)) if (++count > 1_000) return null;
+    return count;
+  }
+
+  async *list(type: ResourceType, options: ListOptions): AsyncIterable<KubeObject> {
+    const failure = this.failures.list?.[resourceKey(type)];
+    let n = 0;
+    try {
+      for (const object of this.objects(type)) {
+        options.signal?.throwIfAborted();
+        if (failure && n === failure.after) throw failure.error;
+        this.pulled += 1;
+        n += 1;
+        yield object;
+      }
+      if (failure && n === failure.after) throw failure.error;
+    } finally {
+      this.listsClosed += 1;
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+function object(type: ResourceType, name: string, namespace?: string, data = 'x'): KubeObject {
+  const apiVersion = type.group ? `${type.group}/${type.version}` : type.version;
+  return { apiVersion, kind: type.kind, metadata: { name, ...(namespace ? { namespace } : {}) }, data: { value: data } };
+}
+
+function options(reader: ClusterReader, extra: Partial<ArchiveOptions> = {}): ArchiveOptions {
+  return {
+    reader,
+    clusterName: 'team-a',
+    takenAt: new Date('2026-01-02T03:04:05.678Z'),
+    vsnapVersion: '0.1.0-test',
+    pageSize: 50,
+    ...extra,
+  };
+}
+
+const forbidden = (resource: string) =>
+  new ClusterAccessError('forbidden', `Kubernetes API https://fake.invalid: forbidden: cannot list ${resource}`, 'https://fake.invalid', resource, 403);
+
+describe('writeClusterArchive with an in-memory reader', () => {
+  it('writes manifest first, one entry per object at its path, volumes last; summary matches the bytes', async () => {
+    const reader = new FakeReader([configmaps, classes], (type) =>
+      type === configmaps
+        ? [object(configmaps, 'a', 'ns1'), object(configmaps, 'b', 'ns2')]
+        : [object(classes, 'fast')],
+    );
+    const archive = writeClusterArchive(options(reader, { volumes: async () => [{ pvc: 'data', phase: 'COMPLETED' }] }));
+    const bytes = await collect(archive.stream);
+    const summary = await archive.done;
+
+    expect(summary.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(summary.sizeBytes).toBe(bytes.byteLength);
+    expect(summary).toMatchObject({ objectCount: 3, countsByResource: { configmaps: 2, 'storageclasses.storage.k8s.io': 1 }, skipped: [] });
+
+    const entries = await untar(bytes);
+    expect(entries.map((e) => e.name)).toEqual([
+      'manifest.json',
+      'resources/core/v1/configmaps/ns1/a.json',
+      'resources/core/v1/configmaps/ns2/b.json',
+      'resources/storage.k8s.io/v1/storageclasses/_cluster/fast.json',
+      'volumes.json',
+    ]);
+    const manifest = JSON.parse(entries[0]!.body) as ArchiveManifest;
+    expect(manifest).toMatchObject({
+      formatVersion: 1,
+      cluster: 'team-a',
+      takenAt: '2026-01-02T03:04:05.678Z',
+      vsnapVersion: '0.1.0-test',
+      skipped: [],
+    });
+    expect(manifest.resources.map((r) => [r.resource, r.countAtDiscovery, r.path])).toEqual([
+      ['configmaps', 2, 'resources/core/v1/configmaps'],
+      ['storageclasses', 1, 'resources/storage.k8s.io/v1/storageclasses'],
+    ]);
+    expect(JSON.parse(entries[1]!.body)).toEqual(object(configmaps, 'a', 'ns1'));
+    expect(JSON.parse(entries.at(-1)!.body)).toEqual([{ pvc: 'data', phase: 'COMPLETED' }]);
+  });
+
+  it('writes an empty volumes.json when no volumes are asked for', async () => {
+    const archive = writeClusterArchive(options(new FakeReader([configmaps], () => [])));
+    const entries = await untar(await collect(archive.stream));
+    expect(entries.map((e) => [e.name, e.body])).toEqual([
+      ['manifest.json', expect.any(String)],
+      ['volumes.json', '[]'],
+    ]);
+    await expect(archive.done).resolves.toMatchObject({ objectCount: 0, countsByResource: { configmaps: 0 } });
+  });
+
+  it('skips a resource it may not list, records why in the manifest and the summary, and goes on', async () => {
+    const reader = new FakeReader([configmaps, secrets], (type) => [object(type, 'one', 'ns')], {
+      probe: { secrets: forbidden('secrets') },
+    });
+    const archive = writeClusterArchive(options(reader));
+    const entries = await untar(await collect(archive.stream));
+    const summary = await archive.done;
+    const skipped = [{ resource: 'secrets', reason: expect.stringContaining('forbidden: cannot list secrets') }];
+    expect(summary.skipped).toEqual(skipped);
+    expect(summary.countsByResource).toEqual({ configmaps: 1 });
+    const manifest = JSON.parse(entries[0]!.body) as ArchiveManifest;
+    expect(manifest.skipped).toEqual(skipped);
+    expect(manifest.resources.map((r) => r.resource)).toEqual(['configmaps']);
+    expect(entries.some((e) => e.name.includes('/secrets/'))).toBe(false);
+  });
+
+  it('skips a resource whose list is forbidden before any object, but fails one forbidden half-way', async () => {
+    const early = new FakeReader([configmaps, secrets], (type) => [object(type, 'one', 'ns'), object(type, 'two', 'ns')], {
+      list: { secrets: { after: 0, error: forbidden('secrets') } },
+    });
+    const ok = writeClusterArchive(options(early));
+    await collect(ok.stream);
+    await expect(ok.done).resolves.toMatchObject({ countsByResource: { configmaps: 2 }, skipped: [{ resource: 'secrets' }] });
+
+    const late = new FakeReader([configmaps, secrets], (type) => [object(type, 'one', 'ns'), object(type, 'two', 'ns')], {
+      list: { secrets: { after: 1, error: forbidden('secrets') } },
+    });
+    const bad = writeClusterArchive(options(late));
+    await expect(collect(bad.stream)).rejects.toThrow('forbidden: cannot list secrets');
+    await expect(bad.done).rejects.toBeInstanceOf(ClusterAccessError);
+  });
+
+  it('fails when every resource is forbidden', async () => {
+    const reader = new FakeReader([configmaps, secrets], () => [], {
+      probe: { configmaps: forbidden('configmaps'), secrets: forbidden('secrets') },
+    });
+    const archive = writeClusterArchive(options(reader));
+    await expect(collect(archive.stream)).rejects.toMatchObject({ kind: 'forbidden', message: expect.stringContaining('cannot list any resource') });
+    await expect(archive.done).rejects.toMatchObject({ kind: 'forbidden' });
+  });
+
+  it('destroys the stream with the reader error', async () => {
+    const boom = new ClusterAccessError('unreachable', 'Kubernetes API https://fake.invalid unreachable: boom', 'https://fake.invalid');
+    const reader = new FakeReader([configmaps], () => Array.from({ length: 10 }, (_, i) => object(configmaps, `c${i}`, 'ns')), {
+      list: { configmaps: { after: 5, error: boom } },
+    });
+    const archive = writeClusterArchive(options(reader));
+    await expect(collect(archive.stream)).rejects.toBe(boom);
+    await expect(archive.done).rejects.toBe(boom);
+  });
+
+  it('stops on the abort signal with its reason', async () => {
+    const controller = new AbortController();
+    const reader = new FakeReader([configmaps], function* () {
+      for (let i = 0; ; i++) yield object(configmaps, `c${i}`, 'ns', randomBytes(64).toString('hex'));
+    });
+    const archive = writeClusterArchive(options(reader, { signal: controller.signal }));
+    const reason = new Error('job cancelled');
+    let read = 0;
+    const consumed = (async () => {
+      for await (const chunk of archive.stream) {
+        read += (chunk as Buffer).byteLength;
+        if (read > 200_000) controller.abort(reason);
+      }
+    })();
+    await expect(consumed).rejects.toBe(reason);
+    await expect(archive.done).rejects.toBe(reason);
+    expect(reader.listsClosed).toBe(1);
+  });
+
+  it('reads no further than the consumer: backpressure holds the listing, and an early close stops it', async () => {
+    const reader = new FakeReader([configmaps], function* () {
+      for (let i = 0; i < 1_000_000; i++) yield object(configmaps, `c${i}`, 'ns', randomBytes(256).toString('hex'));
+    });
+    const archive = writeClusterArchive(options(reader));
+    // Nobody reads yet: the pipeline fills its buffers and stalls.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stalledAt = reader.pulled;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(reader.pulled).toBe(stalledAt);
+    expect(stalledAt).toBeLessThan(2_000);
+
+    archive.stream.destroy();
+    await expect(archive.done).rejects.toThrow();
+    await expect.poll(() => reader.listsClosed).toBe(1);
+  });
+});
+
+describe('writeClusterArchive against the Kubernetes API test server', () => {
+  let server: KubeTestServer;
+  let reader: ClusterReader;
+
+  beforeEach(async () => {
+    server = await startKubeServer();
+    reader = createClusterReader(kubeConfigFrom({ inline: server.kubeconfig }), { timeoutMs: 5_000 });
+  });
+
+  afterEach(async () => {
+    await reader.close();
+    await server.close();
+  });
+
+  /** The test server's name for a resource: "configmaps", "apps/deployments". */
+  const storeType = (type: ResourceType) => (type.group ? `${type.group}/${type.resource}` : type.resource);
+
+  it('round-trips every object of the cluster, CRs included, with exact counts and checksum', async () => {
+    server.seedStandard();
+    server.seedSynthetic(1500);
+    const volumes = [{ namespace: 'team-a', pvc: 'data', phase: 'COMPLETED' }];
+    const archive = writeClusterArchive(options(reader, { pageSize: 100, volumes: () => volumes }));
+    const bytes = await collect(archive.stream);
+    const summary = await archive.done;
+    expect(summary.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(summary.sizeBytes).toBe(bytes.byteLength);
+    expect(summary.skipped).toEqual([]);
+
+    const entries = await untar(bytes);
+    expect(entries[0]!.name).toBe('manifest.json');
+    expect(entries.at(-1)).toEqual({ name: 'volumes.json', body: JSON.stringify(volumes) });
+    const manifest = JSON.parse(entries[0]!.body) as ArchiveManifest;
+    const byName = new Map(entries.map((e) => [e.name, e.body]));
+    expect(byName.size).toBe(entries.length);
+
+    const types = await reader.discover();
+    expect(manifest.resources.map((r) => resourceKey(r))).toEqual(types.map((t) => resourceKey(t)));
+    let total = 0;
+    for (const type of types) {
+      const stored = server.store.list(storeType(type));
+      total += stored.length;
+      expect(summary.countsByResource[resourceKey(type)], resourceKey(type)).toBe(stored.length);
+      expect(manifest.resources.find((r) => resourceKey(r) === resourceKey(type))?.countAtDiscovery).toBe(stored.length);
+      for (const object of stored) {
+        const { managedFields: _, ...metadata } = object.metadata ?? {};
+        const path = `resources/${type.group || 'core'}/${type.version}/${type.resource}/${metadata.namespace ?? '_cluster'}/${metadata.name}.json`;
+        expect(byName.has(path), path).toBe(true);
+        expect(JSON.parse(byName.get(path)!)).toEqual({ ...object, metadata });
+      }
+    }
+    expect(summary.objectCount).toBe(total);
+    expect(entries).toHaveLength(total + 2);
+    expect(summary.countsByResource['widgets.example.com']).toBe(3);
+    expect(entries.some((e) => e.name.includes('/events/'))).toBe(false);
+  });
+
+  it('skips a forbidden resource, lists it in the manifest and the summary, and archives the rest', async () => {
+    server.seedStandard();
+    server.faults.forbidden.add('secrets');
+    const archive = writeClusterArchive(options(reader));
+    const entries = await untar(await collect(archive.stream));
+    const summary = await archive.done;
+    const skipped = [{ resource: 'secrets', reason: expect.stringContaining('forbidden: cannot list secrets') }];
+    expect(summary.skipped).toEqual(skipped);
+    expect((JSON.parse(entries[0]!.body) as ArchiveManifest).skipped).toEqual(skipped);
+    expect(entries.some((e) => e.name.startsWith('resources/core/v1/secrets/'))).toBe(false);
+    expect(summary.countsByResource.configmaps).toBe(server.store.count('configmaps'));
+  });
+
+  it('fails with unreachable, quickly, when the API server is unavailable', async () => {
+    server.faults.unavailable = true;
+    const started = Date.now();
+    const archive = writeClusterArchive(options(reader));
+    await expect(collect(archive.stream)).rejects.toMatchObject({ kind: 'unreachable' });
+    await expect(archive.done).rejects.toBeInstanceOf(ClusterAccessError);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('fails with unauthorized on a wrong token', async () => {
+    const stranger = createClusterReader(kubeConfigFrom({ inline: server.kubeconfig.replace(server.token, 'wrong') }));
+    try {
+      const archive = writeClusterArchive(options(stranger));
+      await expect(collect(archive.stream)).rejects.toMatchObject({ kind: 'unauthorized' });
+      await expect(archive.done).rejects.toMatchObject({ kind: 'unauthorized' });
+    } finally {
+      await stranger.close();
+    }
+  });
+});
