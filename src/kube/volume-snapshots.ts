@@ -1,0 +1,588 @@
+/**
+ * CSI VolumeSnapshots of a cluster's PVCs: create one, follow it with a watch
+ * until the snapshot controller makes it ready or gives up, then remove the
+ * temporary API objects. Kubernetes only: the caller records the volume phases.
+ */
+import { createHash } from 'node:crypto';
+import {
+  CustomObjectsApi,
+  Observable,
+  PatchStrategy,
+  Watch,
+  setHeaderOptions,
+  type ConfigurationOptions,
+  type KubeConfig,
+  type ObservableMiddleware,
+} from '@kubernetes/client-node';
+import { z } from 'zod';
+import { ClusterAccessError } from './cluster-reader.ts';
+import {
+  accessError,
+  kubeApiError,
+  messageOf,
+  SNAPSHOT_GROUP,
+  SNAPSHOT_VERSION,
+  statusOf,
+  type VolumePlan,
+} from './volume-plan.ts';
+
+export { chooseSnapshotClass, kubeApiError, planVolumeSnapshots, type VolumePlan } from './volume-plan.ts';
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const SNAPSHOT_ID_LABEL = 'vsnap.io/snapshot-id';
+
+export interface TakeVolumeSnapshotOptions {
+  /** The VolumeSnapshot's name: unique per PVC and vsnap snapshot, see `volumeSnapshotObjectName`. */
+  snapshotName: string;
+  /** The vsnap snapshot the volume belongs to, recorded as the SNAPSHOT_ID_LABEL label. */
+  snapshotId?: string;
+  /** For the whole take: create, wait for readyToUse, read the content. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Extra labels; managed-by and (with snapshotId) the snapshot id label always win. */
+  labels?: Record<string, string>;
+}
+
+export type VolumeSnapshotResult =
+  | {
+      ok: true;
+      /** The storage backend's id of the snapshot: what a restore needs, together with the driver. */
+      snapshotHandle: string;
+      /** null when neither the VolumeSnapshot nor its content reports a size. */
+      restoreSizeBytes: number | null;
+      contentName: string;
+    }
+  | { ok: false; reason: string };
+
+export interface CleanupVolumeSnapshotOptions {
+  /**
+   * true after success (the backend snapshot must survive), false after
+   * failure (remove it too): pass the take's `ok`. When omitted, readyToUse
+   * decides, which would also keep a snapshot that became ready only after the
+   * take gave up: a backend snapshot no record points to.
+   */
+  keepBackendSnapshot?: boolean;
+  /** From the take's result: lets a repeated cleanup find a content whose VolumeSnapshot is already gone. */
+  contentName?: string;
+  /** Default 60 s, for the whole cleanup. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+const DEFAULT_CLEANUP_TIMEOUT_MS = 60_000;
+
+/** `vsnap-<8 chars of the snapshot id>-<pvc>`, a DNS-1123 label (≤ 63), hashed when the PVC name is long. */
+export function volumeSnapshotObjectName(snapshotId: string, pvcName: string): string {
+  const shortId = snapshotId.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 8);
+  if (!shortId) throw new Error(`snapshot id ${JSON.stringify(snapshotId)} has no usable characters`);
+  const pvc = pvcName.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  const full = `vsnap-${shortId}-${pvc}`;
+  if (full.length <= 63 && pvc === pvcName) return full;
+  const hash = createHash('sha256').update(pvcName).digest('hex').slice(0, 8);
+  const head = full.slice(0, 63 - hash.length - 1).replace(/-+$/, '');
+  return `${head}-${hash}`;
+}
+
+/** Creates the VolumeSnapshot (or adopts the one a previous attempt created) and waits for the CSI outcome. */
+export async function takeVolumeSnapshot(
+  kc: KubeConfig,
+  plan: VolumePlan,
+  options: TakeVolumeSnapshotOptions,
+): Promise<VolumeSnapshotResult> {
+  const className = plan.volumeSnapshotClass;
+  if (plan.skip !== undefined || !className) {
+    throw new Error(`volume ${plan.namespace}/${plan.pvcName} is not planned for a snapshot: ${plan.skip ?? 'no class'}`);
+  }
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const snapshot = volumeSnapshotRef(plan.namespace, options.snapshotName);
+  try {
+    const created = await createOrAdopt(kc, snapshot, plan, className, options, signal);
+    const readiness = await follow(kc, snapshot, volumeSnapshotSchema, created, signal, {
+      judge: judgeReadiness,
+      gone: (): Readiness => ({ ready: false, reason: `${describe(snapshot)} was deleted before it became ready` }),
+    });
+    if (!readiness.ready) return { ok: false, reason: readiness.reason };
+    return await readContent(kc, readiness, signal);
+  } catch (error) {
+    if (timeout.aborted) return { ok: false, reason: `timed out after ${seconds(options.timeoutMs)}s waiting for readyToUse` };
+    if (options.signal?.aborted) return { ok: false, reason: `aborted while waiting for readyToUse: ${messageOf(options.signal.reason)}` };
+    return { ok: false, reason: kubeApiError(kc, error, `snapshot ${plan.namespace}/${plan.pvcName}`).message };
+  }
+}
+
+/**
+ * Removes the temporary VolumeSnapshot and VolumeSnapshotContent and waits
+ * until both are gone. What vsnap keeps is the snapshotHandle (with the driver)
+ * in its own record, as Velero does; the API objects are only the means.
+ * Deleting a VolumeSnapshot whose content has deletionPolicy Delete makes the
+ * CSI driver delete the backend snapshot, so after success the content is
+ * first patched to Retain: deleting both objects then leaves the backend
+ * snapshot alone. After failure the content is patched to Delete instead, so a
+ * broken or partial backend snapshot does not linger, whatever the class said.
+ * Without `keepBackendSnapshot` the cluster decides: ready means success.
+ * A patch that fails stops the cleanup before anything is deleted. Throws
+ * ClusterAccessError when the cleanup fails or times out.
+ */
+export async function cleanupVolumeSnapshot(
+  kc: KubeConfig,
+  plan: Pick<VolumePlan, 'namespace' | 'pvcName'>,
+  snapshotName: string,
+  options: CleanupVolumeSnapshotOptions = {},
+): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CLEANUP_TIMEOUT_MS;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const snapshot = volumeSnapshotRef(plan.namespace, snapshotName);
+  let step = `clean up ${describe(snapshot)}`;
+  try {
+    const existing = await getObject(kc, snapshot, volumeSnapshotSchema, signal);
+    const contentName = existing?.status?.boundVolumeSnapshotContentName ?? options.contentName;
+    const content = contentName ? contentRef(contentName) : undefined;
+    if (content) {
+      step = `set the deletionPolicy of ${describe(content)}`;
+      const keep = options.keepBackendSnapshot ?? (existing ? existing.status?.readyToUse === true : undefined);
+      await settleDeletionPolicy(kc, content, snapshot, keep, signal);
+    }
+    for (const ref of content ? [snapshot, content] : [snapshot]) {
+      step = `delete ${describe(ref)}`;
+      await deleteObject(kc, ref, signal);
+      step = `wait for ${describe(ref)} to be deleted`;
+      await follow(kc, ref, versionedSchema, undefined, signal, { judge: () => undefined, gone: () => true });
+    }
+  } catch (error) {
+    if (timeout.aborted) {
+      throw accessError(kc, 'timeout', `timed out after ${seconds(timeoutMs)}s trying to ${step}`, error);
+    }
+    if (options.signal?.aborted) throw accessError(kc, 'failed', `aborted while trying to ${step}`, error);
+    throw kubeApiError(kc, error, step);
+  }
+}
+
+/**
+ * Runs `fn` over `items` with at most `limit` calls in flight; results keep the
+ * items' order. The first failure rejects and no new calls start after it.
+ */
+export async function runWithLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await fn(items[index] as T, index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+// ---- the snapshot.storage.k8s.io objects ----
+
+interface ObjectRef {
+  kind: 'VolumeSnapshot' | 'VolumeSnapshotContent';
+  plural: 'volumesnapshots' | 'volumesnapshotcontents';
+  namespace?: string;
+  name: string;
+}
+
+const volumeSnapshotRef = (namespace: string, name: string): ObjectRef => ({
+  kind: 'VolumeSnapshot',
+  plural: 'volumesnapshots',
+  namespace,
+  name,
+});
+const contentRef = (name: string): ObjectRef => ({ kind: 'VolumeSnapshotContent', plural: 'volumesnapshotcontents', name });
+
+const describe = (ref: ObjectRef): string => `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+
+const collectionPath = (ref: ObjectRef): string =>
+  `/apis/${SNAPSHOT_GROUP}/${SNAPSHOT_VERSION}/${ref.namespace ? `namespaces/${ref.namespace}/` : ''}${ref.plural}`;
+
+const metadataSchema = z.object({
+  name: z.string(),
+  resourceVersion: z.string().nullish(),
+  labels: z.record(z.string(), z.string()).nullish(),
+  deletionTimestamp: z.string().nullish(),
+});
+const versionedSchema = z.object({ metadata: metadataSchema });
+type Versioned = z.infer<typeof versionedSchema>;
+
+const volumeSnapshotSchema = z.object({
+  metadata: metadataSchema,
+  spec: z.object({ source: z.object({ persistentVolumeClaimName: z.string().nullish() }).nullish() }).nullish(),
+  status: z
+    .object({
+      readyToUse: z.boolean().nullish(),
+      boundVolumeSnapshotContentName: z.string().nullish(),
+      restoreSize: z.union([z.string(), z.number()]).nullish(),
+      error: z.object({ message: z.string().nullish() }).nullish(),
+    })
+    .nullish(),
+});
+type VolumeSnapshotObject = z.infer<typeof volumeSnapshotSchema>;
+
+const contentSchema = z.object({
+  metadata: metadataSchema,
+  spec: z.object({
+    deletionPolicy: z.string().nullish(),
+    volumeSnapshotRef: z.object({ name: z.string().nullish(), namespace: z.string().nullish() }).nullish(),
+  }),
+  status: z
+    .object({ readyToUse: z.boolean().nullish(), snapshotHandle: z.string().nullish(), restoreSize: z.number().nullish() })
+    .nullish(),
+});
+
+type Readiness =
+  | { ready: true; contentName: string; restoreSize: string | number | null | undefined }
+  | { ready: false; reason: string };
+
+function judgeReadiness(snapshot: VolumeSnapshotObject): Readiness | undefined {
+  const status = snapshot.status;
+  if (status?.readyToUse === true) {
+    const contentName = status.boundVolumeSnapshotContentName;
+    if (!contentName) return { ready: false, reason: 'readyToUse without a boundVolumeSnapshotContentName' };
+    return { ready: true, contentName, restoreSize: status.restoreSize };
+  }
+  if (status?.error) return { ready: false, reason: status.error.message || 'the snapshot controller reported an error' };
+  if (snapshot.metadata.deletionTimestamp) return { ready: false, reason: 'the VolumeSnapshot is being deleted' };
+  return undefined;
+}
+
+async function createOrAdopt(
+  kc: KubeConfig,
+  ref: ObjectRef,
+  plan: VolumePlan,
+  className: string,
+  options: TakeVolumeSnapshotOptions,
+  signal: AbortSignal,
+): Promise<VolumeSnapshotObject> {
+  const labels: Record<string, string> = { ...options.labels, [MANAGED_BY_LABEL]: 'vsnap' };
+  if (options.snapshotId !== undefined) labels[SNAPSHOT_ID_LABEL] = options.snapshotId;
+  const body = {
+    apiVersion: `${SNAPSHOT_GROUP}/${SNAPSHOT_VERSION}`,
+    kind: 'VolumeSnapshot',
+    metadata: { name: ref.name, namespace: ref.namespace, labels },
+    spec: { volumeSnapshotClassName: className, source: { persistentVolumeClaimName: plan.pvcName } },
+  };
+  const api = kc.makeApiClient(CustomObjectsApi);
+  try {
+    const created: unknown = await api.createNamespacedCustomObject(
+      { group: SNAPSHOT_GROUP, version: SNAPSHOT_VERSION, namespace: plan.namespace, plural: ref.plural, body },
+      signalOptions(signal),
+    );
+    return parseObject(kc, ref, volumeSnapshotSchema, created);
+  } catch (error) {
+    if (statusOf(error) !== 409) throw kubeApiError(kc, error, `create ${describe(ref)}`);
+  }
+  // A retried take finds its own VolumeSnapshot; anything else of that name is not ours to follow.
+  const existing = await getObject(kc, ref, volumeSnapshotSchema, signal);
+  const ours =
+    existing?.spec?.source?.persistentVolumeClaimName === plan.pvcName &&
+    Object.entries(labels).every(([key, value]) => existing.metadata.labels?.[key] === value);
+  if (!existing || !ours) throw accessError(kc, 'failed', `${describe(ref)} already exists and is not this snapshot's`, undefined, 409);
+  return existing;
+}
+
+async function readContent(
+  kc: KubeConfig,
+  readiness: Extract<Readiness, { ready: true }>,
+  signal: AbortSignal,
+): Promise<VolumeSnapshotResult> {
+  const ref = contentRef(readiness.contentName);
+  const content = await getObject(kc, ref, contentSchema, signal);
+  if (!content) return { ok: false, reason: `${describe(ref)} not found` };
+  const snapshotHandle = content.status?.snapshotHandle;
+  if (!snapshotHandle) return { ok: false, reason: `${describe(ref)} has no status.snapshotHandle` };
+  const fromSnapshot = typeof readiness.restoreSize === 'number' ? readiness.restoreSize : parseQuantity(readiness.restoreSize);
+  const restoreSizeBytes = fromSnapshot ?? content.status?.restoreSize ?? null;
+  return { ok: true, snapshotHandle, restoreSizeBytes, contentName: readiness.contentName };
+}
+
+/** Retain to keep the backend snapshot, Delete to remove it; `keep` undefined follows the content's readyToUse. */
+async function settleDeletionPolicy(
+  kc: KubeConfig,
+  ref: ObjectRef,
+  snapshot: ObjectRef,
+  keep: boolean | undefined,
+  signal: AbortSignal,
+): Promise<void> {
+  const content = await getObject(kc, ref, contentSchema, signal);
+  if (!content) return;
+  const policy = (keep ?? content.status?.readyToUse === true) ? 'Retain' : 'Delete';
+  const bound = content.spec.volumeSnapshotRef;
+  if (bound?.name !== snapshot.name || bound.namespace !== snapshot.namespace) {
+    throw accessError(kc, 'failed', `${describe(ref)} is not bound to ${describe(snapshot)}`);
+  }
+  if (content.spec.deletionPolicy === policy) return;
+  const api = kc.makeApiClient(CustomObjectsApi);
+  await api.patchClusterCustomObject(
+    { group: SNAPSHOT_GROUP, version: SNAPSHOT_VERSION, plural: ref.plural, name: ref.name, body: { spec: { deletionPolicy: policy } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch, signalOptions(signal)),
+  );
+}
+
+async function getObject<T>(kc: KubeConfig, ref: ObjectRef, schema: z.ZodType<T>, signal: AbortSignal): Promise<T | undefined> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const params = { group: SNAPSHOT_GROUP, version: SNAPSHOT_VERSION, plural: ref.plural, name: ref.name };
+  try {
+    const body: unknown = ref.namespace
+      ? await api.getNamespacedCustomObject({ ...params, namespace: ref.namespace }, signalOptions(signal))
+      : await api.getClusterCustomObject(params, signalOptions(signal));
+    return parseObject(kc, ref, schema, body);
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw kubeApiError(kc, error, `get ${describe(ref)}`);
+  }
+}
+
+/** Deletes in the background: the controllers' finalizers decide when it is gone, which `follow` waits for. */
+async function deleteObject(kc: KubeConfig, ref: ObjectRef, signal: AbortSignal): Promise<void> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const params = { group: SNAPSHOT_GROUP, version: SNAPSHOT_VERSION, plural: ref.plural, name: ref.name };
+  try {
+    if (ref.namespace) await api.deleteNamespacedCustomObject({ ...params, namespace: ref.namespace }, signalOptions(signal));
+    else await api.deleteClusterCustomObject(params, signalOptions(signal));
+  } catch (error) {
+    if (statusOf(error) !== 404) throw kubeApiError(kc, error, `delete ${describe(ref)}`);
+  }
+}
+
+function parseObject<T>(kc: KubeConfig, ref: ObjectRef, schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw accessError(kc, 'failed', `malformed ${describe(ref)}: ${z.prettifyError(parsed.error)}`);
+}
+
+/** Lets an AbortSignal cancel a generated client's request. */
+function signalOptions(signal: AbortSignal): ConfigurationOptions<ObservableMiddleware> {
+  const middleware: ObservableMiddleware = {
+    pre: (context) => {
+      context.setSignal(signal);
+      return new Observable(Promise.resolve(context));
+    },
+    post: (response) => new Observable(Promise.resolve(response)),
+  };
+  return { middleware: [middleware], middlewareMergeStrategy: 'append' };
+}
+
+// ---- following one object with a watch ----
+
+interface Verdicts<T, R> {
+  /** A decision on the object's current state, or undefined to keep watching. */
+  judge: (object: T) => R | undefined;
+  /** The decision when the object does not exist (any more). */
+  gone: () => R;
+}
+
+const QUIET_SESSION_MS = 1_000;
+const MAX_BACKOFF_MS = 5_000;
+
+/** What a read showed: the object (undefined when absent) and the resourceVersion to watch from. */
+interface Sighting<T> {
+  object: T | undefined;
+  resourceVersion: string | undefined;
+}
+
+/**
+ * Watches one object (fieldSelector on its name) from `start`'s resourceVersion
+ * until a verdict. A watch that ends early — the server closed it, its history
+ * expired (410 Gone), the connection dropped, client-node's 30 s idle timer
+ * fired — is followed by a fresh read and a new watch from that read's
+ * resourceVersion, so nothing between the two is missed. The read is a list
+ * by name, not a GET: a list's resourceVersion is the store's current one,
+ * while an object's own may be as old as its last change and already
+ * compacted. Watches that end at once back off; refusals (401, 403, 404) end
+ * the follow with an error. Without `start` it reads first.
+ */
+async function follow<T extends Versioned, R>(
+  kc: KubeConfig,
+  ref: ObjectRef,
+  schema: z.ZodType<T>,
+  start: T | undefined,
+  signal: AbortSignal,
+  verdicts: Verdicts<T, R>,
+): Promise<R> {
+  let sighting: Sighting<T> | undefined = start
+    ? { object: start, resourceVersion: start.metadata.resourceVersion ?? undefined }
+    : await readFresh(kc, ref, schema, signal);
+  let setbacks = 0;
+  for (;;) {
+    if (sighting) {
+      if (!sighting.object) return verdicts.gone();
+      const verdict = verdicts.judge(sighting.object);
+      if (verdict !== undefined) return verdict;
+      const startedAt = Date.now();
+      const session = await watchSession(kc, ref, schema, sighting.resourceVersion, signal, verdicts);
+      if ('verdict' in session) return session.verdict;
+      signal.throwIfAborted();
+      if (!isRetriable(session.error)) throw kubeApiError(kc, session.error, `watch ${describe(ref)}`);
+      const productive = session.events > 0 || Date.now() - startedAt >= QUIET_SESSION_MS;
+      setbacks = productive ? 0 : setbacks + 1;
+    }
+    if (setbacks > 0) await sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** (setbacks - 1)), signal);
+    try {
+      sighting = await readFresh(kc, ref, schema, signal);
+    } catch (error) {
+      signal.throwIfAborted();
+      if (!isRetriable(error)) throw error;
+      sighting = undefined;
+      setbacks++;
+    }
+  }
+}
+
+const listSchema = z.object({
+  metadata: z.object({ resourceVersion: z.string().nullish() }).nullish(),
+  items: z.array(z.unknown()),
+});
+
+async function readFresh<T extends Versioned>(
+  kc: KubeConfig,
+  ref: ObjectRef,
+  schema: z.ZodType<T>,
+  signal: AbortSignal,
+): Promise<Sighting<T>> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const params = { group: SNAPSHOT_GROUP, version: SNAPSHOT_VERSION, plural: ref.plural, fieldSelector: `metadata.name=${ref.name}` };
+  let body: unknown;
+  try {
+    body = ref.namespace
+      ? await api.listNamespacedCustomObject({ ...params, namespace: ref.namespace }, signalOptions(signal))
+      : await api.listClusterCustomObject(params, signalOptions(signal));
+  } catch (error) {
+    throw kubeApiError(kc, error, `read ${describe(ref)}`);
+  }
+  const list = listSchema.safeParse(body);
+  if (!list.success) throw accessError(kc, 'failed', `malformed list of ${ref.plural}: ${z.prettifyError(list.error)}`);
+  const objects = list.data.items.map((item) => parseObject(kc, ref, schema, item));
+  const object = objects.find((candidate) => candidate.metadata.name === ref.name);
+  return { object, resourceVersion: list.data.metadata?.resourceVersion ?? object?.metadata.resourceVersion ?? undefined };
+}
+
+type SessionEnd<R> = { verdict: R; events: number } | { error: unknown; events: number };
+
+/** The Status object of a watch ERROR event, as an error carrying its HTTP code. */
+class WatchStatusError extends Error {
+  constructor(
+    readonly statusCode: number | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'WatchStatusError';
+  }
+}
+
+const watchStatusSchema = z.object({ code: z.number().nullish(), message: z.string().nullish() });
+
+function watchSession<T extends Versioned, R>(
+  kc: KubeConfig,
+  ref: ObjectRef,
+  schema: z.ZodType<T>,
+  resourceVersion: string | undefined,
+  signal: AbortSignal,
+  verdicts: Verdicts<T, R>,
+): Promise<SessionEnd<R>> {
+  return new Promise((resolve) => {
+    let controller: AbortController | undefined;
+    let settled = false;
+    let events = 0;
+    const finish = (end: { verdict: R } | { error: unknown }): void => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      controller?.abort();
+      resolve({ ...end, events });
+    };
+    const onAbort = (): void => finish({ error: signal.reason });
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    const onEvent = (type: string, raw: unknown): void => {
+      if (settled) return;
+      events++;
+      if (type === 'BOOKMARK') return;
+      if (type === 'ERROR') {
+        const status = watchStatusSchema.safeParse(raw);
+        const code = status.success ? (status.data.code ?? undefined) : undefined;
+        const message = (status.success && status.data.message) || 'watch error';
+        return finish({ error: new WatchStatusError(code, message) });
+      }
+      const parsed = schema.safeParse(raw);
+      if (!parsed.success) return finish({ error: accessError(kc, 'failed', `malformed ${describe(ref)} in a watch event`) });
+      if (parsed.data.metadata.name !== ref.name) return;
+      const verdict = type === 'DELETED' ? verdicts.gone() : verdicts.judge(parsed.data);
+      if (verdict !== undefined) finish({ verdict });
+    };
+    const query = { fieldSelector: `metadata.name=${ref.name}`, allowWatchBookmarks: true, resourceVersion };
+    new Watch(kc).watch(collectionPath(ref), query, onEvent, (error: unknown) => finish({ error: error ?? undefined })).then(
+      (started) => {
+        controller = started;
+        if (settled) started.abort();
+      },
+      (error: unknown) => finish({ error }),
+    );
+  });
+}
+
+/** Worth a fresh read and a new watch: a clean close, expiry, throttling, server or transport trouble. */
+function isRetriable(error: unknown): boolean {
+  if (error === undefined) return true;
+  const status = statusOf(error);
+  if (status !== undefined) return status === 410 || status === 429 || status >= 500;
+  if (error instanceof ClusterAccessError) return error.kind === 'unreachable' || error.kind === 'timeout';
+  return true;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+// ---- quantities ----
+
+function seconds(ms: number): string {
+  return String(Number((ms / 1000).toFixed(3)));
+}
+
+const BINARY_SUFFIX: Record<string, bigint> = { Ki: 1n << 10n, Mi: 1n << 20n, Gi: 1n << 30n, Ti: 1n << 40n, Pi: 1n << 50n, Ei: 1n << 60n };
+const DECIMAL_SUFFIX: Record<string, number> = { n: -9, u: -6, m: -3, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+const QUANTITY = /^\+?(\d*)(?:\.(\d*))?(?:(Ki|Mi|Gi|Ti|Pi|Ei)|([numkMGTPE])|[eE]([+-]?\d+))?$/;
+
+/**
+ * A Kubernetes quantity ("10Gi", "1.5G", "1e9", "500M") in whole bytes,
+ * rounded up; undefined when absent, negative or not a quantity.
+ */
+export function parseQuantity(quantity: string | null | undefined): number | undefined {
+  const match = quantity ? QUANTITY.exec(quantity.trim()) : null;
+  if (!match) return undefined;
+  const [, whole = '', fraction = '', binary, decimal, exponent] = match;
+  if (!whole && !fraction) return undefined;
+  // Exact arithmetic: mantissa × 10^power × factor, then a ceiling division.
+  let numerator = BigInt(whole + fraction) * (binary ? (BINARY_SUFFIX[binary] ?? 1n) : 1n);
+  const power = (decimal ? (DECIMAL_SUFFIX[decimal] ?? 0) : 0) + (exponent ? Number(exponent) : 0) - fraction.length;
+  let denominator = 1n;
+  if (power >= 0) numerator *= 10n ** BigInt(power);
+  else denominator = 10n ** BigInt(-power);
+  return Number((numerator + denominator - 1n) / denominator);
+}
