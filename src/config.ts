@@ -1,7 +1,11 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { storageTargetProblem } from './clusters/input.ts';
+import { s3Environment, s3Problems, s3Settings, type S3Settings } from './storage/config.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const ROLES = ['api', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
 
 const optionalString = z
   .string()
@@ -13,7 +17,9 @@ const postgresUrl = z
   .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
   .optional();
 
-const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+// An empty PORT= means unset (as for the URL variables), not port 0: coerced, '' would be a random port.
+const port = (fallback: number) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).default(fallback));
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const booleanFlag = (fallback: boolean) =>
@@ -42,11 +48,41 @@ const environment = z
     GRAPHQL_MAX_TOKENS: positiveInt(4000),
     GRAPHQL_MAX_COST: positiveInt(50000),
     SHUTDOWN_TIMEOUT_MS: positiveInt(10000),
+    /** Which parts run in this process: the GraphQL API, the snapshot worker, or both. */
+    VSNAP_ROLES: z
+      .string()
+      .default('api,worker')
+      .transform((value) => value.split(',').map((role) => role.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(ROLES, { error: 'roles are api and worker, comma-separated' })).min(1)),
+    MONGODB_URL: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.url({ protocol: /^mongodb(\+srv)?$/, error: 'must be a mongodb:// or mongodb+srv:// URL' }).optional(),
+    ),
+    /** Snapshots taken at once by one worker process (a cluster never has two at a time). */
+    SNAPSHOT_CONCURRENCY: positiveInt(4),
+    VOLUME_SNAPSHOT_CONCURRENCY: positiveInt(4),
+    SNAPSHOT_TIMEOUT_SECONDS: positiveInt(3600),
+    VOLUME_SNAPSHOT_TIMEOUT_SECONDS: positiveInt(600),
+    /** A worker that has not renewed its lock for this long is presumed dead. */
+    WORKER_LOCK_LIFETIME_SECONDS: positiveInt(60),
+    RECONCILE_INTERVAL_SECONDS: positiveInt(300),
+    RETENTION_INTERVAL_SECONDS: positiveInt(600),
+    KUBE_LIST_PAGE_SIZE: positiveInt(500),
+    KUBE_REQUEST_TIMEOUT_SECONDS: positiveInt(30),
+    /** Where a policy without a storage target stores archives: `s3://bucket/prefix` or an absolute path. */
+    DEFAULT_STORAGE_TARGET: optionalString.superRefine((target, ctx) => {
+      const problem = target === undefined ? undefined : storageTargetProblem(target);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+    /** Directory where kubeconfig secrets are mounted: `<dir>/<secret-name>/<key>`. */
+    KUBECONFIG_SECRETS_DIR: z.string().min(1).default('/var/run/secrets/vsnap'),
+    ...s3Environment.shape,
   })
   .superRefine((env, ctx) => {
     if (env.AUTH_JWT_SECRET && env.AUTH_JWKS_URL) {
       ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both' });
     }
+    for (const problem of s3Problems(env)) ctx.addIssue({ code: 'custom', path: [problem.path], message: problem.message });
     if (env.NODE_ENV === 'production' && !env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
       ctx.addIssue({
         code: 'custom',
@@ -73,7 +109,27 @@ export interface Config {
   graphiql: boolean;
   limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number };
   shutdownTimeoutMs: number;
+  roles: Role[];
+  engine: EngineConfig;
 }
+
+/** What the snapshot worker and its scheduler need. */
+export interface EngineConfig {
+  mongodbUrl?: string;
+  snapshotConcurrency: number;
+  volumeSnapshotConcurrency: number;
+  snapshotTimeoutMs: number;
+  volumeSnapshotTimeoutMs: number;
+  lockLifetimeMs: number;
+  reconcileIntervalMs: number;
+  retentionIntervalMs: number;
+  listPageSize: number;
+  kubeRequestTimeoutMs: number;
+  defaultStorageTarget: string;
+  kubeconfigSecretsDir: string;
+  s3: S3Settings;
+}
+
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -112,5 +168,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxCost: env.GRAPHQL_MAX_COST,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    roles: env.VSNAP_ROLES,
+    engine: {
+      mongodbUrl: env.MONGODB_URL,
+      snapshotConcurrency: env.SNAPSHOT_CONCURRENCY,
+      volumeSnapshotConcurrency: env.VOLUME_SNAPSHOT_CONCURRENCY,
+      snapshotTimeoutMs: env.SNAPSHOT_TIMEOUT_SECONDS * 1000,
+      volumeSnapshotTimeoutMs: env.VOLUME_SNAPSHOT_TIMEOUT_SECONDS * 1000,
+      lockLifetimeMs: env.WORKER_LOCK_LIFETIME_SECONDS * 1000,
+      reconcileIntervalMs: env.RECONCILE_INTERVAL_SECONDS * 1000,
+      retentionIntervalMs: env.RETENTION_INTERVAL_SECONDS * 1000,
+      listPageSize: env.KUBE_LIST_PAGE_SIZE,
+      kubeRequestTimeoutMs: env.KUBE_REQUEST_TIMEOUT_SECONDS * 1000,
+      defaultStorageTarget: env.DEFAULT_STORAGE_TARGET ?? path.join(dataDir, 'snapshots'),
+      kubeconfigSecretsDir: env.KUBECONFIG_SECRETS_DIR,
+      s3: s3Settings(env),
+    },
   };
 }

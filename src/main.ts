@@ -2,6 +2,7 @@
 import { createTokenVerifier, loadDevelopmentSecret, signToken } from './auth/tokens.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openConfiguredDatabase } from './db/connect.ts';
+import { startEngine } from './jobs/engine.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './server.ts';
 
@@ -22,14 +23,29 @@ const database = await openConfiguredDatabase(config, logger).catch((error: unkn
   logger.fatal({ err: error }, 'could not open the database');
   process.exit(1);
 });
-const server = await startServer({ config, orm: database.orm, verifier, logger }).catch(async (error: unknown) => {
-  logger.fatal({ err: error }, 'could not start the server');
+const engine = await startEngine({
+  orm: database.orm,
+  postgresUrl: database.url,
+  config: config.engine,
+  logger,
+  worker: config.roles.includes('worker'),
+}).catch(async (error: unknown) => {
+  logger.fatal({ err: error }, 'could not start the job scheduler');
   await database.close();
   process.exit(1);
 });
+const server = config.roles.includes('api')
+  ? await startServer({ config, orm: database.orm, verifier, logger, jobs: engine.scheduler }).catch(async (error: unknown) => {
+      logger.fatal({ err: error }, 'could not start the server');
+      await engine.stop(0);
+      await database.close();
+      process.exit(1);
+    })
+  : undefined;
 
-logger.info({ url: `${server.url}/graphql` }, 'vsnap is serving GraphQL');
-if (developmentSecret) {
+if (server) logger.info({ url: `${server.url}/graphql`, roles: config.roles }, 'vsnap is serving GraphQL');
+else logger.info({ roles: config.roles }, 'vsnap worker started (no API in this process)');
+if (server && developmentSecret) {
   const token = await signToken(developmentSecret, 'dev-admin', { platformAdmin: true }, { issuer: config.auth.issuer, audience: config.auth.audience });
   process.stdout.write(
     `\nvsnap development mode: no AUTH_JWT_SECRET or AUTH_JWKS_URL set.\n` +
@@ -42,8 +58,9 @@ let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  logger.info({ signal }, 'shutting down: no new requests, finishing in-flight ones');
-  await server.close();
+  logger.info({ signal }, 'shutting down: no new requests, finishing in-flight ones and running snapshots');
+  await server?.close();
+  await engine.stop(config.shutdownTimeoutMs);
   await database.close();
   logger.info('stopped');
   process.exit(0);

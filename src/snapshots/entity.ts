@@ -13,6 +13,8 @@ export const SnapshotSchema = defineEntity({
     { name: 'snapshot_cluster_name_unique', properties: ['virtualCluster', 'name'] },
     // The seed's rule: at most one SCHEDULED snapshot per virtual cluster.
     { name: 'snapshot_one_scheduled_per_cluster', properties: ['virtualCluster'], where: "status = 'SCHEDULED'" },
+    // One snapshot at a time per cluster, whatever the number of workers.
+    { name: 'snapshot_one_in_progress_per_cluster', properties: ['virtualCluster'], where: "status = 'IN_PROGRESS'" },
   ],
   indexes: [{ name: 'snapshot_cluster_newest_idx', properties: ['virtualCluster', 'scheduledAt', 'id'] }],
   properties: {
@@ -29,8 +31,16 @@ export const SnapshotSchema = defineEntity({
     scheduledAt: p.datetime(),
     startedAt: p.datetime().nullable(),
     finishedAt: p.datetime().nullable(),
+    /** The storage target the worker writes to (`s3://bucket/prefix` or a directory), fixed when taking starts. */
+    storageTarget: p.text().nullable(),
+    /** The open multipart upload (or temporary file) while the archive is written; aborted if the worker dies. */
+    uploadId: p.text().nullable(),
+    /** Renewed by the worker while it takes the snapshot: a stale one means the worker was lost. */
+    heartbeatAt: p.datetime().nullable(),
     /** Where the archive is stored: `s3://bucket/key` or `file:///path`. */
     location: p.text().nullable(),
+    /** Objects written per resource, `<group>/<version>/<resource>` → count. */
+    resourceCounts: p.json<Record<string, number>>().nullable(),
     sizeBytes: p.bigint('number').nullable(),
     sha256: p.string().length(64).nullable(),
     objectCount: p.integer().nullable(),

@@ -3,7 +3,9 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { print, type ExecutionResult } from 'graphql';
 import { createTokenVerifier, signToken } from '../../src/auth/tokens.ts';
 import type { RolesClaim } from '../../src/auth/viewer.ts';
+import type { EngineConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/orm.ts';
+import { startEngine, type Engine } from '../../src/jobs/engine.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startServer, type Server } from '../../src/server.ts';
 import { createTestDatabase } from './database.ts';
@@ -15,7 +17,9 @@ export type GraphQLResponse<T> = ExecutionResult<T> & { status: number };
 
 export interface TestApp {
   url: string;
+  databaseUrl: string;
   orm: MikroORM;
+  engine?: Engine;
   server: Server;
   /** Sends an operation over HTTP as the holder of `token` (no header when undefined). */
   request<T, V>(document: TypedDocumentNode<T, V>, variables: V, token: string | undefined): Promise<GraphQLResponse<T>>;
@@ -29,12 +33,39 @@ export const tokens = {
   as: (subject: string, roles: Partial<RolesClaim>) => signToken(secretKey, subject, roles),
 };
 
+/** Engine settings for tests: short locks and timeouts, nothing periodic unless a test runs it. */
+export function testEngineConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {
+  return {
+    snapshotConcurrency: 2,
+    volumeSnapshotConcurrency: 2,
+    snapshotTimeoutMs: 60_000,
+    volumeSnapshotTimeoutMs: 10_000,
+    lockLifetimeMs: 4_000,
+    reconcileIntervalMs: 3_600_000,
+    retentionIntervalMs: 3_600_000,
+    listPageSize: 50,
+    kubeRequestTimeoutMs: 5_000,
+    defaultStorageTarget: '/nonexistent-storage-target',
+    kubeconfigSecretsDir: '/nonexistent-secrets',
+    s3: { region: 'us-east-1', pathStyle: true, partSizeBytes: 5 * 1024 * 1024 },
+    mongodbUrl: process.env.MONGODB_URL,
+    ...overrides,
+  };
+}
+
 export async function startTestApp(
-  options: { limits?: Partial<{ maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number }> } = {},
+  options: {
+    limits?: Partial<{ maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number }>;
+    /** Starts the snapshot engine (Agenda worker) beside the API. */
+    engine?: Partial<EngineConfig>;
+  } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
-  const orm = await openDatabase(database.url, { pool: { min: 0, max: 4 } });
+  const orm = await openDatabase(database.url, { pool: { min: 0, max: 8 } });
   const logger = createLogger(process.env.LOG_LEVEL ?? 'silent');
+  const engine = options.engine
+    ? await startEngine({ orm, postgresUrl: database.url, config: testEngineConfig(options.engine), logger, worker: true, processEveryMs: 500 })
+    : undefined;
   const server = await startServer({
     config: {
       host: '127.0.0.1',
@@ -46,11 +77,14 @@ export async function startTestApp(
     orm,
     verifier: createTokenVerifier({ kind: 'secret', secret: TEST_JWT_SECRET }),
     logger,
+    jobs: engine?.scheduler,
   });
   return {
     url: server.url,
+    databaseUrl: database.url,
     orm,
     server,
+    engine,
     async request(document, variables, token) {
       const response = await fetch(`${server.url}/graphql`, {
         method: 'POST',
@@ -66,6 +100,7 @@ export async function startTestApp(
     },
     async close() {
       await server.close();
+      await engine?.stop(2_000);
       await orm.close();
       await database.drop();
     },

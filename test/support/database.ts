@@ -17,6 +17,14 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
     drop: async () => {
       const client = new pg.Client({ connectionString: adminUrl.toString() });
       await client.connect();
+      // Pools end their connections asynchronously: give them a moment before forcing, or a
+      // closing client gets "terminating connection" as an uncaught error.
+      const deadline = Date.now() + 3_000;
+      while (Date.now() < deadline) {
+        const { rows } = await client.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+        if (rows[0]?.n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       await client.query(`drop database if exists ${name} with (force)`);
       await client.end();
     },

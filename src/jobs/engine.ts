@@ -1,0 +1,51 @@
+/**
+ * The snapshot engine of one process: Agenda plus vsnap's jobs. Every process
+ * can enqueue (the API role); only the worker role processes jobs.
+ */
+import { hostname } from 'node:os';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EngineConfig } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { VSNAP_VERSION } from '../version.ts';
+import { createAgenda } from './agenda.ts';
+import { SnapshotScheduler } from './scheduler.ts';
+
+export interface Engine {
+  scheduler: SnapshotScheduler;
+  stop(timeoutMs: number): Promise<void>;
+}
+
+export async function startEngine(options: {
+  orm: MikroORM;
+  postgresUrl: string;
+  config: EngineConfig;
+  logger: Logger;
+  worker: boolean;
+  processEveryMs?: number;
+}): Promise<Engine> {
+  const logger = options.logger.child({ component: 'engine' });
+  const queue = createAgenda(
+    {
+      postgresUrl: options.postgresUrl,
+      mongodbUrl: options.config.mongodbUrl,
+      instanceName: `${hostname()}:${process.pid}`,
+      maxConcurrency: options.config.snapshotConcurrency * 2 + 2,
+      lockLifetimeMs: options.config.lockLifetimeMs,
+      processEveryMs: options.processEveryMs,
+    },
+    logger,
+  );
+  const { agenda } = queue;
+  const scheduler = new SnapshotScheduler(agenda, { orm: options.orm, config: options.config, logger, version: VSNAP_VERSION });
+  await agenda.ready;
+  // An API-only process starts Agenda without job definitions: it only enqueues.
+  if (options.worker) scheduler.defineJobs();
+  await scheduler.start({ worker: options.worker });
+  return {
+    scheduler,
+    stop: async (timeoutMs) => {
+      await scheduler.stop(timeoutMs);
+      await queue.close();
+    },
+  };
+}

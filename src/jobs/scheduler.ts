@@ -1,0 +1,154 @@
+/**
+ * vsnap's jobs on Agenda: one recurring `auto-snapshot` per virtual cluster
+ * (its policy's cron and time zone), `take-snapshot` per snapshot, and the
+ * periodic `reconcile-storage` and `enforce-retention`.
+ */
+import type { Agenda, Job } from 'agenda';
+import { VirtualClusterSchema, type VirtualCluster } from '../clusters/entity.ts';
+import type { Logger } from '../logger.ts';
+import { SnapshotSchema } from '../snapshots/entity.ts';
+import { reconcileStorage, sweepStuckSnapshots } from '../snapshots/reconcile.ts';
+import { enforceRetention } from '../snapshots/retention.ts';
+import { SnapshotService } from '../snapshots/service.ts';
+import { takeSnapshot, type EngineDeps } from '../snapshots/take.ts';
+import { ConflictError } from '../errors.ts';
+import type { SnapshotJobs } from './jobs.ts';
+
+export const JOB = {
+  autoSnapshot: 'auto-snapshot',
+  takeSnapshot: 'take-snapshot',
+  reconcileStorage: 'reconcile-storage',
+  enforceRetention: 'enforce-retention',
+} as const;
+
+interface AutoSnapshotData {
+  virtualClusterId: string;
+}
+interface TakeSnapshotData {
+  snapshotId: string;
+}
+
+export class SnapshotScheduler implements SnapshotJobs {
+  private readonly stopping = new AbortController();
+  private readonly running = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly agenda: Agenda,
+    private readonly deps: EngineDeps,
+  ) {}
+
+  private get logger(): Logger {
+    return this.deps.logger;
+  }
+
+  /** Registers the job processors; only a worker process calls this (then `start`). */
+  defineJobs(): void {
+    const { config } = this.deps;
+    this.agenda.define<AutoSnapshotData>(JOB.autoSnapshot, (job) => this.autoSnapshot(job.attrs.data.virtualClusterId), {
+      concurrency: config.snapshotConcurrency,
+    });
+    this.agenda.define<TakeSnapshotData>(JOB.takeSnapshot, (job) => this.take(job), {
+      concurrency: config.snapshotConcurrency,
+      lockLifetime: config.lockLifetimeMs,
+      // The snapshot row is the record; a finished job has nothing left to say.
+      removeOnComplete: true,
+    });
+    this.agenda.define(JOB.reconcileStorage, async () => {
+      await sweepStuckSnapshots(this.deps);
+      await this.enqueueOrphans();
+      await this.syncAllClusters();
+      await reconcileStorage(this.deps);
+    });
+    this.agenda.define(JOB.enforceRetention, async () => {
+      await enforceRetention(this.deps);
+    });
+  }
+
+  async start({ worker }: { worker: boolean }): Promise<void> {
+    await this.agenda.start();
+    if (!worker) return;
+    const { config } = this.deps;
+    await this.agenda.every(config.reconcileIntervalMs, JOB.reconcileStorage, undefined, { skipImmediate: false });
+    await this.agenda.every(config.retentionIntervalMs, JOB.enforceRetention, undefined, { skipImmediate: false });
+    await this.syncAllClusters();
+    this.logger.info({ concurrency: config.snapshotConcurrency }, 'snapshot worker started');
+  }
+
+  /** Lets running snapshots finish (up to `timeoutMs`), then stops; unfinished ones are recovered later. */
+  async stop(timeoutMs: number): Promise<void> {
+    const result = await this.agenda.drain(timeoutMs);
+    if (result.timedOut) {
+      // Cancelled snapshots record themselves FAILED; give them a moment to write that.
+      this.stopping.abort(new Error('worker shutting down'));
+      this.logger.warn({ running: result.running }, 'jobs still running at shutdown were cancelled');
+      await Promise.race([Promise.allSettled(this.running), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    }
+  }
+
+  async enqueueTake(snapshotId: string, delayMs = 0): Promise<void> {
+    await this.agenda.schedule<TakeSnapshotData>(new Date(Date.now() + delayMs), JOB.takeSnapshot, { snapshotId });
+  }
+
+  async syncCluster(cluster: VirtualCluster): Promise<void> {
+    const { enabled, schedule, timeZone } = cluster.policy;
+    if (!enabled || !schedule) {
+      await this.removeCluster(cluster.id);
+      return;
+    }
+    await this.agenda
+      .create<AutoSnapshotData>(JOB.autoSnapshot, { virtualClusterId: cluster.id })
+      .unique({ 'data.virtualClusterId': cluster.id })
+      .repeatEvery(schedule, { timezone: timeZone, skipImmediate: true })
+      .save();
+    this.logger.info({ cluster: cluster.name, schedule, timeZone }, 'auto-snapshot schedule set');
+  }
+
+  /** When the cluster's next auto-snapshot is due; null when it has none. */
+  async nextAutoSnapshot(clusterId: string): Promise<Date | null> {
+    const { jobs } = await this.agenda.queryJobs({ name: JOB.autoSnapshot, data: { virtualClusterId: clusterId }, limit: 1 });
+    return jobs[0]?.nextRunAt ?? null;
+  }
+
+  async removeCluster(clusterId: string): Promise<void> {
+    await this.agenda.cancel({ name: JOB.autoSnapshot, data: { virtualClusterId: clusterId } });
+  }
+
+  /** A tick: a SCHEDULED snapshot and its take job, or a logged skip when one is already waiting. */
+  private async autoSnapshot(clusterId: string): Promise<void> {
+    const em = this.deps.orm.em.fork();
+    const cluster = await em.findOne(VirtualClusterSchema, { id: clusterId });
+    if (!cluster) {
+      await this.removeCluster(clusterId);
+      return;
+    }
+    try {
+      await new SnapshotService(em, { scheduler: this, logger: this.logger }).schedule(clusterId, 'SCHEDULE');
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      this.logger.info({ cluster: cluster.name }, `auto-snapshot skipped: ${error.message}`);
+    }
+  }
+
+  private async take(job: Job<TakeSnapshotData>): Promise<void> {
+    const { snapshotId } = job.attrs.data;
+    const taking = takeSnapshot(this.deps, snapshotId, { signal: this.stopping.signal, touch: () => job.touch() });
+    this.running.add(taking);
+    const outcome = await taking.finally(() => this.running.delete(taking));
+    if (outcome === 'deferred') await this.enqueueTake(snapshotId, Math.min(30_000, this.deps.config.lockLifetimeMs));
+  }
+
+  /** SCHEDULED snapshots whose take job was lost (e.g. the API died right after committing) get one again. */
+  private async enqueueOrphans(): Promise<void> {
+    const em = this.deps.orm.em.fork();
+    const waiting = await em.find(SnapshotSchema, { status: 'SCHEDULED', scheduledAt: { $lt: new Date(Date.now() - this.deps.config.lockLifetimeMs) } });
+    for (const snapshot of waiting) {
+      const jobs = await this.agenda.queryJobs({ name: JOB.takeSnapshot, data: { snapshotId: snapshot.id } });
+      if (jobs.total === 0) await this.enqueueTake(snapshot.id);
+    }
+  }
+
+  private async syncAllClusters(): Promise<void> {
+    const em = this.deps.orm.em.fork();
+    for (const cluster of await em.find(VirtualClusterSchema, {})) await this.syncCluster(cluster);
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * Taking one snapshot: IN_PROGRESS, the cluster's resources streamed as a
+ * tar.gz straight into storage, its volumes snapshotted through CSI, then the
+ * final status the lifecycle grants. Every status change goes through
+ * transitions.ts; everything else here is bookkeeping on the row.
+ */
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { readKubeconfig } from '../clusters/kubeconfig.ts';
+import type { EngineConfig } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { createClusterReader, type ClusterReader } from '../kube/cluster-reader.ts';
+import { kubeConfigFrom } from '../kube/connect.ts';
+import { openObjectStore, type Upload } from '../storage/index.ts';
+import { writeClusterArchive } from './archive.ts';
+import { SnapshotSchema, type Snapshot } from './entity.ts';
+import { deriveFinalStatus } from './lifecycle.ts';
+import { failUnfinishedVolumes, snapshotVolumes, type VolumeOutcome } from './volumes.ts';
+import { moveSnapshot } from './transitions.ts';
+
+export interface EngineDeps {
+  orm: MikroORM;
+  config: EngineConfig;
+  logger: Logger;
+  version: string;
+}
+
+export interface JobControl {
+  /** Aborted when the worker stops or the job is cancelled. */
+  signal: AbortSignal;
+  /** Keeps the job's lock alive (Agenda `touch`). */
+  touch(): Promise<void>;
+}
+
+export type TakeOutcome = 'taken' | 'deferred' | 'recovered' | 'skipped';
+
+/** Takes the snapshot `snapshotId` if it is still SCHEDULED. */
+export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: JobControl): Promise<TakeOutcome> {
+  const em = deps.orm.em.fork();
+  const log = deps.logger.child({ snapshotId });
+  const start = await claim(deps, em, snapshotId, log);
+  if (start !== 'claimed') return start;
+  const snapshot = await em.findOneOrFail(SnapshotSchema, { id: snapshotId }, { populate: ['virtualCluster'] });
+  const cluster = snapshot.virtualCluster;
+  const storageTarget = snapshot.storageTarget ?? deps.config.defaultStorageTarget;
+  log.info({ cluster: cluster.name, storageTarget }, 'taking snapshot');
+
+  const timeout = AbortSignal.timeout(deps.config.snapshotTimeoutMs);
+  // Aborted on the first failure too: volume work is pointless once the snapshot has failed.
+  const giveUp = new AbortController();
+  const signal = AbortSignal.any([job.signal, timeout, giveUp.signal]);
+  const heartbeat = startHeartbeat(deps, snapshotId, job, log);
+  let upload: Upload | undefined;
+  let reader: ClusterReader | undefined;
+  let volumes: Promise<VolumeOutcome[]> = Promise.resolve([]);
+  try {
+    const kc = kubeConfigFrom({ inline: await readKubeconfig(em, cluster, deps.config.kubeconfigSecretsDir) });
+    const store = openObjectStore(storageTarget, deps.config.s3);
+    upload = await store.beginUpload(snapshot.name);
+    await em.nativeUpdate(SnapshotSchema, { id: snapshotId }, { uploadId: upload.uploadId });
+
+    if (snapshot.volumeSnapshotsEnabled) {
+      volumes = snapshotVolumes(deps, em.fork(), snapshot, kc, signal);
+      // Settled below; a rejection here must not go unhandled while the archive streams.
+      volumes.catch(() => undefined);
+    }
+    reader = createClusterReader(kc, { timeoutMs: deps.config.kubeRequestTimeoutMs });
+    const archive = writeClusterArchive({
+      reader,
+      clusterName: cluster.name,
+      takenAt: snapshot.startedAt ?? new Date(),
+      vsnapVersion: deps.version,
+      pageSize: deps.config.listPageSize,
+      volumes: async () => (await volumes).map(({ record }) => record),
+      signal,
+      logger: log,
+    });
+    // A failed write destroys the stream; its rejection is reported by write() itself.
+    archive.done.catch(() => undefined);
+    const stored = await upload.write(archive.stream, signal);
+    const summary = await archive.done;
+    const outcomes = await volumes;
+    await finish(em, snapshotId, {
+      archive: { location: stored.location, sizeBytes: stored.size, sha256: summary.sha256, objectCount: summary.objectCount, resourceCounts: summary.countsByResource },
+      outcomes,
+      skippedResources: summary.skipped.map((s) => `${s.resource}: ${s.reason}`),
+    });
+    log.info({ location: stored.location, sizeBytes: stored.size, objects: summary.objectCount }, 'snapshot stored');
+    return 'taken';
+  } catch (error) {
+    const reason = timeout.aborted ? `timed out after ${deps.config.snapshotTimeoutMs / 1000}s` : errorMessage(error);
+    log.warn({ err: error }, `snapshot failed: ${reason}`);
+    giveUp.abort(error);
+    await upload?.abort().catch((abortError: unknown) => log.error({ err: abortError }, 'could not abort the upload'));
+    await volumes.catch(() => undefined);
+    await fail(em, snapshotId, reason);
+    return 'taken';
+  } finally {
+    heartbeat.stop();
+    await reader?.close();
+  }
+}
+
+/**
+ * SCHEDULED → IN_PROGRESS, unless the snapshot is gone, already handled,
+ * abandoned by a dead worker (recovered here), or its cluster is busy (deferred).
+ */
+async function claim(deps: EngineDeps, em: EntityManager, snapshotId: string, log: Logger): Promise<'claimed' | Exclude<TakeOutcome, 'taken'>> {
+  try {
+    return await em.transactional(async (tx) => {
+      const snapshot = await tx.findOne(SnapshotSchema, { id: snapshotId }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['virtualCluster'] });
+      if (!snapshot) {
+        log.info('snapshot was deleted before it was taken');
+        return 'skipped';
+      }
+      if (snapshot.status === 'IN_PROGRESS') {
+        if (!isStale(snapshot, deps.config.lockLifetimeMs)) {
+          log.info('snapshot is being taken by a live worker');
+          return 'skipped';
+        }
+        await recoverLostSnapshot(deps, tx, snapshot, log);
+        return 'recovered';
+      }
+      if (snapshot.status !== 'SCHEDULED') return 'skipped';
+      const now = new Date();
+      snapshot.startedAt = now;
+      snapshot.heartbeatAt = now;
+      snapshot.storageTarget = snapshot.virtualCluster.policy.storageTarget ?? deps.config.defaultStorageTarget;
+      await moveSnapshot(tx, snapshot, 'IN_PROGRESS', 'taking the snapshot');
+      return 'claimed';
+    });
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException && error.message.includes('snapshot_one_in_progress_per_cluster')) {
+      log.info('the cluster has a snapshot in progress: deferred');
+      return 'deferred';
+    }
+    throw error;
+  }
+}
+
+export function isStale(snapshot: Pick<Snapshot, 'heartbeatAt' | 'startedAt'>, lockLifetimeMs: number, now = Date.now()): boolean {
+  const last = snapshot.heartbeatAt ?? snapshot.startedAt;
+  return !last || now - last.getTime() > lockLifetimeMs;
+}
+
+/** A worker died mid-snapshot: abort its upload and fail what it left behind. */
+export async function recoverLostSnapshot(deps: EngineDeps, tx: EntityManager, snapshot: Snapshot, log: Logger): Promise<void> {
+  const lastSeen = (snapshot.heartbeatAt ?? snapshot.startedAt)?.toISOString() ?? 'never';
+  if (snapshot.uploadId && snapshot.storageTarget) {
+    const store = openObjectStore(snapshot.storageTarget, deps.config.s3);
+    await store.abortUpload(snapshot.name, snapshot.uploadId);
+    // The worker may have died between completing the upload and recording it: a FAILED
+    // snapshot has no archive, so a complete object under its name goes too.
+    await store.remove(snapshot.name);
+    log.info({ uploadId: snapshot.uploadId }, 'aborted the lost worker\'s upload');
+  }
+  const reason = `worker lost: no heartbeat since ${lastSeen}`;
+  await failUnfinishedVolumes(tx, snapshot, reason);
+  snapshot.uploadId = null;
+  snapshot.finishedAt = new Date();
+  snapshot.message = reason;
+  await moveSnapshot(tx, snapshot, 'FAILED', reason);
+  log.warn(reason);
+}
+
+interface StoredArchive {
+  location: string;
+  sizeBytes: number;
+  sha256: string;
+  objectCount: number;
+  resourceCounts: Record<string, number>;
+}
+
+async function finish(
+  em: EntityManager,
+  snapshotId: string,
+  result: { archive: StoredArchive; outcomes: VolumeOutcome[]; skippedResources: string[] },
+): Promise<void> {
+  await em.transactional(async (tx) => {
+    const snapshot = await tx.findOneOrFail(SnapshotSchema, { id: snapshotId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const failed = result.outcomes.filter((outcome) => outcome.phase === 'FAILED');
+    const status = deriveFinalStatus({ archiveStored: true, volumePhases: result.outcomes.map((outcome) => outcome.phase) });
+    const notes = [
+      ...(failed.length ? [`${failed.length} of ${result.outcomes.length} volume snapshots failed: ${failed.map((f) => `${f.record.namespace}/${f.record.pvcName}: ${f.record.message}`).join('; ')}`] : []),
+      ...(result.skippedResources.length ? [`not archived: ${result.skippedResources.join('; ')}`] : []),
+    ];
+    Object.assign(snapshot, result.archive, { uploadId: null, finishedAt: new Date(), message: notes.join('. ') || null });
+    await moveSnapshot(tx, snapshot, status, status === 'COMPLETED' ? 'archive stored' : notes[0]);
+  });
+}
+
+async function fail(em: EntityManager, snapshotId: string, reason: string): Promise<void> {
+  await em.transactional(async (tx) => {
+    const snapshot = await tx.findOneOrFail(SnapshotSchema, { id: snapshotId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (snapshot.status !== 'IN_PROGRESS') return;
+    await failUnfinishedVolumes(tx, snapshot, `snapshot failed: ${reason}`);
+    Object.assign(snapshot, { uploadId: null, finishedAt: new Date(), message: reason });
+    await moveSnapshot(tx, snapshot, 'FAILED', reason);
+  });
+}
+
+function startHeartbeat(deps: EngineDeps, snapshotId: string, job: JobControl, log: Logger): { stop(): void } {
+  const em = deps.orm.em.fork();
+  const timer = setInterval(() => {
+    Promise.all([em.nativeUpdate(SnapshotSchema, { id: snapshotId }, { heartbeatAt: new Date() }), job.touch()]).catch((error: unknown) =>
+      log.warn({ err: error }, 'heartbeat failed'),
+    );
+  }, Math.max(250, deps.config.lockLifetimeMs / 4));
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
