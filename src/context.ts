@@ -7,6 +7,7 @@ import { VirtualClusterSchema } from './clusters/entity.ts';
 import type { SnapshotEvent } from './events/entity.ts';
 import type { SnapshotJobs } from './jobs/jobs.ts';
 import type { Logger } from './logger.ts';
+import type { ObjectStoreOpener } from './storage/index.ts';
 import { SnapshotSchema, type Snapshot, type VolumeSnapshot } from './snapshots/entity.ts';
 import { SnapshotService, type SnapshotPageQuery } from './snapshots/service.ts';
 
@@ -21,10 +22,20 @@ export interface Context {
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
-export function createContext(em: EntityManager, viewer: Viewer, logger: Logger, scheduler?: SnapshotJobs): Context {
+export interface ContextDeps {
+  em: EntityManager;
+  viewer: Viewer;
+  logger: Logger;
+  /** Where mutations enqueue snapshot work. */
+  scheduler?: SnapshotJobs;
+  /** Opens storage targets, to delete archives. */
+  storage?: ObjectStoreOpener;
+}
+
+export function createContext({ em, viewer, logger, scheduler, storage }: ContextDeps): Context {
   const jobs = scheduler ? { scheduler, logger } : undefined;
   const clusters = new ClusterService(em, jobs);
-  const snapshots = new SnapshotService(em, jobs);
+  const snapshots = new SnapshotService(em, jobs, storage);
   return { viewer, logger, clusters, snapshots, loaders: createLoaders(em, snapshots) };
 }
 

@@ -5,6 +5,7 @@ import { openConfiguredDatabase } from './db/connect.ts';
 import { startEngine } from './jobs/engine.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './server.ts';
+import { openObjectStore } from './storage/index.ts';
 
 let config: Config;
 try {
@@ -35,7 +36,14 @@ const engine = await startEngine({
   process.exit(1);
 });
 const server = config.roles.includes('api')
-  ? await startServer({ config, orm: database.orm, verifier, logger, jobs: engine.scheduler }).catch(async (error: unknown) => {
+  ? await startServer({
+      config,
+      orm: database.orm,
+      verifier,
+      logger,
+      jobs: engine.scheduler,
+      storage: (target) => openObjectStore(target, config.engine.s3),
+    }).catch(async (error: unknown) => {
       logger.fatal({ err: error }, 'could not start the server');
       await engine.stop(0);
       await database.close();

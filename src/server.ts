@@ -13,6 +13,7 @@ import { DomainError } from './errors.ts';
 import { schema } from './graphql/schema.ts';
 import type { SnapshotJobs } from './jobs/jobs.ts';
 import type { Logger } from './logger.ts';
+import type { ObjectStoreOpener } from './storage/index.ts';
 import { createMetrics } from './metrics.ts';
 
 export interface Server {
@@ -27,6 +28,8 @@ export interface ServerDeps {
   logger: Logger;
   /** Where mutations enqueue snapshot work; absent in an API-only test server. */
   jobs?: SnapshotJobs;
+  /** Opens storage targets, so deleteSnapshot can remove archives. */
+  storage?: ObjectStoreOpener;
 }
 
 function unauthenticated(message: string): GraphQLError {
@@ -73,7 +76,7 @@ const reportAsValidationError = {
   onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
 };
 
-export async function startServer({ config, orm, verifier, logger, jobs }: ServerDeps): Promise<Server> {
+export async function startServer({ config, orm, verifier, logger, jobs, storage }: ServerDeps): Promise<Server> {
   const metrics = createMetrics();
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -101,7 +104,7 @@ export async function startServer({ config, orm, verifier, logger, jobs }: Serve
       try {
         const viewer = await verifier.verify(token);
         const requestLogger = logger.child({ requestId: randomUUID(), subject: viewer.subject });
-        return createContext(orm.em.fork(), viewer, requestLogger, jobs);
+        return createContext({ em: orm.em.fork(), viewer, logger: requestLogger, scheduler: jobs, storage });
       } catch (error) {
         if (error instanceof AuthenticationError) throw unauthenticated(error.message);
         throw error;

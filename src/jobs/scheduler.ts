@@ -85,6 +85,11 @@ export class SnapshotScheduler implements SnapshotJobs {
     }
   }
 
+  /** Runs a periodic job now, out of turn (operators after fixing storage; tests). */
+  async runNow(name: typeof JOB.reconcileStorage | typeof JOB.enforceRetention): Promise<void> {
+    await this.agenda.now(name);
+  }
+
   async enqueueTake(snapshotId: string, delayMs = 0): Promise<void> {
     await this.agenda.schedule<TakeSnapshotData>(new Date(Date.now() + delayMs), JOB.takeSnapshot, { snapshotId });
   }

@@ -5,7 +5,8 @@ import { ClusterService } from '../clusters/service.ts';
 import { requestJob, type SnapshotJobs } from '../jobs/jobs.ts';
 import type { Logger } from '../logger.ts';
 import { decodeCursor, encodeCursor, type PageRequest } from '../db/keyset.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { ConflictError, NotFoundError, StorageUnavailableError, ValidationError } from '../errors.ts';
+import type { ObjectStoreOpener } from '../storage/index.ts';
 import { SnapshotEventSchema, type SnapshotEvent } from '../events/entity.ts';
 import { SnapshotSchema, VolumeSnapshotSchema, type Snapshot, type SnapshotTrigger, type VolumeSnapshot } from './entity.ts';
 import type { SnapshotStatus } from './lifecycle.ts';
@@ -26,6 +27,8 @@ export class SnapshotService {
     private readonly em: EntityManager,
     /** Absent in an API-only process without a scheduler: a worker's reconcile picks SCHEDULED snapshots up. */
     private readonly jobs?: { scheduler: SnapshotJobs; logger: Logger },
+    /** Opens the store behind a storage target, to delete archives. */
+    private readonly storage?: ObjectStoreOpener,
   ) {}
 
   async get(id: string): Promise<Snapshot> {
@@ -129,7 +132,10 @@ export class SnapshotService {
     }
   }
 
-  /** Deletes the snapshot's row; refused while it is being taken. */
+  /**
+   * Deletes the snapshot: its archive first, then the row (under the row's lock), so a
+   * storage failure leaves both in place. Refused while it is being taken.
+   */
   async delete(id: string): Promise<Snapshot> {
     return this.em.transactional(async (em) => {
       const snapshot = z.uuid().safeParse(id).success
@@ -139,8 +145,18 @@ export class SnapshotService {
       if (snapshot.status === 'IN_PROGRESS') {
         throw new ConflictError(`snapshot ${snapshot.name} is being taken; delete it once it has finished`, 'id');
       }
+      if (snapshot.location && snapshot.storageTarget) await this.removeArchive(snapshot.storageTarget, snapshot.name);
       em.remove(snapshot);
       return snapshot;
     });
+  }
+
+  private async removeArchive(storageTarget: string, name: string): Promise<void> {
+    if (!this.storage) throw new StorageUnavailableError(`no storage is configured to delete ${name} from ${storageTarget}`);
+    try {
+      await this.storage(storageTarget).remove(name);
+    } catch (error) {
+      throw new StorageUnavailableError(`could not delete ${name} from ${storageTarget}: ${(error as Error).message}`);
+    }
   }
 }

@@ -1,4 +1,4 @@
-export type { ObjectStat, ObjectStore, StoredObject, Upload, WrittenObject } from './object-store.ts';
+export type { ObjectStat, ObjectStore, ObjectStoreOpener, StoredObject, Upload, WrittenObject } from './object-store.ts';
 export { StorageError, type StorageFailure } from './errors.ts';
 export { openObjectStore, parseStorageTarget, type StorageTarget } from './open.ts';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './s3.ts';

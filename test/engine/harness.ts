@@ -43,6 +43,11 @@ export async function startEngineRig(engine: Partial<EngineConfig> = {}): Promis
   await s3.createBucket(BUCKET);
   kube.seedStandard();
   const app = await startTestApp({ engine: { s3: s3.settings({ partSizeBytes: 5 * 1024 * 1024 }), defaultStorageTarget: `s3://${BUCKET}/default`, ...engine } });
+  return rigOf(app, kube, s3);
+}
+
+/** The rig's GraphQL helpers over servers already started; `close` closes them all. */
+export async function rigOf(app: TestApp, kube: KubeTestServer, s3: S3TestServer): Promise<EngineRig> {
   const admin = await tokens.platformAdmin();
   const rig: EngineRig = {
     app,

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { EngineClusterSnapshotsDocument, SetAutoSnapshotPolicyDocument } from '../generated/graphql.ts';
+import { openObjectStore } from '../../src/storage/index.ts';
+import { DeleteSnapshotDocument, EngineClusterSnapshotsDocument, SetAutoSnapshotPolicyDocument, SnapshotDocument } from '../generated/graphql.ts';
+import { errorCodes } from '../support/app.ts';
 import { STANDARD_SEED } from '../kube/server.ts';
 import { BUCKET, isFinished, readArchive, startEngineRig, type EngineRig } from './harness.ts';
 
@@ -51,6 +53,19 @@ describe('createSnapshot', () => {
     const object = JSON.parse(widget!.body) as { apiVersion: string; kind: string; metadata: Record<string, unknown> };
     expect(object).toMatchObject({ apiVersion: 'example.com/v1', kind: 'Widget' });
     expect(object.metadata.managedFields).toBeUndefined();
+  });
+
+  it('deleteSnapshot removes the archive from storage, then the row', async () => {
+    const cluster = await rig.registerCluster();
+    const snapshot = await rig.waitFor(await rig.createSnapshot(cluster.id), isFinished);
+    const store = openObjectStore(`s3://${BUCKET}/${cluster.name}`, rig.s3.settings());
+    expect(await store.stat(snapshot.name)).not.toBeNull();
+
+    const deleted = await rig.app.request(DeleteSnapshotDocument, { id: snapshot.id }, rig.admin);
+    expect(deleted.data?.deleteSnapshot.deletedSnapshotId).toBe(snapshot.id);
+    expect(await store.stat(snapshot.name)).toBeNull();
+    const read = await rig.app.request(SnapshotDocument, { id: snapshot.id }, rig.admin);
+    expect(errorCodes(read)).toEqual(['NOT_FOUND']);
   });
 
   it('snapshots volumes through every phase; a failed volume makes it PARTIALLY_FAILED', async () => {

@@ -8,6 +8,7 @@ import { openDatabase } from '../../src/db/orm.ts';
 import { startEngine, type Engine } from '../../src/jobs/engine.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startServer, type Server } from '../../src/server.ts';
+import { openObjectStore } from '../../src/storage/index.ts';
 import { createTestDatabase } from './database.ts';
 
 export const TEST_JWT_SECRET = 'vsnap-test-secret-that-is-long-enough-for-hs256';
@@ -56,15 +57,18 @@ export function testEngineConfig(overrides: Partial<EngineConfig> = {}): EngineC
 export async function startTestApp(
   options: {
     limits?: Partial<{ maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number }>;
-    /** Starts the snapshot engine (Agenda worker) beside the API. */
+    /** Starts the snapshot engine beside the API. */
     engine?: Partial<EngineConfig>;
+    /** false: the engine only enqueues (another process works the jobs). Default true. */
+    worker?: boolean;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const orm = await openDatabase(database.url, { pool: { min: 0, max: 8 } });
   const logger = createLogger(process.env.LOG_LEVEL ?? 'silent');
-  const engine = options.engine
-    ? await startEngine({ orm, postgresUrl: database.url, config: testEngineConfig(options.engine), logger, worker: true, processEveryMs: 500 })
+  const engineConfig = options.engine ? testEngineConfig(options.engine) : undefined;
+  const engine = engineConfig
+    ? await startEngine({ orm, postgresUrl: database.url, config: engineConfig, logger, worker: options.worker ?? true, processEveryMs: 500 })
     : undefined;
   const server = await startServer({
     config: {
@@ -78,6 +82,7 @@ export async function startTestApp(
     verifier: createTokenVerifier({ kind: 'secret', secret: TEST_JWT_SECRET }),
     logger,
     jobs: engine?.scheduler,
+    storage: engineConfig ? (target) => openObjectStore(target, engineConfig.s3) : undefined,
   });
   return {
     url: server.url,
