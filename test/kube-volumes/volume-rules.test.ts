@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chooseSnapshotClass, type SnapshotClass } from '../../src/kube/volume-plan.ts';
-import { parseQuantity, runWithLimit, volumeSnapshotObjectName } from '../../src/kube/volume-snapshots.ts';
+import { parseQuantity } from '../../src/kube/quantity.ts';
+import { runWithLimit, volumeSnapshotObjectName } from '../../src/kube/volume-snapshots.ts';
 
 describe('parseQuantity', () => {
   it.each([
