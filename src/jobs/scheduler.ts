@@ -85,9 +85,17 @@ export class SnapshotScheduler implements SnapshotJobs {
     }
   }
 
-  /** Runs a periodic job now, out of turn (operators after fixing storage; tests). */
-  async runNow(name: typeof JOB.reconcileStorage | typeof JOB.enforceRetention): Promise<void> {
-    await this.agenda.now(name);
+  /** Runs a periodic job now, out of turn (operators after fixing storage; tests). Returns the run's job id. */
+  async runNow(name: typeof JOB.reconcileStorage | typeof JOB.enforceRetention): Promise<string> {
+    const job = await this.agenda.now(name);
+    return String(job.attrs._id);
+  }
+
+  /** How a job run stands: 'completed', 'failed' (with the reason), or still to do. */
+  async jobState(id: string): Promise<{ state: string; failReason?: string } | null> {
+    const { jobs } = await this.agenda.queryJobs({ id, limit: 1 });
+    const job = jobs[0];
+    return job ? { state: job.state, failReason: job.failReason } : null;
   }
 
   async enqueueTake(snapshotId: string, delayMs = 0): Promise<void> {

@@ -24,11 +24,20 @@ export async function enforceRetention(deps: EngineDeps, now = new Date()): Prom
       { maxSnapshots: cluster.policy.retentionMaxSnapshots, maxAgeSeconds: cluster.policy.retentionMaxAgeSeconds },
       now,
     );
+    const gone: string[] = [];
     for (const snapshot of expired) {
-      await removeSnapshot(deps, em, snapshot);
-      removed += 1;
+      try {
+        await removeSnapshot(deps, em, snapshot);
+      } catch (error) {
+        // One unreachable store must not stop retention for the rest: the row stays (object
+        // first) and the next run tries again.
+        deps.logger.warn({ err: error, cluster: cluster.name, snapshot: snapshot.name }, 'retention could not remove a snapshot; kept for the next run');
+        continue;
+      }
+      gone.push(snapshot.name);
     }
-    if (expired.length) deps.logger.info({ cluster: cluster.name, removed: expired.map((s) => s.name) }, 'retention removed snapshots');
+    removed += gone.length;
+    if (gone.length) deps.logger.info({ cluster: cluster.name, removed: gone }, 'retention removed snapshots');
   }
   return removed;
 }

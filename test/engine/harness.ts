@@ -98,6 +98,23 @@ export async function rigOf(app: TestApp, kube: KubeTestServer, s3: S3TestServer
   return rig;
 }
 
+/**
+ * Runs a periodic job out of turn and waits until that run has finished, so that
+ * "nothing changed" afterwards means the run saw it and left it alone.
+ */
+export async function runToCompletion(rig: EngineRig, name: 'reconcile-storage' | 'enforce-retention', timeoutMs = 20_000): Promise<void> {
+  const scheduler = rig.app.engine!.scheduler;
+  const id = await scheduler.runNow(name);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await scheduler.jobState(id);
+    if (run?.state === 'failed') throw new Error(`${name} failed: ${run.failReason}`);
+    if (run?.state === 'completed') return;
+    if (Date.now() > deadline) throw new Error(`${name} did not finish within ${timeoutMs}ms: ${JSON.stringify(run)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export const isFinished = (s: { status: string }) => !['SCHEDULED', 'IN_PROGRESS'].includes(s.status);
 
 export interface ReadArchive {

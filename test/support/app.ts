@@ -1,6 +1,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { print, type ExecutionResult } from 'graphql';
+import { MongoClient } from 'mongodb';
 import { createTokenVerifier, signToken } from '../../src/auth/tokens.ts';
 import type { RolesClaim } from '../../src/auth/viewer.ts';
 import type { EngineConfig } from '../../src/config.ts';
@@ -67,6 +68,10 @@ export async function startTestApp(
   const orm = await openDatabase(database.url, { pool: { min: 0, max: 8 } });
   const logger = createLogger(process.env.LOG_LEVEL ?? 'silent');
   const engineConfig = options.engine ? testEngineConfig(options.engine) : undefined;
+  // With MONGODB_URL, each app keeps its jobs in a MongoDB database of its own (named like its
+  // Postgres one): apps running in parallel must never work each other's jobs.
+  const ownMongo = engineConfig?.mongodbUrl && !options.engine?.mongodbUrl ? isolatedMongoUrl(engineConfig.mongodbUrl, database.url) : undefined;
+  if (engineConfig && ownMongo) engineConfig.mongodbUrl = ownMongo;
   const engine = engineConfig
     ? await startEngine({ orm, postgresUrl: database.url, config: engineConfig, logger, worker: options.worker ?? true, processEveryMs: 500 })
     : undefined;
@@ -108,8 +113,19 @@ export async function startTestApp(
       await engine?.stop(2_000);
       await orm.close();
       await database.drop();
+      if (ownMongo) {
+        const mongo = await MongoClient.connect(ownMongo);
+        await mongo.db().dropDatabase();
+        await mongo.close();
+      }
     },
   };
+}
+
+function isolatedMongoUrl(base: string, postgresUrl: string): string {
+  const url = new URL(base);
+  url.pathname = new URL(postgresUrl).pathname;
+  return url.toString();
 }
 
 /** The error codes of a response, in order. */

@@ -1,0 +1,231 @@
+/**
+ * The storage reconciler end to end: objects removed from and put back into a
+ * real S3 server move COMPLETED / PARTIALLY_FAILED rows to NOT_FOUND and back;
+ * untouched rows and unlistable targets are left alone; snapshots stuck
+ * SCHEDULED or IN_PROGRESS are failed or taken. Everything is observed through
+ * GraphQL over HTTP.
+ */
+import { Readable } from 'node:stream';
+import { Client } from 'minio';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { VirtualClusterSchema } from '../../src/clusters/entity.ts';
+import { SnapshotSchema } from '../../src/snapshots/entity.ts';
+import { snapshotObjectName } from '../../src/snapshots/naming.ts';
+import { moveSnapshot, scheduleSnapshot } from '../../src/snapshots/transitions.ts';
+import { openObjectStore, S3ObjectStore, type ObjectStore } from '../../src/storage/index.ts';
+import { BUCKET, isFinished, runToCompletion, startEngineRig, type EngineRig } from './harness.ts';
+
+let rig: EngineRig;
+beforeAll(async () => {
+  rig = await startEngineRig();
+});
+afterAll(() => rig.close());
+beforeEach(() => {
+  rig.kube.faults.unavailable = false;
+  rig.kube.faults.forbidden.clear();
+  rig.kube.faults.csi = { mode: 'ready' };
+});
+
+
+function storeOf(clusterName: string, bucket = BUCKET): ObjectStore {
+  return openObjectStore(`s3://${bucket}/${clusterName}`, rig.s3.settings());
+}
+
+async function readObject(store: ObjectStore, name: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await store.read(name)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Puts the bytes back under the same name through a real multipart upload. */
+async function putObject(store: ObjectStore, name: string, bytes: Buffer): Promise<void> {
+  const upload = await store.beginUpload(name);
+  await upload.write(Readable.from([bytes]));
+}
+
+const transitions = (s: { events: readonly { subject: string; from: string | null; to: string }[] }) =>
+  s.events.filter((e) => e.subject === 'SNAPSHOT').map((e) => `${e.from ?? ''}>${e.to}`);
+
+async function takeFinished(clusterId: string) {
+  return rig.waitFor(await rig.createSnapshot(clusterId), isFinished);
+}
+
+describe('reconcile-storage: stored objects', () => {
+  it('marks a vanished object NOT_FOUND and returns it to the status it left when the object reappears', { timeout: 60_000 }, async () => {
+    const plain = await rig.registerCluster();
+    const gone = await takeFinished(plain.id);
+    const untouchedSameTarget = await takeFinished(plain.id);
+    rig.kube.faults.csi = { mode: 'ready', perPvc: { 'team-a/logs': { mode: 'fail' } } };
+    const withVolumes = await rig.registerCluster({ policy: { volumeSnapshotsEnabled: true } });
+    const partial = await takeFinished(withVolumes.id);
+    rig.kube.faults.csi = { mode: 'ready' };
+    const other = await rig.registerCluster();
+    const untouchedOtherTarget = await takeFinished(other.id);
+
+    expect(gone.status).toBe('COMPLETED');
+    expect(untouchedSameTarget.status).toBe('COMPLETED');
+    expect(partial.status).toBe('PARTIALLY_FAILED');
+    expect(untouchedOtherTarget.status).toBe('COMPLETED');
+
+    // Remove two objects from S3, keeping their bytes.
+    const plainStore = storeOf(plain.name);
+    const volumesStore = storeOf(withVolumes.name);
+    const goneBytes = await readObject(plainStore, gone.name);
+    const partialBytes = await readObject(volumesStore, partial.name);
+    await plainStore.remove(gone.name);
+    await volumesStore.remove(partial.name);
+    expect(await plainStore.stat(gone.name)).toBeNull();
+
+    await runToCompletion(rig, 'reconcile-storage');
+    const missing = await rig.waitFor(gone.id, (s) => s.status === 'NOT_FOUND', 10_000);
+    const partialMissing = await rig.waitFor(partial.id, (s) => s.status === 'NOT_FOUND', 10_000);
+    expect(transitions(missing)).toEqual(['>SCHEDULED', 'SCHEDULED>IN_PROGRESS', 'IN_PROGRESS>COMPLETED', 'COMPLETED>NOT_FOUND']);
+    const missingEvent = missing.events.at(-1)!;
+    expect(missingEvent.message).toContain(gone.name);
+    expect(missingEvent.message).toContain(gone.location!);
+    expect(transitions(partialMissing).slice(-2)).toEqual(['IN_PROGRESS>PARTIALLY_FAILED', 'PARTIALLY_FAILED>NOT_FOUND']);
+    expect(partialMissing.events.at(-1)!.message).toContain(partial.name);
+    // The rest of the row is untouched: where it was, its size and checksum.
+    expect(missing).toMatchObject({ location: gone.location, sizeBytes: gone.sizeBytes, sha256: gone.sha256 });
+
+    // The snapshots whose objects are still there did not move.
+    for (const before of [untouchedSameTarget, untouchedOtherTarget]) {
+      const after = await rig.snapshot(before.id);
+      expect(after.status).toBe('COMPLETED');
+      expect(after.events).toEqual(before.events);
+    }
+
+    // The same bytes back under the same names.
+    await putObject(plainStore, gone.name, goneBytes);
+    await putObject(volumesStore, partial.name, partialBytes);
+    await runToCompletion(rig, 'reconcile-storage');
+    const back = await rig.waitFor(gone.id, (s) => s.status !== 'NOT_FOUND', 10_000);
+    const partialBack = await rig.waitFor(partial.id, (s) => s.status !== 'NOT_FOUND', 10_000);
+    expect(back.status).toBe('COMPLETED');
+    expect(transitions(back).slice(-2)).toEqual(['COMPLETED>NOT_FOUND', 'NOT_FOUND>COMPLETED']);
+    expect(back.events.at(-1)!.message).toMatch(/back in storage/);
+    // PARTIALLY_FAILED returns to PARTIALLY_FAILED: a failed volume is still failed.
+    expect(partialBack.status).toBe('PARTIALLY_FAILED');
+    expect(transitions(partialBack).slice(-2)).toEqual(['PARTIALLY_FAILED>NOT_FOUND', 'NOT_FOUND>PARTIALLY_FAILED']);
+    expect(partialBack.volumeSnapshots.find((v) => v.pvcName === 'logs')?.phase).toBe('FAILED');
+
+    // A further run with everything in place moves nothing.
+    await runToCompletion(rig, 'reconcile-storage');
+    for (const before of [back, partialBack, untouchedSameTarget, untouchedOtherTarget]) {
+      expect((await rig.snapshot(before.id)).events).toEqual(before.events);
+    }
+  });
+
+  it('leaves the rows of a storage target that cannot be listed alone', { timeout: 60_000 }, async () => {
+    const goneBucket = `vsnap-gone-${process.pid}`;
+    await rig.s3.createBucket(goneBucket);
+    const unlistable = await rig.registerCluster({ policy: { storageTarget: `s3://${goneBucket}/archives` } });
+    const stranded = await takeFinished(unlistable.id);
+    expect(stranded.status).toBe('COMPLETED');
+    expect(stranded.location).toBe(`s3://${goneBucket}/archives/${stranded.name}`);
+    // A marker in a listable target shows the run did happen.
+    const marker = await rig.registerCluster();
+    const markerSnapshot = await takeFinished(marker.id);
+
+    // The whole bucket goes (S3 deletes only empty buckets): its listing now fails with NoSuchBucket.
+    await openObjectStore(`s3://${goneBucket}/archives`, rig.s3.settings()).remove(stranded.name);
+    const { port } = new URL(rig.s3.endpoint);
+    const client = new Client({
+      endPoint: '127.0.0.1',
+      port: Number(port),
+      useSSL: false,
+      accessKey: rig.s3.accessKey,
+      secretKey: rig.s3.secretKey,
+      region: rig.s3.region,
+      pathStyle: true,
+    });
+    await client.removeBucket(goneBucket);
+    expect(await client.bucketExists(goneBucket)).toBe(false);
+    await storeOf(marker.name).remove(markerSnapshot.name);
+
+    await runToCompletion(rig, 'reconcile-storage');
+    await rig.waitFor(markerSnapshot.id, (s) => s.status === 'NOT_FOUND', 10_000);
+    const after = await rig.snapshot(stranded.id);
+    // An unlistable store says nothing about its objects: no NOT_FOUND, no event.
+    expect(after.status).toBe('COMPLETED');
+    expect(after.events).toEqual(stranded.events);
+  });
+});
+
+describe('reconcile-storage: stuck snapshots', () => {
+  /** A SCHEDULED row written through the transitions module, as a crashed API would leave it: no take job. */
+  async function leftScheduled(clusterId: string, scheduledAt: Date) {
+    const em = rig.app.orm.em.fork();
+    const cluster = await em.findOneOrFail(VirtualClusterSchema, { id: clusterId });
+    const snapshot = await em.transactional((tx) =>
+      scheduleSnapshot(
+        tx,
+        {
+          virtualCluster: cluster,
+          projectId: cluster.projectId,
+          name: snapshotObjectName(cluster.name, scheduledAt),
+          trigger: 'MANUAL',
+          volumeSnapshotsEnabled: false,
+          scheduledAt,
+        },
+        'requested through createSnapshot',
+      ),
+    );
+    return { id: snapshot.id, name: snapshot.name };
+  }
+
+  it('fails a snapshot that stayed SCHEDULED past the snapshot timeout', async () => {
+    const cluster = await rig.registerCluster();
+    const stuck = await leftScheduled(cluster.id, new Date(Date.now() - 2 * 3_600_000));
+    expect((await rig.snapshot(stuck.id)).status).toBe('SCHEDULED');
+
+    await runToCompletion(rig, 'reconcile-storage');
+    const failed = await rig.waitFor(stuck.id, isFinished, 10_000);
+    expect(failed.status).toBe('FAILED');
+    // testEngineConfig's snapshot timeout is 60 s.
+    expect(failed.message).toBe('never started within 60s');
+    expect(failed.finishedAt).not.toBeNull();
+    expect(failed.startedAt).toBeNull();
+    expect(transitions(failed)).toEqual(['>SCHEDULED', 'SCHEDULED>FAILED']);
+    expect(failed.events.at(-1)!.message).toBe('never started within 60s');
+    // The cluster is free again: a new snapshot is taken normally.
+    expect((await takeFinished(cluster.id)).status).toBe('COMPLETED');
+  });
+
+  it('gives a SCHEDULED snapshot whose take job was lost a job again, and it is taken', async () => {
+    const cluster = await rig.registerCluster();
+    // Older than the lock lifetime (4 s), well within the snapshot timeout (60 s).
+    const orphan = await leftScheduled(cluster.id, new Date(Date.now() - 10_000));
+
+    await runToCompletion(rig, 'reconcile-storage');
+    const taken = await rig.waitFor(orphan.id, isFinished);
+    expect(taken.status).toBe('COMPLETED');
+    expect(transitions(taken)).toEqual(['>SCHEDULED', 'SCHEDULED>IN_PROGRESS', 'IN_PROGRESS>COMPLETED']);
+    expect(await storeOf(cluster.name).stat(orphan.name)).not.toBeNull();
+  });
+
+  it('recovers an IN_PROGRESS snapshot whose worker stopped beating: FAILED, its multipart upload aborted', async () => {
+    const cluster = await rig.registerCluster();
+    const stuck = await leftScheduled(cluster.id, new Date(Date.now() - 120_000));
+    // What a worker that died mid-upload leaves: an open multipart upload with a part in it.
+    const store = new S3ObjectStore({ ...rig.s3.settings(), bucket: BUCKET, prefix: cluster.name });
+    const upload = await store.beginUpload(stuck.name);
+    await store.uploadPart(stuck.name, upload.uploadId, 1, Buffer.alloc(64 * 1024, 1));
+    const em = rig.app.orm.em.fork();
+    await em.transactional(async (tx) => {
+      const snapshot = await tx.findOneOrFail(SnapshotSchema, { id: stuck.id });
+      const lastBeat = new Date(Date.now() - 60_000);
+      Object.assign(snapshot, { startedAt: lastBeat, heartbeatAt: lastBeat, storageTarget: `s3://${BUCKET}/${cluster.name}`, uploadId: upload.uploadId });
+      await moveSnapshot(tx, snapshot, 'IN_PROGRESS', 'taking the snapshot');
+    });
+    expect((await rig.s3.pendingUploads(BUCKET)).find((u) => u.uploadId === upload.uploadId)?.parts).toHaveLength(1);
+
+    await runToCompletion(rig, 'reconcile-storage');
+    const failed = await rig.waitFor(stuck.id, isFinished, 10_000);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.message).toMatch(/^worker lost: no heartbeat since /);
+    expect(transitions(failed)).toEqual(['>SCHEDULED', 'SCHEDULED>IN_PROGRESS', 'IN_PROGRESS>FAILED']);
+    expect((await rig.s3.pendingUploads(BUCKET)).map((u) => u.uploadId)).not.toContain(upload.uploadId);
+    expect(await store.stat(stuck.name)).toBeNull();
+  });
+});
