@@ -1,0 +1,802 @@
+/**
+ * Query benchmark: requests/s of a nested snapshot page against `{ __typename }`
+ * over real HTTP, and the SQL statements one such page costs.
+ *
+ *   npm run bench:query
+ *
+ * Environment:
+ *   DATABASE_URL           a Postgres server to use: a database vsnap_bench_<pid> is
+ *                          created there and dropped at the end. Unset: an embedded
+ *                          Postgres is started with its data in .vsnap/bench-postgres.
+ *   BENCH_SECONDS          measured seconds per query (default 5)
+ *   BENCH_WARMUP_SECONDS   unmeasured seconds per query before that (default 2)
+ *   BENCH_CONCURRENCY      requests in flight at once, each on its own keep-alive
+ *                          connection (default 8)
+ *   LOG_LEVEL              the server's log level (default silent)
+ *
+ * The server runs in this process (main thread); the load comes from a worker
+ * thread of this same file so that the client does not share the server's
+ * event loop.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
+
+// ---------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------
+
+const CLUSTERS = 100;
+const SNAPSHOTS_PER_CLUSTER = 100;
+const PROJECTS = 10;
+const RATIO_GOAL = 0.5;
+const STATEMENTS_GOAL = 4;
+/** The page sizes whose statement count is measured; 100 is the schema's maxSize. */
+const PAGE_SIZES = [1, 10, 50, 100];
+/** Sequential requests per page size when counting statements. */
+const COUNT_SAMPLES = 5;
+const JWT_SECRET = randomBytes(32).toString('base64url');
+
+const QUERY_A = `query($id: ID!) { virtualCluster(id: $id) { snapshots(first: 50) { edges { node { id name status volumeSnapshots { phase } } } } } }`;
+const QUERY_B = `{ __typename }`;
+const QUERY_PAGE = `query($id: ID!, $first: Int!) { virtualCluster(id: $id) { snapshots(first: $first) { edges { node { id name status volumeSnapshots { phase } } } } } }`;
+
+function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
+  return value;
+}
+
+// ---------------------------------------------------------------------------
+// Load generator (runs in the worker thread)
+// ---------------------------------------------------------------------------
+
+interface LoadSpec {
+  url: string;
+  token: string;
+  /** Request bodies, one picked at random per request. */
+  bodies: string[];
+  concurrency: number;
+  seconds: number;
+}
+
+interface LoadResult {
+  requests: number;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  failures: number;
+  firstFailure?: string;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
+}
+
+function post(agent: http.Agent, url: URL, token: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          accept: 'application/graphql-response+json, application/json',
+          authorization: `Bearer ${token}`,
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+function createLoadGenerator() {
+  let agent: http.Agent | undefined;
+  return async function run(spec: LoadSpec): Promise<LoadResult> {
+    agent ??= new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
+    const url = new URL(spec.url);
+    const latencies: number[] = [];
+    let failures = 0;
+    let firstFailure: string | undefined;
+    const started = performance.now();
+    const deadline = started + spec.seconds * 1000;
+    const loop = async () => {
+      while (performance.now() < deadline) {
+        const body = spec.bodies[Math.floor(Math.random() * spec.bodies.length)] ?? '';
+        const sent = performance.now();
+        try {
+          const { status, text } = await post(agent!, url, spec.token, body);
+          latencies.push(performance.now() - sent);
+          if (status !== 200 || text.includes('"errors"')) {
+            failures += 1;
+            firstFailure ??= `HTTP ${status}: ${text.slice(0, 300)}`;
+          }
+        } catch (error) {
+          latencies.push(performance.now() - sent);
+          failures += 1;
+          firstFailure ??= String(error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: spec.concurrency }, loop));
+    const seconds = (performance.now() - started) / 1000;
+    const sorted = Float64Array.from(latencies).sort();
+    return {
+      requests: latencies.length,
+      seconds,
+      rps: latencies.length / seconds,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      max: sorted.at(-1) ?? Number.NaN,
+      failures,
+      firstFailure,
+    };
+  };
+}
+
+function serveLoad(): void {
+  const port = parentPort;
+  if (!port) return;
+  const run = createLoadGenerator();
+  port.on('message', (spec: LoadSpec) => {
+    run(spec).then(
+      (result) => port.postMessage({ result }),
+      (error: unknown) => port.postMessage({ error: String(error) }),
+    );
+  });
+}
+
+/** The main thread's handle on the load worker. */
+class LoadWorker {
+  private readonly worker = new Worker(new URL(import.meta.url));
+
+  run(spec: LoadSpec): Promise<LoadResult> {
+    return new Promise((resolve, reject) => {
+      const settle = () => {
+        this.worker.off('message', onMessage);
+        this.worker.off('error', onError);
+        this.worker.off('exit', onExit);
+      };
+      const onMessage = (message: { result?: LoadResult; error?: string }) => {
+        settle();
+        if (message.result) resolve(message.result);
+        else reject(new Error(`load worker failed: ${message.error}`));
+      };
+      const onError = (error: Error) => {
+        settle();
+        reject(error);
+      };
+      const onExit = (code: number) => {
+        settle();
+        reject(new Error(`load worker exited (code ${code})`));
+      };
+      this.worker.once('message', onMessage);
+      this.worker.once('error', onError);
+      this.worker.once('exit', onExit);
+      this.worker.postMessage(spec);
+    });
+  }
+
+  eventLoopUtilization(): EventLoopUtilization {
+    return this.worker.performance.eventLoopUtilization();
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Where the CPU goes during a measured run
+// ---------------------------------------------------------------------------
+
+interface CpuSpent {
+  /** Event-loop busy time of the server's thread (this main thread). */
+  serverThreadMs: number;
+  /** Event-loop busy time of the load worker. */
+  loadWorkerMs: number;
+  /** CPU of this whole process: server, load worker, libuv pool (WebCrypto for JWTs), GC helpers. */
+  nodeProcessMs: number;
+  /** CPU of the Postgres backends serving the benchmark's database; undefined when not readable here. */
+  postgresMs: number | undefined;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (CLK_TCK is 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+async function postgresBackendTicks(probe: pg.Client): Promise<Map<number, number> | undefined> {
+  const { rows } = await probe.query<{ pid: number }>(
+    'select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+  );
+  const ticks = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      // Only when the server runs on this machine: the pid must be a postgres process here.
+      if (!(await fs.readFile(`/proc/${pid}/comm`, 'utf8')).startsWith('postgres')) return undefined;
+      const fields = (await fs.readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+      ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+    } catch {
+      return undefined;
+    }
+  }
+  return ticks;
+}
+
+async function measureCpu<T>(load: LoadWorker, probe: pg.Client, run: () => Promise<T>): Promise<{ result: T; spent: CpuSpent }> {
+  const pgBefore = await postgresBackendTicks(probe);
+  const mainBefore = performance.eventLoopUtilization();
+  const workerBefore = load.eventLoopUtilization();
+  const cpuBefore = process.cpuUsage();
+  const result = await run();
+  const cpu = process.cpuUsage(cpuBefore);
+  const workerSpent = load.eventLoopUtilization();
+  const mainSpent = performance.eventLoopUtilization(mainBefore);
+  const pgAfter = await postgresBackendTicks(probe);
+  let postgresMs: number | undefined;
+  if (pgBefore && pgAfter) {
+    let ticks = 0;
+    // A backend that started during the run counts from zero.
+    for (const [pid, after] of pgAfter) ticks += after - (pgBefore.get(pid) ?? 0);
+    postgresMs = (ticks * 1000) / CLOCK_TICKS;
+  }
+  return {
+    result,
+    spent: {
+      serverThreadMs: mainSpent.active,
+      loadWorkerMs: workerSpent.active - workerBefore.active,
+      nodeProcessMs: (cpu.user + cpu.system) / 1000,
+      postgresMs,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Database
+// ---------------------------------------------------------------------------
+
+interface Cleanup {
+  name: string;
+  run(): Promise<void>;
+}
+
+const CLEANUP_STEP_TIMEOUT_MS = 15_000;
+
+/** Runs one cleanup step; a step that fails or hangs is reported and skipped, never blocks the rest. */
+async function runCleanup(step: Cleanup): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), CLEANUP_STEP_TIMEOUT_MS);
+  });
+  try {
+    const outcome = await Promise.race([step.run().then(() => 'done' as const), timedOut]);
+    if (outcome === 'timeout') console.error(`cleanup: ${step.name} did not finish in ${CLEANUP_STEP_TIMEOUT_MS / 1000}s; moving on`);
+  } catch (error) {
+    console.error(`cleanup: ${step.name} failed:`, error instanceof Error ? error.message : error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface BenchDatabase {
+  url: string;
+  description: string;
+  drop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  // A server shutting down (Ctrl-C reaches the embedded one too) must fail the query, not crash the process.
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh database on DATABASE_URL's server, or on an embedded Postgres started here. */
+async function createBenchDatabase(cleanups: Cleanup[]): Promise<BenchDatabase> {
+  let adminUrl: string;
+  let description: string;
+  if (process.env.DATABASE_URL) {
+    adminUrl = process.env.DATABASE_URL;
+    description = `DATABASE_URL server ${new URL(adminUrl).host}`;
+  } else {
+    const { startEmbeddedPostgres } = await import('../src/db/embedded.ts');
+    const { createLogger } = await import('../src/logger.ts');
+    const dataDir = path.resolve('.vsnap', 'bench-postgres');
+    const port = await freePort();
+    const started = performance.now();
+    const embedded = await startEmbeddedPostgres({ dataDir, port, database: 'postgres', logger: createLogger('warn') });
+    cleanups.push({ name: 'stop embedded postgres', run: () => embedded.stop() });
+    adminUrl = embedded.url;
+    description = `embedded Postgres on 127.0.0.1:${port}, data in ${path.relative(process.cwd(), dataDir)} (started in ${seconds(performance.now() - started)})`;
+    // The embedded server is this benchmark's alone: drop what a killed earlier run left.
+    await withClient(adminUrl, async (client) => {
+      const stale = await client.query<{ datname: string }>(`select datname from pg_database where datname ~ '^vsnap_bench_[0-9]+$'`);
+      for (const { datname } of stale.rows) await client.query(`drop database if exists "${datname}" with (force)`);
+    });
+  }
+  const name = `vsnap_bench_${process.pid}`;
+  await withClient(adminUrl, async (client) => {
+    await client.query(`drop database if exists ${name} with (force)`);
+    await client.query(`create database ${name}`);
+  });
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    description: `${description}, database ${name}`,
+    drop: () => withClient(adminUrl, async (client) => void (await client.query(`drop database if exists ${name} with (force)`))),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Fixture data
+// ---------------------------------------------------------------------------
+
+/** Deterministic PRNG (mulberry32), so every run seeds the same shapes. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Status = 'SCHEDULED' | 'IN_PROGRESS' | 'COMPLETED' | 'PARTIALLY_FAILED' | 'FAILED' | 'NOT_FOUND';
+type Phase = 'NOT_STARTED' | 'SKIPPED' | 'IN_PROGRESS' | 'COMPLETED_CLEANING_UP' | 'FAILED_CLEANING_UP' | 'COMPLETED' | 'FAILED';
+
+/** Column arrays for one `insert ... select * from unnest(...)` per table. */
+class Columns {
+  readonly values: unknown[][];
+  constructor(readonly names: string[], readonly types: string[]) {
+    this.values = names.map(() => []);
+  }
+  push(...row: unknown[]): void {
+    row.forEach((value, index) => this.values[index]?.push(value));
+  }
+  get length(): number {
+    return this.values[0]?.length ?? 0;
+  }
+  async insert(client: pg.Client, table: string): Promise<void> {
+    const casts = this.types.map((type, index) => `$${index + 1}::${type}[]`).join(', ');
+    await client.query(`insert into ${table} (${this.names.join(', ')}) select * from unnest(${casts})`, this.values);
+  }
+}
+
+/** The phases a volume went through, ending in `final` (NOT_STARTED is its birth, not an event). */
+function volumePath(final: Phase): Phase[] {
+  switch (final) {
+    case 'COMPLETED':
+      return ['NOT_STARTED', 'IN_PROGRESS', 'COMPLETED_CLEANING_UP', 'COMPLETED'];
+    case 'FAILED':
+      return ['NOT_STARTED', 'IN_PROGRESS', 'FAILED_CLEANING_UP', 'FAILED'];
+    case 'SKIPPED':
+      return ['NOT_STARTED', 'SKIPPED'];
+    case 'IN_PROGRESS':
+      return ['NOT_STARTED', 'IN_PROGRESS'];
+    default:
+      return [final];
+  }
+}
+
+/** The statuses a snapshot went through, from its birth (SCHEDULED) to `final`. */
+function snapshotPath(final: Status, failedBeforeStart: boolean, reappearedAs: 'COMPLETED' | 'PARTIALLY_FAILED'): Status[] {
+  switch (final) {
+    case 'SCHEDULED':
+      return ['SCHEDULED'];
+    case 'IN_PROGRESS':
+      return ['SCHEDULED', 'IN_PROGRESS'];
+    case 'FAILED':
+      return failedBeforeStart ? ['SCHEDULED', 'FAILED'] : ['SCHEDULED', 'IN_PROGRESS', 'FAILED'];
+    case 'NOT_FOUND':
+      return ['SCHEDULED', 'IN_PROGRESS', reappearedAs, 'NOT_FOUND'];
+    default:
+      return ['SCHEDULED', 'IN_PROGRESS', final];
+  }
+}
+
+interface Seeded {
+  clusterIds: string[];
+  snapshots: number;
+  volumes: number;
+  events: number;
+  statuses: Record<string, number>;
+}
+
+/**
+ * 100 clusters in 10 projects, 100 snapshots each, hourly, newest first. A
+ * quarter of the clusters has a SCHEDULED snapshot waiting and another quarter
+ * one IN_PROGRESS (never more than one of each per cluster, as the partial
+ * unique indexes demand); everything else has a final status, with 0-3 volume
+ * snapshots whose phases agree with it (lifecycle.ts deriveFinalStatus), and
+ * the events of every move.
+ */
+export async function seed(url: string): Promise<Seeded> {
+  const { snapshotObjectName } = await import('../src/snapshots/naming.ts');
+  const random = prng(0x76736e6170);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const hex = (bytes: number) => Array.from({ length: bytes * 2 }, () => Math.floor(random() * 16).toString(16)).join('');
+  const now = Date.now();
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  const clusters = new Columns(
+    ['id', 'name', 'project_id', 'kubeconfig_secret_ref', 'policy_enabled', 'policy_schedule', 'policy_time_zone',
+      'policy_retention_max_snapshots', 'policy_storage_target', 'policy_volume_snapshots_enabled', 'created_at', 'updated_at'],
+    ['uuid', 'varchar', 'varchar', 'varchar', 'boolean', 'varchar', 'varchar', 'int', 'text', 'boolean', 'timestamptz', 'timestamptz'],
+  );
+  const snapshots = new Columns(
+    ['id', 'virtual_cluster_id', 'project_id', 'name', 'status', 'trigger', 'volume_snapshots_enabled', 'scheduled_at',
+      'started_at', 'finished_at', 'storage_target', 'upload_id', 'heartbeat_at', 'location', 'resource_counts',
+      'size_bytes', 'sha256', 'object_count', 'message', 'updated_at'],
+    ['uuid', 'uuid', 'varchar', 'varchar', 'text', 'text', 'boolean', 'timestamptz', 'timestamptz', 'timestamptz', 'text',
+      'text', 'timestamptz', 'text', 'jsonb', 'bigint', 'varchar', 'int', 'text', 'timestamptz'],
+  );
+  const volumes = new Columns(
+    ['id', 'snapshot_id', 'namespace', 'pvc_name', 'phase', 'driver', 'volume_snapshot_class', 'snapshot_handle',
+      'restore_size_bytes', 'message', 'created_at', 'updated_at'],
+    ['uuid', 'uuid', 'varchar', 'varchar', 'text', 'varchar', 'varchar', 'text', 'bigint', 'text', 'timestamptz', 'timestamptz'],
+  );
+  interface EventRow {
+    subject: 'SNAPSHOT' | 'VOLUME_SNAPSHOT';
+    snapshotId: string;
+    volumeId: string | null;
+    clusterId: string;
+    projectId: string;
+    from: string | null;
+    to: string;
+    message: string | null;
+    at: number;
+  }
+  const events: EventRow[] = [];
+  const statuses: Record<string, number> = {};
+  const clusterIds: string[] = [];
+
+  for (let c = 0; c < CLUSTERS; c += 1) {
+    const clusterId = randomUUID();
+    const clusterName = `cluster-${String(c).padStart(3, '0')}`;
+    const projectId = `project-${String(c % PROJECTS).padStart(2, '0')}`;
+    const storage = `s3://vsnap-bench/${projectId}`;
+    const volumesEnabled = c % 3 !== 0;
+    clusterIds.push(clusterId);
+    const createdAt = iso(now - (SNAPSHOTS_PER_CLUSTER + 24) * 3_600_000);
+    clusters.push(clusterId, clusterName, projectId, `vsnap-kubeconfigs/${clusterName}`, true, '0 * * * *', 'UTC',
+      SNAPSHOTS_PER_CLUSTER * 2, storage, volumesEnabled, createdAt, createdAt);
+
+    for (let s = 0; s < SNAPSHOTS_PER_CLUSTER; s += 1) {
+      // s = 0 is the newest. Only the newest may still be waiting or running.
+      const scheduledAt = now - s * 3_600_000 - Math.floor(random() * 60_000);
+      const roll = random();
+      const status: Status =
+        s === 0 && c % 4 === 0 ? 'SCHEDULED'
+          : s === 0 && c % 4 === 1 ? 'IN_PROGRESS'
+            : roll < 0.7 ? 'COMPLETED'
+              : roll < 0.8 ? 'PARTIALLY_FAILED'
+                : roll < 0.92 ? 'FAILED'
+                  : 'NOT_FOUND';
+      statuses[status] = (statuses[status] ?? 0) + 1;
+      const failedBeforeStart = status === 'FAILED' && random() < 0.3;
+      const reappearedAs = random() < 0.8 ? 'COMPLETED' : 'PARTIALLY_FAILED';
+      const archiveFailed = status === 'FAILED';
+      // Volumes: none before the snapshot starts; PARTIALLY_FAILED needs at least one FAILED.
+      let volumeCount = status === 'SCHEDULED' || failedBeforeStart || !volumesEnabled ? 0 : Math.floor(random() * 4);
+      const partial = status === 'PARTIALLY_FAILED' || (status === 'NOT_FOUND' && reappearedAs === 'PARTIALLY_FAILED');
+      if (partial && volumeCount === 0) volumeCount = 1 + Math.floor(random() * 3);
+      const phases: Phase[] = [];
+      for (let v = 0; v < volumeCount; v += 1) {
+        if (status === 'IN_PROGRESS') phases.push(pick(['NOT_STARTED', 'IN_PROGRESS', 'COMPLETED'] as const));
+        else if (archiveFailed) phases.push(pick(['FAILED', 'FAILED', 'COMPLETED', 'SKIPPED'] as const));
+        else phases.push(random() < 0.85 ? 'COMPLETED' : 'SKIPPED');
+      }
+      if (partial) phases[Math.floor(random() * phases.length)] = 'FAILED';
+
+      const snapshotId = randomUUID();
+      const name = snapshotObjectName(clusterName, new Date(scheduledAt));
+      const started = status === 'SCHEDULED' || failedBeforeStart ? null : scheduledAt + 1000 + Math.floor(random() * 30_000);
+      const finished = status === 'SCHEDULED' || status === 'IN_PROGRESS' ? null
+        : (started ?? scheduledAt) + 60_000 + Math.floor(random() * 600_000);
+      const stored = status === 'COMPLETED' || status === 'PARTIALLY_FAILED' || status === 'NOT_FOUND';
+      const message =
+        status === 'FAILED' ? (failedBeforeStart ? 'timed out waiting for a worker' : 'cluster unreachable: connect ECONNREFUSED')
+          : partial ? 'volume snapshot failed: driver reported an error'
+            : status === 'NOT_FOUND' ? 'archive missing from storage'
+              : null;
+      const objectCount = stored ? 200 + Math.floor(random() * 2000) : null;
+      snapshots.push(
+        snapshotId, clusterId, projectId, name, status, random() < 0.9 ? 'SCHEDULE' : 'MANUAL', volumesEnabled, iso(scheduledAt),
+        started === null ? null : iso(started), finished === null ? null : iso(finished),
+        started === null ? null : storage,
+        status === 'IN_PROGRESS' ? `upload-${hex(8)}` : null,
+        status === 'IN_PROGRESS' ? iso(now) : null,
+        stored ? `${storage}/${name}` : null,
+        stored ? JSON.stringify({ 'v1/configmaps': 40, 'apps/v1/deployments': 12, 'v1/secrets': 30 }) : null,
+        stored ? 1_000_000 + Math.floor(random() * 500_000_000) : null,
+        stored ? hex(32) : null,
+        objectCount,
+        message,
+        iso(finished ?? started ?? scheduledAt),
+      );
+
+      const moves = snapshotPath(status, failedBeforeStart, reappearedAs);
+      moves.forEach((to, index) => {
+        const at = index === 0 ? scheduledAt
+          : to === 'IN_PROGRESS' ? (started ?? scheduledAt)
+            : to === 'NOT_FOUND' ? (finished ?? scheduledAt) + 3_000_000
+              : (finished ?? scheduledAt);
+        events.push({
+          subject: 'SNAPSHOT', snapshotId, volumeId: null, clusterId, projectId,
+          from: index === 0 ? null : (moves[index - 1] ?? null), to,
+          message: index === moves.length - 1 ? message : null, at,
+        });
+      });
+      phases.forEach((phase, v) => {
+        const volumeId = randomUUID();
+        const namespace = v === 2 ? 'monitoring' : 'default';
+        const volumeCreated = started ?? scheduledAt;
+        const volumeMessage = phase === 'FAILED' ? 'CSI driver returned an error' : null;
+        volumes.push(
+          volumeId, snapshotId, namespace, `data-${v}`, phase, 'ebs.csi.aws.com', 'csi-snapclass',
+          phase === 'COMPLETED' ? `snap-${hex(8)}` : null,
+          phase === 'COMPLETED' ? 1_073_741_824 * (1 + v) : null,
+          volumeMessage, iso(volumeCreated), iso(finished ?? volumeCreated),
+        );
+        const route = volumePath(phase);
+        route.slice(1).forEach((to, index) => {
+          events.push({
+            subject: 'VOLUME_SNAPSHOT', snapshotId, volumeId, clusterId, projectId,
+            from: route[index] ?? null, to, message: to === 'FAILED' ? volumeMessage : null,
+            at: volumeCreated + 1000 * (index + 1),
+          });
+        });
+      });
+    }
+  }
+
+  // Cursors (event ids) follow time, as they do when events are recorded live.
+  events.sort((a, b) => a.at - b.at);
+  const eventColumns = new Columns(
+    ['subject', 'snapshot_id', 'volume_snapshot_id', 'virtual_cluster_id', 'project_id', 'from_state', 'to_state', 'message', 'at'],
+    ['text', 'uuid', 'uuid', 'uuid', 'varchar', 'varchar', 'varchar', 'text', 'timestamptz'],
+  );
+  for (const e of events) eventColumns.push(e.subject, e.snapshotId, e.volumeId, e.clusterId, e.projectId, e.from, e.to, e.message, iso(e.at));
+
+  await withClient(url, async (client) => {
+    await client.query('begin');
+    await clusters.insert(client, 'virtual_cluster');
+    await snapshots.insert(client, 'snapshot');
+    await volumes.insert(client, 'volume_snapshot');
+    await eventColumns.insert(client, 'snapshot_event');
+    await client.query('commit');
+    await client.query('analyze virtual_cluster, snapshot, volume_snapshot, snapshot_event');
+  });
+  return { clusterIds, snapshots: snapshots.length, volumes: volumes.length, events: eventColumns.length, statuses };
+}
+
+// ---------------------------------------------------------------------------
+// Reporting
+// ---------------------------------------------------------------------------
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+function fmt(value: number, digits = 1): string {
+  return value.toFixed(digits);
+}
+
+function describeLoad(label: string, result: LoadResult): string {
+  const failures = result.failures > 0 ? `  FAILURES ${result.failures} (first: ${result.firstFailure})` : '';
+  return `  ${label}  ${fmt(result.rps).padStart(8)} req/s   p50 ${fmt(result.p50, 2).padStart(7)} ms   p99 ${fmt(result.p99, 2).padStart(7)} ms   max ${fmt(result.max, 1).padStart(6)} ms   (${result.requests} requests in ${fmt(result.seconds, 2)}s)${failures}`;
+}
+
+function describeCpu(result: LoadResult, spent: CpuSpent): string {
+  const per = (ms: number) => fmt(ms / Math.max(1, result.requests), 2);
+  const busy = fmt((100 * spent.serverThreadMs) / (result.seconds * 1000), 0);
+  const postgres = spent.postgresMs === undefined ? 'n/a (not on this machine)' : `${per(spent.postgresMs)} ms`;
+  return `       per request: server thread ${per(spent.serverThreadMs)} ms busy (${busy}% of the run), node process CPU ${per(spent.nodeProcessMs)} ms, postgres CPU ${postgres}, load worker ${per(spent.loadWorkerMs)} ms`;
+}
+
+// ---------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------
+
+/** Set by SIGINT/SIGTERM: the run's failure that follows is the interruption, not an error. */
+let interrupted = false;
+
+export async function main(): Promise<number> {
+  const benchSeconds = envNumber('BENCH_SECONDS', 5);
+  const warmupSeconds = envNumber('BENCH_WARMUP_SECONDS', 2);
+  const concurrency = Math.round(envNumber('BENCH_CONCURRENCY', 8));
+
+  const { openDatabase, sqlStatements } = await import('../src/db/orm.ts');
+  const { startServer } = await import('../src/server.ts');
+  const { createTokenVerifier, signToken } = await import('../src/auth/tokens.ts');
+  const { createLogger } = await import('../src/logger.ts');
+  const { loadConfig } = await import('../src/config.ts');
+
+  // Undone in reverse order, once, whether the run ends, fails or is interrupted.
+  const cleanups: Cleanup[] = [];
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = () =>
+    (cleaning ??= (async () => {
+      for (const step of cleanups.reverse().splice(0)) await runCleanup(step);
+    })());
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    console.error(`\n${signal}: cleaning up`);
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    console.log(`vsnap query benchmark — node ${process.version}, ${concurrency} concurrent keep-alive connections, ${warmupSeconds}s warm-up + ${benchSeconds}s per query`);
+
+    // 1. A database of our own.
+    const database = await createBenchDatabase(cleanups);
+    cleanups.push({ name: 'drop database', run: () => database.drop() });
+    console.log(`database: ${database.description}`);
+
+    // 2. Migrations, the real server, a platform-admin token.
+    let stepStart = performance.now();
+    const orm: MikroORM = await openDatabase(database.url);
+    cleanups.push({ name: 'close orm', run: () => orm.close() });
+    console.log(`migrations applied in ${seconds(performance.now() - stepStart)}`);
+    // Production defaults for the armor limits (depth, aliases, tokens, cost).
+    const { limits } = loadConfig({});
+    const server = await startServer({
+      config: { host: '127.0.0.1', port: 0, graphiql: false, limits, shutdownTimeoutMs: 2000 },
+      orm,
+      verifier: createTokenVerifier({ kind: 'secret', secret: JWT_SECRET }),
+      logger: createLogger(process.env.LOG_LEVEL ?? 'silent'),
+    });
+    cleanups.push({ name: 'close server', run: () => server.close() });
+    const token = await signToken(new TextEncoder().encode(JWT_SECRET), 'bench-platform-admin', { platformAdmin: true });
+    const endpoint = `${server.url}/graphql`;
+    console.log(`server: ${endpoint}`);
+
+    // 3. Fixture data.
+    stepStart = performance.now();
+    const seeded = await seed(database.url);
+    const mix = Object.entries(seeded.statuses).map(([status, count]) => `${status} ${count}`).join(', ');
+    console.log(`seeded ${CLUSTERS} clusters, ${seeded.snapshots} snapshots (${mix}), ${seeded.volumes} volume snapshots, ${seeded.events} events in ${seconds(performance.now() - stepStart)}`);
+
+    // Sanity: query A answers with a full page and no errors.
+    const sanityAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    cleanups.push({ name: 'close check connection', run: async () => sanityAgent.destroy() });
+    const ask = async (query: string, variables: Record<string, unknown>) => {
+      const { status, text } = await post(sanityAgent, new URL(endpoint), token, JSON.stringify({ query, variables }));
+      const body = JSON.parse(text) as {
+        data?: { virtualCluster?: { snapshots?: { edges: { node: { volumeSnapshots: unknown[] } }[] } | null } | null };
+        errors?: unknown[];
+      };
+      if (status !== 200 || body.errors) throw new Error(`unexpected answer (HTTP ${status}): ${text.slice(0, 500)}`);
+      return body.data?.virtualCluster?.snapshots?.edges ?? [];
+    };
+    const firstId = seeded.clusterIds[0] ?? '';
+    const sample = await ask(QUERY_A, { id: firstId });
+    if (sample.length !== 50) throw new Error(`query A returned ${sample.length} edges, expected 50`);
+    const sampleVolumes = sample.reduce((sum, edge) => sum + edge.node.volumeSnapshots.length, 0);
+    console.log(`query A check: 50 edges, ${sampleVolumes} volume snapshots in the page of ${firstId}`);
+
+    // 5 (first, while nothing else talks to the database). Statements per request.
+    console.log('');
+    console.log(`SQL statements per request of A-shaped query (sequential requests, ${COUNT_SAMPLES} random clusters each):`);
+    const perSize: { first: number; counts: number[] }[] = [];
+    await ask(QUERY_PAGE, { id: firstId, first: 1 }); // a first run to warm any lazy path
+    for (const first of PAGE_SIZES) {
+      const counts: number[] = [];
+      for (let i = 0; i < COUNT_SAMPLES; i += 1) {
+        const id = seeded.clusterIds[Math.floor(Math.random() * seeded.clusterIds.length)] ?? firstId;
+        const before = sqlStatements.count;
+        const edges = await ask(QUERY_PAGE, { id, first });
+        counts.push(sqlStatements.count - before);
+        if (edges.length !== first) throw new Error(`first: ${first} returned ${edges.length} edges`);
+      }
+      perSize.push({ first, counts });
+      const distinct = [...new Set(counts)];
+      console.log(`  first = ${String(first).padStart(3)}: ${distinct.length === 1 ? distinct[0] : `varies ${counts.join(', ')}`} statements`);
+    }
+    const allCounts = perSize.flatMap(({ counts }) => counts);
+    const constant = new Set(allCounts).size === 1;
+    const worst = Math.max(...allCounts);
+    const statementsOk = constant && worst <= STATEMENTS_GOAL;
+    console.log(`  => ${constant ? `constant at ${worst}` : `NOT constant (${Math.min(...allCounts)}..${worst})`}; goal: constant and <= ${STATEMENTS_GOAL}: ${statementsOk ? 'PASS' : 'BELOW GOAL'}`);
+
+    // 4. Throughput over HTTP, load from a worker thread.
+    console.log('');
+    console.log('throughput:');
+    const load = new LoadWorker();
+    cleanups.push({ name: 'stop load worker', run: () => load.close() });
+    const probe = new pg.Client({ connectionString: database.url });
+    probe.on('error', () => undefined);
+    await probe.connect();
+    cleanups.push({ name: 'close cpu probe', run: () => probe.end() });
+    const bodiesA = seeded.clusterIds.map((id) => JSON.stringify({ query: QUERY_A, variables: { id } }));
+    const bodiesB = [JSON.stringify({ query: QUERY_B })];
+    const spec = { url: endpoint, token, concurrency };
+    await load.run({ ...spec, bodies: bodiesA, seconds: warmupSeconds });
+    const statementsBefore = sqlStatements.count;
+    const { result: resultA, spent: spentA } = await measureCpu(load, probe, () =>
+      load.run({ ...spec, bodies: bodiesA, seconds: benchSeconds }),
+    );
+    const statementsA = sqlStatements.count - statementsBefore;
+    console.log(describeLoad('A  virtualCluster.snapshots(first: 50) + volumeSnapshots', resultA));
+    console.log(describeCpu(resultA, spentA));
+    await load.run({ ...spec, bodies: bodiesB, seconds: warmupSeconds });
+    const { result: resultB, spent: spentB } = await measureCpu(load, probe, () =>
+      load.run({ ...spec, bodies: bodiesB, seconds: benchSeconds }),
+    );
+    console.log(describeLoad('B  { __typename }                                       ', resultB));
+    console.log(describeCpu(resultB, spentB));
+    console.log(`  A issued ${statementsA} SQL statements under load: ${fmt(statementsA / Math.max(1, resultA.requests), 2)} per request`);
+    const ratio = resultA.rps / resultB.rps;
+    const ratioOk = ratio >= RATIO_GOAL && resultA.failures === 0 && resultB.failures === 0;
+    console.log(`  A/B = ${fmt(ratio, 3)} (goal >= ${RATIO_GOAL}): ${ratioOk ? 'PASS' : 'BELOW GOAL'}${resultA.failures + resultB.failures > 0 ? ' (requests failed)' : ''}`);
+    // Less sensitive to a busy machine than req/s: what each request costs this process in CPU.
+    const cpuA = spentA.nodeProcessMs / Math.max(1, resultA.requests);
+    const cpuB = spentB.nodeProcessMs / Math.max(1, resultB.requests);
+    console.log(`  node CPU per request (server + load worker): A ${fmt(cpuA, 2)} ms, B ${fmt(cpuB, 2)} ms; B/A = ${fmt(cpuB / cpuA, 3)}, about the A/B to expect wherever the node process is the bottleneck`);
+
+    console.log('');
+    console.log(`summary: A/B ${fmt(ratio, 3)} ${ratioOk ? 'PASS' : 'BELOW GOAL'}; statements ${constant ? worst : `${Math.min(...allCounts)}..${worst}`} per request ${statementsOk ? 'PASS' : 'BELOW GOAL'}`);
+    return 0;
+  } finally {
+    await cleanUp();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+const runDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+if (!isMainThread) {
+  serveLoad();
+} else if (runDirectly) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (interrupted) return; // the signal handler exits once cleanup is done
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
