@@ -8,7 +8,8 @@ import type { SnapshotEvent } from './events/entity.ts';
 import type { SnapshotJobs } from './jobs/jobs.ts';
 import type { Logger } from './logger.ts';
 import type { ObjectStoreOpener } from './storage/index.ts';
-import { SnapshotSchema, type Snapshot, type VolumeSnapshot } from './snapshots/entity.ts';
+import { SnapshotSchema, type Snapshot } from './snapshots/entity.ts';
+import type { SnapshotView, VolumeSnapshotView } from './snapshots/views.ts';
 import { SnapshotService, type SnapshotPageQuery } from './snapshots/service.ts';
 
 /** Everything one GraphQL request works with: its caller, its own EntityManager, its batch loaders. */
@@ -61,7 +62,7 @@ function createLoaders(em: EntityManager, snapshots: SnapshotService) {
     snapshot: new DataLoader<string, Snapshot | null>(async (ids) =>
       byId(ids, await em.find(SnapshotSchema, { id: { $in: ids.filter((id) => UUID.test(id)) } })),
     ),
-    snapshotPage: new DataLoader<{ clusterId: string; query: SnapshotPageQuery }, Snapshot[], string>(
+    snapshotPage: new DataLoader<{ clusterId: string; query: SnapshotPageQuery }, SnapshotView[], string>(
       async (keys) => {
         // Keys asking the same question of different clusters share one statement.
         const byQuery = new Map<string, { query: SnapshotPageQuery; clusterIds: string[] }>();
@@ -70,7 +71,7 @@ function createLoaders(em: EntityManager, snapshots: SnapshotService) {
           group.clusterIds.push(clusterId);
           byQuery.set(JSON.stringify(query), group);
         }
-        const pages = new Map<string, Snapshot[]>();
+        const pages = new Map<string, SnapshotView[]>();
         for (const [queryKey, { query, clusterIds }] of byQuery) {
           const result = await snapshots.pagesForClusters(clusterIds, query);
           for (const [clusterId, page] of result) pages.set(`${clusterId}|${queryKey}`, page);
@@ -79,7 +80,7 @@ function createLoaders(em: EntityManager, snapshots: SnapshotService) {
       },
       { cacheKeyFn: ({ clusterId, query }) => `${clusterId}|${JSON.stringify(query)}` },
     ),
-    volumes: new DataLoader<string, VolumeSnapshot[]>(async (ids) =>
+    volumes: new DataLoader<string, VolumeSnapshotView[]>(async (ids) =>
       groupBy(ids, await snapshots.volumesFor(ids), (volume) => volume.snapshot.id),
     ),
     events: new DataLoader<string, SnapshotEvent[]>(async (ids) =>

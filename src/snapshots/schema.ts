@@ -1,7 +1,7 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { VirtualClusterRef } from '../clusters/schema.ts';
 import { builder } from '../graphql/builder.ts';
-import type { Snapshot, VolumeSnapshot } from './entity.ts';
+import type { SnapshotView, VolumeSnapshotView } from './views.ts';
 import { SNAPSHOT_TRIGGERS } from './entity.ts';
 import { SNAPSHOT_STATUSES, VOLUME_SNAPSHOT_PHASES } from './lifecycle.ts';
 import { snapshotCursor } from './service.ts';
@@ -10,7 +10,7 @@ export const SnapshotStatusEnum = builder.enumType('SnapshotStatus', { values: S
 export const VolumeSnapshotPhaseEnum = builder.enumType('VolumeSnapshotPhase', { values: VOLUME_SNAPSHOT_PHASES });
 const SnapshotTriggerEnum = builder.enumType('SnapshotTrigger', { values: SNAPSHOT_TRIGGERS });
 
-export const VolumeSnapshotRef = builder.objectRef<VolumeSnapshot>('VolumeSnapshot').implement({
+export const VolumeSnapshotRef = builder.objectRef<VolumeSnapshotView>('VolumeSnapshot').implement({
   description: 'The CSI snapshot of one PersistentVolumeClaim, taken as part of a snapshot.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -27,7 +27,7 @@ export const VolumeSnapshotRef = builder.objectRef<VolumeSnapshot>('VolumeSnapsh
   }),
 });
 
-export const SnapshotRef = builder.objectRef<Snapshot>('Snapshot').implement({
+export const SnapshotRef = builder.objectRef<SnapshotView>('Snapshot').implement({
   description: 'One archive of one virtual cluster. Only platform admins and admins of its project may read it.',
   runScopesOnType: true,
   authScopes: (snapshot) => ({ platformAdmin: true, projectAdmin: snapshot.projectId }),

@@ -8,9 +8,16 @@ import { decodeCursor, encodeCursor, type PageRequest } from '../db/keyset.ts';
 import { ConflictError, NotFoundError, StorageUnavailableError, ValidationError } from '../errors.ts';
 import type { ObjectStoreOpener } from '../storage/index.ts';
 import { SnapshotEventSchema, type SnapshotEvent } from '../events/entity.ts';
-import { SnapshotSchema, VolumeSnapshotSchema, type Snapshot, type SnapshotTrigger, type VolumeSnapshot } from './entity.ts';
+import { SnapshotSchema, type Snapshot, type SnapshotTrigger } from './entity.ts';
 import type { SnapshotStatus } from './lifecycle.ts';
 import { snapshotObjectName } from './naming.ts';
+import { snapshotView, volumeSnapshotView, type SnapshotView, type VolumeSnapshotView } from './views.ts';
+
+/** The columns a snapshot view needs (not the archive's per-resource counts). */
+const SNAPSHOT_VIEW_COLUMNS = [
+  'id', 'virtual_cluster_id', 'project_id', 'name', 'status', 'trigger', 'volume_snapshots_enabled', 'scheduled_at',
+  'started_at', 'finished_at', 'location', 'size_bytes', 'sha256', 'object_count', 'message',
+].map((column) => `s.${column}`).join(', ');
 import { scheduleSnapshot } from './transitions.ts';
 
 /** Newest first: the order of every snapshot list. */
@@ -39,12 +46,13 @@ export class SnapshotService {
 
   /**
    * One page of snapshots for each cluster, newest first, in one statement
-   * whatever the number of clusters (a window per cluster).
+   * whatever the number of clusters: a lateral subquery per cluster reads just
+   * its page from the (cluster, scheduled_at, id) index.
    */
-  async pagesForClusters(clusterIds: readonly string[], query: SnapshotPageQuery): Promise<Map<string, Snapshot[]>> {
+  async pagesForClusters(clusterIds: readonly string[], query: SnapshotPageQuery): Promise<Map<string, SnapshotView[]>> {
     // A Postgres array literal: the driver would spread a JS array into a list.
     const params: unknown[] = [`{${clusterIds.join(',')}}`];
-    const filters = ['s.virtual_cluster_id = any(?::uuid[])'];
+    const filters = ['s.virtual_cluster_id = c.id'];
     if (query.status) {
       filters.push('s.status = ?');
       params.push(query.status);
@@ -65,26 +73,28 @@ export class SnapshotService {
     const order = query.inverted ? 'asc' : 'desc';
     params.push(query.limit);
     const rows = await this.em.execute<Record<string, unknown>[]>(
-      `select * from (
-         select s.*, row_number() over (partition by s.virtual_cluster_id order by s.scheduled_at ${order}, s.id ${order}) as page_row
-         from snapshot s where ${filters.join(' and ')}
-       ) page where page_row <= ? order by virtual_cluster_id, page_row`,
+      `select page.* from unnest(?::uuid[]) as c(id)
+       cross join lateral (
+         select ${SNAPSHOT_VIEW_COLUMNS} from snapshot s where ${filters.join(' and ')}
+         order by s.scheduled_at ${order}, s.id ${order} limit ?
+       ) page
+       order by page.virtual_cluster_id, page.scheduled_at ${order}, page.id ${order}`,
       params,
     );
-    const pages = new Map<string, Snapshot[]>(clusterIds.map((id) => [id, []]));
-    for (const { page_row: _row, ...columns } of rows) {
-      const snapshot = this.em.map(SnapshotSchema, columns);
+    const pages = new Map<string, SnapshotView[]>(clusterIds.map((id) => [id, []]));
+    for (const row of rows) {
+      const snapshot = snapshotView(row);
       pages.get(snapshot.virtualCluster.id)?.push(snapshot);
     }
     return pages;
   }
 
-  async volumesFor(snapshotIds: readonly string[]): Promise<VolumeSnapshot[]> {
-    return this.em.find(
-      VolumeSnapshotSchema,
-      { snapshot: { $in: [...snapshotIds] } },
-      { orderBy: { namespace: 'asc', pvcName: 'asc' } },
+  async volumesFor(snapshotIds: readonly string[]): Promise<VolumeSnapshotView[]> {
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      'select * from volume_snapshot where snapshot_id = any(?::uuid[]) order by namespace, pvc_name',
+      [`{${snapshotIds.join(',')}}`],
     );
+    return rows.map(volumeSnapshotView);
   }
 
   async eventsFor(snapshotIds: readonly string[]): Promise<SnapshotEvent[]> {

@@ -1,0 +1,86 @@
+/**
+ * What GraphQL reads of snapshots and volume snapshots: plain rows, not
+ * entities. Pages of snapshots are read-only, and mapping their rows into
+ * managed entities cost more CPU than the rest of the request together
+ * (bench/query.ts); entities stay for writes, and satisfy these shapes too.
+ */
+import type { SnapshotTrigger } from './entity.ts';
+import type { SnapshotStatus, VolumeSnapshotPhase } from './lifecycle.ts';
+
+export interface SnapshotView {
+  id: string;
+  virtualCluster: { id: string };
+  projectId: string;
+  name: string;
+  status: SnapshotStatus;
+  trigger: SnapshotTrigger;
+  volumeSnapshotsEnabled: boolean;
+  scheduledAt: Date;
+  startedAt?: Date | null;
+  finishedAt?: Date | null;
+  location?: string | null;
+  sizeBytes?: number | null;
+  sha256?: string | null;
+  objectCount?: number | null;
+  message?: string | null;
+}
+
+export interface VolumeSnapshotView {
+  id: string;
+  snapshot: { id: string };
+  namespace: string;
+  pvcName: string;
+  phase: VolumeSnapshotPhase;
+  driver?: string | null;
+  volumeSnapshotClass?: string | null;
+  snapshotHandle?: string | null;
+  restoreSizeBytes?: number | null;
+  message?: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+type Row = Record<string, unknown>;
+
+const text = (value: unknown): string | null => (value == null ? null : String(value));
+const count = (value: unknown): number | null => (value == null ? null : Number(value));
+const time = (value: unknown): Date | null => (value == null ? null : value instanceof Date ? value : new Date(String(value)));
+
+/** A `snapshot` table row (snake_case columns) as a view. */
+export function snapshotView(row: Row): SnapshotView {
+  return {
+    id: String(row.id),
+    virtualCluster: { id: String(row.virtual_cluster_id) },
+    projectId: String(row.project_id),
+    name: String(row.name),
+    status: row.status as SnapshotStatus,
+    trigger: row.trigger as SnapshotTrigger,
+    volumeSnapshotsEnabled: Boolean(row.volume_snapshots_enabled),
+    scheduledAt: time(row.scheduled_at)!,
+    startedAt: time(row.started_at),
+    finishedAt: time(row.finished_at),
+    location: text(row.location),
+    sizeBytes: count(row.size_bytes),
+    sha256: text(row.sha256),
+    objectCount: count(row.object_count),
+    message: text(row.message),
+  };
+}
+
+/** A `volume_snapshot` table row as a view. */
+export function volumeSnapshotView(row: Row): VolumeSnapshotView {
+  return {
+    id: String(row.id),
+    snapshot: { id: String(row.snapshot_id) },
+    namespace: String(row.namespace),
+    pvcName: String(row.pvc_name),
+    phase: row.phase as VolumeSnapshotPhase,
+    driver: text(row.driver),
+    volumeSnapshotClass: text(row.volume_snapshot_class),
+    snapshotHandle: text(row.snapshot_handle),
+    restoreSizeBytes: count(row.restore_size_bytes),
+    message: text(row.message),
+    createdAt: time(row.created_at)!,
+    updatedAt: time(row.updated_at)!,
+  };
+}
