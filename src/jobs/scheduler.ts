@@ -56,7 +56,7 @@ export class SnapshotScheduler implements SnapshotJobs {
     this.agenda.define(JOB.reconcileStorage, async () => {
       await sweepStuckSnapshots(this.deps);
       await this.enqueueOrphans();
-      await this.syncAllClusters();
+      await this.reconcileSchedules();
       await reconcileStorage(this.deps);
     });
     this.agenda.define(JOB.enforceRetention, async () => {
@@ -70,7 +70,7 @@ export class SnapshotScheduler implements SnapshotJobs {
     const { config } = this.deps;
     await this.agenda.every(config.reconcileIntervalMs, JOB.reconcileStorage, undefined, { skipImmediate: false });
     await this.agenda.every(config.retentionIntervalMs, JOB.enforceRetention, undefined, { skipImmediate: false });
-    await this.syncAllClusters();
+    await this.reconcileSchedules();
     this.logger.info({ concurrency: config.snapshotConcurrency }, 'snapshot worker started');
   }
 
@@ -160,8 +160,27 @@ export class SnapshotScheduler implements SnapshotJobs {
     }
   }
 
-  private async syncAllClusters(): Promise<void> {
+  /**
+   * Brings the recurring jobs in line with the policies: a policy change whose
+   * job update was lost (the API died after committing) is caught here. Only
+   * jobs that differ are written, so a tick in flight is never disturbed.
+   */
+  private async reconcileSchedules(): Promise<void> {
     const em = this.deps.orm.em.fork();
-    for (const cluster of await em.find(VirtualClusterSchema, {})) await this.syncCluster(cluster);
+    const { jobs } = await this.agenda.queryJobs({ name: JOB.autoSnapshot, limit: 100_000 });
+    const scheduled = new Map(jobs.map((job) => [(job.data as AutoSnapshotData).virtualClusterId, job]));
+    let changed = 0;
+    for (const cluster of await em.find(VirtualClusterSchema, {})) {
+      const job = scheduled.get(cluster.id);
+      scheduled.delete(cluster.id);
+      const { enabled, schedule, timeZone } = cluster.policy;
+      const wanted = enabled && schedule ? { schedule, timeZone } : undefined;
+      if (wanted ? job?.repeatInterval === wanted.schedule && job.repeatTimezone === wanted.timeZone : !job) continue;
+      await this.syncCluster(cluster);
+      changed += 1;
+    }
+    // Jobs of clusters that no longer exist.
+    for (const clusterId of scheduled.keys()) await this.removeCluster(clusterId);
+    if (changed || scheduled.size) this.logger.info({ changed, removed: scheduled.size }, 'auto-snapshot schedules reconciled');
   }
 }

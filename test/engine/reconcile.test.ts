@@ -229,3 +229,23 @@ describe('reconcile-storage: stuck snapshots', () => {
     expect(await store.stat(stuck.name)).toBeNull();
   });
 });
+
+describe('reconcile-storage: auto-snapshot schedules', () => {
+  it('restores a recurring job lost after its policy was committed, and drops one whose cluster is gone', async () => {
+    const scheduler = rig.app.engine!.scheduler;
+    const cluster = await rig.registerCluster({ policy: { enabled: true, schedule: '0 3 * * *', timeZone: 'Asia/Tokyo' } });
+    expect(await scheduler.nextAutoSnapshot(cluster.id)).not.toBeNull();
+    // As if the API had died between committing the policy and saving the job.
+    await scheduler.removeCluster(cluster.id);
+    expect(await scheduler.nextAutoSnapshot(cluster.id)).toBeNull();
+    // And a job left behind by a cluster removed while the scheduler was unreachable.
+    const orphan = await rig.registerCluster({ policy: { enabled: true, schedule: '0 4 * * *' } });
+    await rig.app.orm.em.fork().nativeDelete(VirtualClusterSchema, { id: orphan.id });
+
+    await runToCompletion(rig, 'reconcile-storage');
+    const next = await scheduler.nextAutoSnapshot(cluster.id);
+    // 03:00 in Tokyo is 18:00 UTC.
+    expect(next?.getUTCHours()).toBe(18);
+    expect(await scheduler.nextAutoSnapshot(orphan.id)).toBeNull();
+  });
+});
