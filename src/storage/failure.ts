@@ -1,5 +1,6 @@
 import { errorMessage, StorageError } from './errors.ts';
-import type { Upload } from './object-store.ts';
+import type { Readable } from 'node:stream';
+import type { ObjectStore, Upload, WrittenObject } from './object-store.ts';
 
 /**
  * After a failed write: abort the upload so nothing partial stays behind, and
@@ -19,4 +20,36 @@ export async function abortAfterFailure(error: unknown, upload: Upload): Promise
       { cause: failure.cause },
     );
   }
+}
+
+/**
+ * An upload written at most once: on any failure of `transfer` it is aborted,
+ * so nothing partial stays behind. Each store supplies how bytes travel.
+ */
+export abstract class SingleWriteUpload<S extends Pick<ObjectStore, 'locationOf' | 'abortUpload'>> implements Upload {
+  private written = false;
+
+  constructor(
+    protected readonly store: S,
+    readonly name: string,
+    readonly uploadId: string,
+  ) {}
+
+  async write(source: Readable, signal?: AbortSignal): Promise<WrittenObject> {
+    if (this.written) throw new StorageError('invalid', `upload ${this.uploadId} of ${this.name} was already written`);
+    this.written = true;
+    try {
+      const size = await this.transfer(source, signal);
+      return { size, location: this.store.locationOf(this.name) };
+    } catch (error) {
+      throw await abortAfterFailure(error, this);
+    }
+  }
+
+  abort(): Promise<void> {
+    return this.store.abortUpload(this.name, this.uploadId);
+  }
+
+  /** Moves the source's bytes into place under the final name; returns the byte count. */
+  protected abstract transfer(source: Readable, signal?: AbortSignal): Promise<number>;
 }

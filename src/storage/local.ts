@@ -3,14 +3,13 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { errorMessage, StorageError } from './errors.ts';
-import { abortAfterFailure } from './failure.ts';
+import { SingleWriteUpload } from './failure.ts';
 import {
   assertObjectName,
   type ObjectStat,
   type ObjectStore,
   type StoredObject,
   type Upload,
-  type WrittenObject,
 } from './object-store.ts';
 import { cancelled, sourceChunks } from './source.ts';
 
@@ -111,31 +110,8 @@ export class LocalObjectStore implements ObjectStore {
   }
 }
 
-class LocalUpload implements Upload {
-  private written = false;
-
-  constructor(
-    private readonly store: LocalObjectStore,
-    readonly name: string,
-    readonly uploadId: string,
-  ) {}
-
-  async write(source: Readable, signal?: AbortSignal): Promise<WrittenObject> {
-    if (this.written) throw new StorageError('invalid', `upload ${this.uploadId} of ${this.name} was already written`);
-    this.written = true;
-    try {
-      const size = await this.writeFile(source, signal);
-      return { size, location: this.store.locationOf(this.name) };
-    } catch (error) {
-      throw await abortAfterFailure(error, this);
-    }
-  }
-
-  abort(): Promise<void> {
-    return this.store.abortUpload(this.name, this.uploadId);
-  }
-
-  private async writeFile(source: Readable, signal?: AbortSignal): Promise<number> {
+class LocalUpload extends SingleWriteUpload<LocalObjectStore> {
+  protected async transfer(source: Readable, signal?: AbortSignal): Promise<number> {
     const partial = this.store.partialPath(this.name, this.uploadId);
     const final = this.store.locationOf(this.name);
     // r+, not w: an upload aborted by id in the meantime must not come back to life.

@@ -10,9 +10,8 @@ import {
   type ObjectStore,
   type StoredObject,
   type Upload,
-  type WrittenObject,
 } from './object-store.ts';
-import { abortAfterFailure } from './failure.ts';
+import { SingleWriteUpload } from './failure.ts';
 import { isNoSuchUpload, isNotFound, storageErrorFromS3 } from './s3-errors.ts';
 import { cancelled, sourceChunks } from './source.ts';
 
@@ -181,32 +180,9 @@ export class S3ObjectStore implements ObjectStore {
   }
 }
 
-class S3Upload implements Upload {
-  private written = false;
-
-  constructor(
-    private readonly store: S3ObjectStore,
-    readonly name: string,
-    readonly uploadId: string,
-  ) {}
-
-  async write(source: Readable, signal?: AbortSignal): Promise<WrittenObject> {
-    if (this.written) throw new StorageError('invalid', `upload ${this.uploadId} of ${this.name} was already written`);
-    this.written = true;
-    try {
-      const size = await this.writeParts(source, signal);
-      return { size, location: this.store.locationOf(this.name) };
-    } catch (error) {
-      throw await abortAfterFailure(error, this);
-    }
-  }
-
-  abort(): Promise<void> {
-    return this.store.abortUpload(this.name, this.uploadId);
-  }
-
+class S3Upload extends SingleWriteUpload<S3ObjectStore> {
   /** Fills one part buffer from the source and stores it whenever it is full; returns the byte count. */
-  private async writeParts(source: Readable, signal?: AbortSignal): Promise<number> {
+  protected async transfer(source: Readable, signal?: AbortSignal): Promise<number> {
     const parts: { part: number; etag: string }[] = [];
     const part = Buffer.allocUnsafe(this.store.partSize);
     let filled = 0;
