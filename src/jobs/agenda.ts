@@ -34,7 +34,8 @@ export interface JobQueue {
 export function createAgenda(settings: AgendaSettings, logger: Logger): JobQueue {
   // Our own pool, with an error listener: a database restart or failover terminates idle
   // connections, which must be logged and replaced, not crash the process.
-  const pool = new pg.Pool({ connectionString: settings.postgresUrl, max: 4 });
+  // One connection is held by LISTEN; a burst of ticks queues on the rest (bench/schedule.ts).
+  const pool = new pg.Pool({ connectionString: settings.postgresUrl, max: 16 });
   pool.on('error', (error) => logger.warn({ err: error }, 'job scheduler lost a database connection; it reconnects'));
   const common = {
     name: settings.instanceName,

@@ -29,7 +29,8 @@ export async function startEngine(options: {
       postgresUrl: options.postgresUrl,
       mongodbUrl: options.config.mongodbUrl,
       instanceName: `${hostname()}:${process.pid}`,
-      maxConcurrency: options.config.snapshotConcurrency * 2 + 2,
+      // Every take and tick slot, plus the two periodic jobs.
+      maxConcurrency: options.config.snapshotConcurrency + options.config.autoSnapshotConcurrency + 2,
       lockLifetimeMs: options.config.lockLifetimeMs,
       processEveryMs: options.processEveryMs,
     },

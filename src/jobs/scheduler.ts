@@ -45,7 +45,7 @@ export class SnapshotScheduler implements SnapshotJobs {
   defineJobs(): void {
     const { config } = this.deps;
     this.agenda.define<AutoSnapshotData>(JOB.autoSnapshot, (job) => this.autoSnapshot(job.attrs.data.virtualClusterId), {
-      concurrency: config.snapshotConcurrency,
+      concurrency: config.autoSnapshotConcurrency,
     });
     this.agenda.define<TakeSnapshotData>(JOB.takeSnapshot, (job) => this.take(job), {
       concurrency: config.snapshotConcurrency,
