@@ -31,3 +31,8 @@ export class ConflictError extends DomainError {
 export class StorageUnavailableError extends DomainError {
   readonly code = 'STORAGE_UNAVAILABLE';
 }
+
+/** An error's message, whatever was thrown. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { VirtualClusterSchema, type VirtualCluster } from './entity.ts';
+import { errorMessage } from '../errors.ts';
 
 /**
  * The kubeconfig of a virtual cluster: inline (development) or a mounted
@@ -14,7 +15,7 @@ export async function readKubeconfig(em: EntityManager, cluster: VirtualCluster,
     try {
       return await fs.readFile(file, 'utf8');
     } catch (error) {
-      throw new Error(`kubeconfig secret ${cluster.kubeconfigSecretRef} is not mounted at ${file}: ${(error as Error).message}`, { cause: error });
+      throw new Error(`kubeconfig secret ${cluster.kubeconfigSecretRef} is not mounted at ${file}: ${errorMessage(error)}`, { cause: error });
     }
   }
   const loaded = await em.findOneOrFail(VirtualClusterSchema, { id: cluster.id }, { populate: ['kubeconfigInline'], refresh: true });

@@ -5,7 +5,7 @@ import { ClusterService } from '../clusters/service.ts';
 import { requestJob, type SnapshotJobs } from '../jobs/jobs.ts';
 import type { Logger } from '../logger.ts';
 import { decodeCursor, encodeCursor, type PageRequest } from '../db/keyset.ts';
-import { ConflictError, NotFoundError, StorageUnavailableError, ValidationError } from '../errors.ts';
+import { ConflictError, errorMessage, NotFoundError, StorageUnavailableError, ValidationError } from '../errors.ts';
 import type { ObjectStoreOpener } from '../storage/index.ts';
 import { SnapshotEventSchema, type SnapshotEvent } from '../events/entity.ts';
 import { SnapshotSchema, type Snapshot, type SnapshotTrigger } from './entity.ts';
@@ -166,7 +166,7 @@ export class SnapshotService {
     try {
       await this.storage(storageTarget).remove(name);
     } catch (error) {
-      throw new StorageUnavailableError(`could not delete ${name} from ${storageTarget}: ${(error as Error).message}`);
+      throw new StorageUnavailableError(`could not delete ${name} from ${storageTarget}: ${errorMessage(error)}`);
     }
   }
 }

@@ -8,6 +8,7 @@ import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { readKubeconfig } from '../clusters/kubeconfig.ts';
 import type { EngineConfig } from '../config.ts';
+import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { createClusterReader, type ClusterReader } from '../kube/cluster-reader.ts';
 import { kubeConfigFrom } from '../kube/connect.ts';
@@ -208,8 +209,4 @@ function startHeartbeat(deps: EngineDeps, snapshotId: string, job: JobControl, l
   }, Math.max(250, deps.config.lockLifetimeMs / 4));
   timer.unref();
   return { stop: () => clearInterval(timer) };
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -15,6 +15,7 @@ import { VolumeSnapshotSchema, type Snapshot, type VolumeSnapshot } from './enti
 import { isTerminalVolumePhase, type VolumeSnapshotPhase } from './lifecycle.ts';
 import type { EngineDeps } from './take.ts';
 import { moveVolume } from './transitions.ts';
+import { errorMessage } from '../errors.ts';
 
 /** What volumes.json in the archive says about one volume. */
 export interface VolumeRecord {
@@ -115,12 +116,12 @@ async function snapshotVolume(
       });
       await (result.ok ? move('COMPLETED', 'temporary objects removed') : move('FAILED', result.reason));
     } catch (error) {
-      await move('FAILED', `${result.ok ? '' : `${result.reason}; `}cleanup failed: ${(error as Error).message}`);
+      await move('FAILED', `${result.ok ? '' : `${result.reason}; `}cleanup failed: ${errorMessage(error)}`);
     }
     log.info({ ok: result.ok }, 'volume snapshot finished');
   } catch (error) {
     log.warn({ err: error }, 'volume snapshot failed');
-    await failVolume(em, volumeId, (error as Error).message);
+    await failVolume(em, volumeId, errorMessage(error));
   }
 }
 
