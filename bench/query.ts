@@ -21,13 +21,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
-import path from 'node:path';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
-import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { parentPort, Worker } from 'node:worker_threads';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import pg from 'pg';
+import type pg from 'pg';
+import { connectClient, createBenchDatabase, envNumber, percentile, runBench, secs, withClient, withCleanups } from './support.ts';
 
 // ---------------------------------------------------------------------------
 // Settings
@@ -47,14 +45,6 @@ const JWT_SECRET = randomBytes(32).toString('base64url');
 const QUERY_A = `query($id: ID!) { virtualCluster(id: $id) { snapshots(first: 50) { edges { node { id name status volumeSnapshots { phase } } } } } }`;
 const QUERY_B = `{ __typename }`;
 const QUERY_PAGE = `query($id: ID!, $first: Int!) { virtualCluster(id: $id) { snapshots(first: $first) { edges { node { id name status volumeSnapshots { phase } } } } } }`;
-
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
-  return value;
-}
 
 // ---------------------------------------------------------------------------
 // Load generator (runs in the worker thread)
@@ -78,12 +68,6 @@ interface LoadResult {
   max: number;
   failures: number;
   firstFailure?: string;
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index] ?? Number.NaN;
 }
 
 function post(agent: http.Agent, url: URL, token: string, body: string): Promise<{ status: number; text: string }> {
@@ -269,99 +253,6 @@ async function measureCpu<T>(load: LoadWorker, probe: pg.Client, run: () => Prom
       nodeProcessMs: (cpu.user + cpu.system) / 1000,
       postgresMs,
     },
-  };
-}
-
-// ---------------------------------------------------------------------------
-// Database
-// ---------------------------------------------------------------------------
-
-interface Cleanup {
-  name: string;
-  run(): Promise<void>;
-}
-
-const CLEANUP_STEP_TIMEOUT_MS = 15_000;
-
-/** Runs one cleanup step; a step that fails or hangs is reported and skipped, never blocks the rest. */
-async function runCleanup(step: Cleanup): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), CLEANUP_STEP_TIMEOUT_MS);
-  });
-  try {
-    const outcome = await Promise.race([step.run().then(() => 'done' as const), timedOut]);
-    if (outcome === 'timeout') console.error(`cleanup: ${step.name} did not finish in ${CLEANUP_STEP_TIMEOUT_MS / 1000}s; moving on`);
-  } catch (error) {
-    console.error(`cleanup: ${step.name} failed:`, error instanceof Error ? error.message : error);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-interface BenchDatabase {
-  url: string;
-  description: string;
-  drop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  // A server shutting down (Ctrl-C reaches the embedded one too) must fail the query, not crash the process.
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** A fresh database on DATABASE_URL's server, or on an embedded Postgres started here. */
-async function createBenchDatabase(cleanups: Cleanup[]): Promise<BenchDatabase> {
-  let adminUrl: string;
-  let description: string;
-  if (process.env.DATABASE_URL) {
-    adminUrl = process.env.DATABASE_URL;
-    description = `DATABASE_URL server ${new URL(adminUrl).host}`;
-  } else {
-    const { startEmbeddedPostgres } = await import('../src/db/embedded.ts');
-    const { createLogger } = await import('../src/logger.ts');
-    const dataDir = path.resolve('.vsnap', 'bench-postgres');
-    const port = await freePort();
-    const started = performance.now();
-    const embedded = await startEmbeddedPostgres({ dataDir, port, database: 'postgres', logger: createLogger('warn') });
-    cleanups.push({ name: 'stop embedded postgres', run: () => embedded.stop() });
-    adminUrl = embedded.url;
-    description = `embedded Postgres on 127.0.0.1:${port}, data in ${path.relative(process.cwd(), dataDir)} (started in ${seconds(performance.now() - started)})`;
-    // The embedded server is this benchmark's alone: drop what a killed earlier run left.
-    await withClient(adminUrl, async (client) => {
-      const stale = await client.query<{ datname: string }>(`select datname from pg_database where datname ~ '^vsnap_bench_[0-9]+$'`);
-      for (const { datname } of stale.rows) await client.query(`drop database if exists "${datname}" with (force)`);
-    });
-  }
-  const name = `vsnap_bench_${process.pid}`;
-  await withClient(adminUrl, async (client) => {
-    await client.query(`drop database if exists ${name} with (force)`);
-    await client.query(`create database ${name}`);
-  });
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    description: `${description}, database ${name}`,
-    drop: () => withClient(adminUrl, async (client) => void (await client.query(`drop database if exists ${name} with (force)`))),
   };
 }
 
@@ -614,10 +505,6 @@ export async function seed(url: string): Promise<Seeded> {
 // Reporting
 // ---------------------------------------------------------------------------
 
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)}s`;
-}
-
 function fmt(value: number, digits = 1): string {
   return value.toFixed(digits);
 }
@@ -638,9 +525,6 @@ function describeCpu(result: LoadResult, spent: CpuSpent): string {
 // Main
 // ---------------------------------------------------------------------------
 
-/** Set by SIGINT/SIGTERM: the run's failure that follows is the interruption, not an error. */
-let interrupted = false;
-
 export async function main(): Promise<number> {
   const benchSeconds = envNumber('BENCH_SECONDS', 5);
   const warmupSeconds = envNumber('BENCH_WARMUP_SECONDS', 2);
@@ -652,35 +536,18 @@ export async function main(): Promise<number> {
   const { createLogger } = await import('../src/logger.ts');
   const { loadConfig } = await import('../src/config.ts');
 
-  // Undone in reverse order, once, whether the run ends, fails or is interrupted.
-  const cleanups: Cleanup[] = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanUp = () =>
-    (cleaning ??= (async () => {
-      for (const step of cleanups.reverse().splice(0)) await runCleanup(step);
-    })());
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    console.error(`\n${signal}: cleaning up`);
-    void cleanUp().finally(() => process.exit(130));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
-  try {
+  return withCleanups(async (cleanups) => {
     console.log(`vsnap query benchmark — node ${process.version}, ${concurrency} concurrent keep-alive connections, ${warmupSeconds}s warm-up + ${benchSeconds}s per query`);
 
     // 1. A database of our own.
-    const database = await createBenchDatabase(cleanups);
-    cleanups.push({ name: 'drop database', run: () => database.drop() });
+    const database = await createBenchDatabase(cleanups, { prefix: 'vsnap_bench_', dataDirName: 'bench-postgres' });
     console.log(`database: ${database.description}`);
 
     // 2. Migrations, the real server, a platform-admin token.
     let stepStart = performance.now();
     const orm: MikroORM = await openDatabase(database.url);
-    cleanups.push({ name: 'close orm', run: () => orm.close() });
-    console.log(`migrations applied in ${seconds(performance.now() - stepStart)}`);
+    cleanups.push('close orm', () => orm.close());
+    console.log(`migrations applied in ${secs(performance.now() - stepStart)}`);
     // Production defaults for the armor limits (depth, aliases, tokens, cost).
     const { limits } = loadConfig({});
     const server = await startServer({
@@ -689,7 +556,7 @@ export async function main(): Promise<number> {
       verifier: createTokenVerifier({ kind: 'secret', secret: JWT_SECRET }),
       logger: createLogger(process.env.LOG_LEVEL ?? 'silent'),
     });
-    cleanups.push({ name: 'close server', run: () => server.close() });
+    cleanups.push('close server', () => server.close());
     const token = await signToken(new TextEncoder().encode(JWT_SECRET), 'bench-platform-admin', { platformAdmin: true });
     const endpoint = `${server.url}/graphql`;
     console.log(`server: ${endpoint}`);
@@ -698,11 +565,11 @@ export async function main(): Promise<number> {
     stepStart = performance.now();
     const seeded = await seed(database.url);
     const mix = Object.entries(seeded.statuses).map(([status, count]) => `${status} ${count}`).join(', ');
-    console.log(`seeded ${CLUSTERS} clusters, ${seeded.snapshots} snapshots (${mix}), ${seeded.volumes} volume snapshots, ${seeded.events} events in ${seconds(performance.now() - stepStart)}`);
+    console.log(`seeded ${CLUSTERS} clusters, ${seeded.snapshots} snapshots (${mix}), ${seeded.volumes} volume snapshots, ${seeded.events} events in ${secs(performance.now() - stepStart)}`);
 
     // Sanity: query A answers with a full page and no errors.
     const sanityAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    cleanups.push({ name: 'close check connection', run: async () => sanityAgent.destroy() });
+    cleanups.push('close check connection', async () => sanityAgent.destroy());
     const ask = async (query: string, variables: Record<string, unknown>) => {
       const { status, text } = await post(sanityAgent, new URL(endpoint), token, JSON.stringify({ query, variables }));
       const body = JSON.parse(text) as {
@@ -746,11 +613,9 @@ export async function main(): Promise<number> {
     console.log('');
     console.log('throughput:');
     const load = new LoadWorker();
-    cleanups.push({ name: 'stop load worker', run: () => load.close() });
-    const probe = new pg.Client({ connectionString: database.url });
-    probe.on('error', () => undefined);
-    await probe.connect();
-    cleanups.push({ name: 'close cpu probe', run: () => probe.end() });
+    cleanups.push('stop load worker', () => load.close());
+    const probe = await connectClient(database.url);
+    cleanups.push('close cpu probe', () => probe.end());
     const bodiesA = seeded.clusterIds.map((id) => JSON.stringify({ query: QUERY_A, variables: { id } }));
     const bodiesB = [JSON.stringify({ query: QUERY_B })];
     const spec = { url: endpoint, token, concurrency };
@@ -780,23 +645,7 @@ export async function main(): Promise<number> {
     console.log('');
     console.log(`summary: A/B ${fmt(ratio, 3)} ${ratioOk ? 'PASS' : 'BELOW GOAL'}; statements ${constant ? worst : `${Math.min(...allCounts)}..${worst}`} per request ${statementsOk ? 'PASS' : 'BELOW GOAL'}`);
     return 0;
-  } finally {
-    await cleanUp();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }
 
-const runDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
-if (!isMainThread) {
-  serveLoad();
-} else if (runDirectly) {
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      if (interrupted) return; // the signal handler exits once cleanup is done
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+runBench(import.meta.url, main, serveLoad);

@@ -58,16 +58,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Agenda } from 'agenda';
 import pg from 'pg';
 import { pino, type DestinationStream } from 'pino';
+import { createBenchDatabase, envNumber, percentile, runBench, secs, withClient, withCleanups } from './support.ts';
 
 // ---------------------------------------------------------------------------
 // Settings
@@ -87,14 +86,6 @@ const ENGINE_ENV = [
   'WORKER_LOCK_LIFETIME_SECONDS', 'RECONCILE_INTERVAL_SECONDS', 'RETENTION_INTERVAL_SECONDS', 'KUBE_LIST_PAGE_SIZE',
   'KUBE_REQUEST_TIMEOUT_SECONDS',
 ];
-
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
-  return value;
-}
 
 // ---------------------------------------------------------------------------
 // Kubernetes API test server (runs in a worker thread)
@@ -283,74 +274,6 @@ class ActivitySampler {
 }
 
 // ---------------------------------------------------------------------------
-// Database
-// ---------------------------------------------------------------------------
-
-interface BenchDatabase {
-  url: string;
-  description: string;
-  drop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** A fresh database on DATABASE_URL's server, or on an embedded Postgres started here. */
-async function createBenchDatabase(cleanups: (() => Promise<void>)[]): Promise<BenchDatabase> {
-  let adminUrl: string;
-  let description: string;
-  if (process.env.DATABASE_URL) {
-    adminUrl = process.env.DATABASE_URL;
-    description = `DATABASE_URL server ${new URL(adminUrl).host}`;
-  } else {
-    const { startEmbeddedPostgres } = await import('../src/db/embedded.ts');
-    const { createLogger } = await import('../src/logger.ts');
-    const dataDir = path.resolve('.vsnap', 'bench-sched-postgres');
-    const port = await freePort();
-    const started = performance.now();
-    const embedded = await startEmbeddedPostgres({ dataDir, port, database: 'postgres', logger: createLogger('warn') });
-    cleanups.push(() => embedded.stop());
-    adminUrl = embedded.url;
-    description = `embedded Postgres on 127.0.0.1:${port}, data in ${path.relative(process.cwd(), dataDir)} (started in ${secs(performance.now() - started)})`;
-    // The embedded server is this benchmark's alone: drop what a killed earlier run left.
-    await withClient(adminUrl, async (client) => {
-      const stale = await client.query<{ datname: string }>(`select datname from pg_database where datname like 'vsnap\\_bench\\_sched\\_%'`);
-      for (const { datname } of stale.rows) await client.query(`drop database if exists "${datname}" with (force)`);
-    });
-  }
-  const name = `vsnap_bench_sched_${process.pid}`;
-  await withClient(adminUrl, async (client) => {
-    await client.query(`drop database if exists ${name} with (force)`);
-    await client.query(`create database ${name}`);
-  });
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    description: `${description}, database ${name}`,
-    drop: () => withClient(adminUrl, async (client) => void (await client.query(`drop database if exists ${name} with (force)`))),
-  };
-}
-
-// ---------------------------------------------------------------------------
 // What the engine says: its log lines and Agenda's state notifications
 // ---------------------------------------------------------------------------
 
@@ -503,16 +426,6 @@ class LoadProbe {
 // Statistics
 // ---------------------------------------------------------------------------
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index] ?? Number.NaN;
-}
-
-function secs(ms: number, digits = 1): string {
-  return Number.isNaN(ms) ? '—' : `${(ms / 1000).toFixed(digits)}s`;
-}
-
 function distribution(label: string, values: number[]): string {
   const sorted = [...values].sort((a, b) => a - b);
   const cells = [50, 90, 99].map((p) => `p${p} ${secs(percentile(sorted, p), 2).padStart(8)}`);
@@ -626,9 +539,6 @@ function analyseTicks(options: {
 // Main
 // ---------------------------------------------------------------------------
 
-/** Set by SIGINT/SIGTERM: the run's failure that follows is the interruption, not an error. */
-let interrupted = false;
-
 export async function main(): Promise<number> {
   const clusterCount = Math.round(envNumber('BENCH_CLUSTERS', 1000));
   const minutes = Math.round(envNumber('BENCH_MINUTES', 2));
@@ -648,39 +558,21 @@ export async function main(): Promise<number> {
   const { VirtualClusterSchema } = await import('../src/clusters/entity.ts');
   const { cronProblem, isValidTimeZone } = await import('../src/clusters/input.ts');
 
-  const cleanups: (() => Promise<void>)[] = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanUp = () =>
-    (cleaning ??= (async () => {
-      for (const step of cleanups.reverse().splice(0)) {
-        await step().catch((error: unknown) => console.error('cleanup step failed:', error));
-      }
-    })());
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    console.error(`\n${signal}: cleaning up`);
-    void cleanUp().finally(() => process.exit(130));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
-  try {
+  return withCleanups(async (cleanups) => {
     const started = performance.now();
     console.log(`vsnap schedule benchmark — node ${process.version}, ${clusterCount} clusters on '${SCHEDULE}', ${minutes} measured minute boundaries, ${graceMs / 1000}s grace`);
 
     // 1. Database, storage directory, Kubernetes API test server.
-    const database = await createBenchDatabase(cleanups);
-    cleanups.push(() => database.drop());
+    const database = await createBenchDatabase(cleanups, { prefix: 'vsnap_bench_sched_', dataDirName: 'bench-sched-postgres' });
     console.log(`database: ${database.description}`);
     const orm: MikroORM = await openDatabase(database.url);
-    cleanups.push(() => orm.close());
+    cleanups.push('close orm', () => orm.close());
     const storageDir = path.resolve('.vsnap', `bench-sched-${process.pid}`);
     await fs.mkdir(storageDir, { recursive: true });
-    cleanups.push(() => fs.rm(storageDir, { recursive: true, force: true }));
+    cleanups.push('remove storage directory', () => fs.rm(storageDir, { recursive: true, force: true }));
     const kubeWorker = new KubeWorker();
     let kubeRequests = Number.NaN;
-    cleanups.push(async () => void (kubeRequests = await kubeWorker.close()));
+    cleanups.push('stop kubernetes test server', async () => void (kubeRequests = await kubeWorker.close()));
     const kube = await kubeWorker.ready();
     console.log(`kubernetes: test API server ${kube.url} in a worker thread, seedStandard (${kube.objects} objects), shared by every cluster`);
     console.log(`storage: local directory ${path.relative(process.cwd(), storageDir)}`);
@@ -692,14 +584,14 @@ export async function main(): Promise<number> {
     const logger = pino({ name: 'vsnap', level: 'info' }, logTap);
     const states = new AgendaStates();
     await states.listen(database.url);
-    cleanups.push(() => states.close());
+    cleanups.push('stop listening to agenda states', () => states.close());
     const poolsBefore = createdPools.length;
     const engine = await startEngine({ orm, postgresUrl: database.url, config, logger, worker: true, processEveryMs });
     const agendaPool = createdPools[poolsBefore];
     if (!agendaPool) throw new Error('did not see the pg pool agenda.ts creates');
     let engineStopped: Promise<void> | undefined;
     const stopEngine = () => (engineStopped ??= engine.stop(10_000));
-    cleanups.push(stopEngine);
+    cleanups.push('stop engine', stopEngine);
     const overridden = Object.keys(engineEnv);
     console.log(
       `engine: worker role; SNAPSHOT_CONCURRENCY ${config.snapshotConcurrency}, AUTO_SNAPSHOT_CONCURRENCY ${config.autoSnapshotConcurrency}, ` +
@@ -786,7 +678,7 @@ export async function main(): Promise<number> {
     poolSampler.start();
     const activity = new ActivitySampler();
     await activity.start(database.url);
-    cleanups.push(async () => {
+    cleanups.push('stop samplers', async () => {
       poolSampler.stop();
       await activity.stop();
     });
@@ -907,27 +799,13 @@ export async function main(): Promise<number> {
       console.log(`      e.g. ${example.slice(0, 300)}`);
     }
 
-    await cleanUp();
+    await cleanups.run();
     console.log(`  kubernetes test server answered ${kubeRequests} requests`);
     console.log(`done in ${secs(performance.now() - started)}; database dropped, ${path.relative(process.cwd(), storageDir)} removed`);
     return 0;
-  } finally {
-    await cleanUp();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }
 
-const runDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
-if (!isMainThread) {
+runBench(import.meta.url, main, () => {
   if ((workerData as { role?: string } | null)?.role === 'kube') void serveKube();
-} else if (runDirectly) {
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      if (interrupted) return; // the signal handler exits once cleanup is done
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+});
