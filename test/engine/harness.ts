@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { extract } from 'tar-stream';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import type { EngineConfig } from '../../src/config.ts';
 import { openObjectStore } from '../../src/storage/index.ts';
 import {
@@ -44,6 +44,25 @@ export async function startEngineRig(engine: Partial<EngineConfig> = {}): Promis
   kube.seedStandard();
   const app = await startTestApp({ engine: { s3: s3.settings({ partSizeBytes: 5 * 1024 * 1024 }), defaultStorageTarget: `s3://${BUCKET}/default`, ...engine } });
   return rigOf(app, kube, s3);
+}
+
+/**
+ * One rig for a test file: started before its tests, closed after them, with the
+ * Kubernetes faults reset before each test. `ready` receives the rig.
+ */
+export function useEngineRig(ready: (rig: EngineRig) => void, engine: Partial<EngineConfig> = {}): void {
+  let rig: EngineRig | undefined;
+  beforeAll(async () => {
+    rig = await startEngineRig(engine);
+    ready(rig);
+  });
+  afterAll(() => rig?.close());
+  beforeEach(() => {
+    if (!rig) return;
+    rig.kube.faults.unavailable = false;
+    rig.kube.faults.forbidden.clear();
+    rig.kube.faults.csi = { mode: 'ready' };
+  });
 }
 
 /** The rig's GraphQL helpers over servers already started; `close` closes them all. */

@@ -7,24 +7,16 @@
  */
 import { Readable } from 'node:stream';
 import { Client } from 'minio';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VirtualClusterSchema } from '../../src/clusters/entity.ts';
 import { SnapshotSchema } from '../../src/snapshots/entity.ts';
 import { snapshotObjectName } from '../../src/snapshots/naming.ts';
 import { moveSnapshot, scheduleSnapshot } from '../../src/snapshots/transitions.ts';
 import { openObjectStore, S3ObjectStore, type ObjectStore } from '../../src/storage/index.ts';
-import { BUCKET, isFinished, runToCompletion, startEngineRig, type EngineRig } from './harness.ts';
+import { BUCKET, isFinished, runToCompletion, type EngineRig, useEngineRig } from './harness.ts';
 
 let rig: EngineRig;
-beforeAll(async () => {
-  rig = await startEngineRig();
-});
-afterAll(() => rig.close());
-beforeEach(() => {
-  rig.kube.faults.unavailable = false;
-  rig.kube.faults.forbidden.clear();
-  rig.kube.faults.csi = { mode: 'ready' };
-});
+useEngineRig((started) => (rig = started));
 
 
 function storeOf(clusterName: string, bucket = BUCKET): ObjectStore {

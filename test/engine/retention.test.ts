@@ -4,25 +4,17 @@
  * stays is read back over GraphQL and from the real S3 server.
  */
 import { Client } from 'minio';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VirtualClusterSchema } from '../../src/clusters/entity.ts';
 import { snapshotObjectName } from '../../src/snapshots/naming.ts';
 import { scheduleSnapshot } from '../../src/snapshots/transitions.ts';
 import { openObjectStore, type ObjectStore } from '../../src/storage/index.ts';
 import { EngineClusterSnapshotsDocument, EngineSnapshotDocument, SetAutoSnapshotPolicyDocument, type AutoSnapshotPolicyInput } from '../generated/graphql.ts';
 import { errorCodes } from '../support/app.ts';
-import { BUCKET, isFinished, runToCompletion, startEngineRig, type EngineRig } from './harness.ts';
+import { BUCKET, isFinished, runToCompletion, type EngineRig, useEngineRig } from './harness.ts';
 
 let rig: EngineRig;
-beforeAll(async () => {
-  rig = await startEngineRig();
-});
-afterAll(() => rig.close());
-beforeEach(() => {
-  rig.kube.faults.unavailable = false;
-  rig.kube.faults.forbidden.clear();
-  rig.kube.faults.csi = { mode: 'ready' };
-});
+useEngineRig((started) => (rig = started));
 
 async function setPolicy(clusterId: string, policy: AutoSnapshotPolicyInput) {
   return rig.app.request(SetAutoSnapshotPolicyDocument, { virtualClusterId: clusterId, policy }, rig.admin);

@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openObjectStore } from '../../src/storage/index.ts';
 import { DeleteSnapshotDocument, EngineClusterSnapshotsDocument, SetAutoSnapshotPolicyDocument, SnapshotDocument } from '../generated/graphql.ts';
 import { errorCodes } from '../support/app.ts';
 import { STANDARD_SEED } from '../kube/server.ts';
-import { BUCKET, isFinished, readArchive, startEngineRig, type EngineRig } from './harness.ts';
+import { BUCKET, isFinished, readArchive, type EngineRig, useEngineRig } from './harness.ts';
 
 let rig: EngineRig;
-beforeAll(async () => {
-  rig = await startEngineRig();
-});
-afterAll(() => rig.close());
-beforeEach(() => {
-  rig.kube.faults.unavailable = false;
-  rig.kube.faults.forbidden.clear();
-  rig.kube.faults.csi = { mode: 'ready' };
-});
+useEngineRig((started) => (rig = started));
 
 describe('createSnapshot', () => {
   it('takes the snapshot at once: SCHEDULED → IN_PROGRESS → COMPLETED, archive of every object in S3', async () => {

@@ -4,6 +4,11 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import { afterEach } from 'vitest';
+import { TEST_JWT_SECRET } from '../support/app.ts';
+import { createTestDatabase } from '../support/database.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -192,4 +197,27 @@ export async function killIfRunning(main: SpawnedMain | undefined): Promise<void
   if (!main || main.child.exitCode !== null || main.child.signalCode !== null) return;
   main.child.kill('SIGKILL');
   await main.exited;
+}
+
+/**
+ * A vsnap process per test, on a fresh test database and data directory, all
+ * removed after the test. Call in a describe block; `start` spawns src/main.ts.
+ */
+export function useMainOnTestDatabase(label: string): (env?: Record<string, string>) => Promise<{ main: SpawnedMain; database: { url: string } }> {
+  let main: SpawnedMain | undefined;
+  let drop: (() => Promise<void>) | undefined;
+  let dataDir: string | undefined;
+  afterEach(async () => {
+    await killIfRunning(main);
+    await drop?.();
+    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+    main = drop = dataDir = undefined;
+  });
+  return async (env = {}) => {
+    const database = await createTestDatabase();
+    drop = database.drop;
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), `vsnap-${label}-`));
+    main = spawnMain({ DATABASE_URL: database.url, PORT: '0', AUTH_JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'info', VSNAP_DATA_DIR: dataDir, ...env });
+    return { main, database };
+  };
 }

@@ -1,12 +1,8 @@
 /** The running service when Postgres drops its connections (a restart, a failover, an idle-session timeout). */
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createTestDatabase } from '../support/database.ts';
-import { TEST_JWT_SECRET, tokens } from '../support/app.ts';
-import { killIfRunning, postGraphQL, spawnMain, waitFor, type SpawnedMain } from './helpers.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { tokens } from '../support/app.ts';
+import { postGraphQL, useMainOnTestDatabase, waitFor } from './helpers.ts';
 
 async function terminateConnections(databaseUrl: string): Promise<number> {
   const name = new URL(databaseUrl).pathname.slice(1);
@@ -23,21 +19,10 @@ async function terminateConnections(databaseUrl: string): Promise<number> {
 }
 
 describe('the vsnap process when Postgres terminates its connections', () => {
-  let main: SpawnedMain | undefined;
-  let drop: (() => Promise<void>) | undefined;
-  let dataDir: string | undefined;
-  afterEach(async () => {
-    await killIfRunning(main);
-    await drop?.();
-    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
-    main = drop = dataDir = undefined;
-  });
+  const start = useMainOnTestDatabase('resilience');
 
   it('keeps running, reconnects, becomes ready again and still shuts down cleanly', { timeout: 60_000 }, async () => {
-    const database = await createTestDatabase();
-    drop = database.drop;
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vsnap-resilience-'));
-    main = spawnMain({ DATABASE_URL: database.url, PORT: '0', AUTH_JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'info', VSNAP_DATA_DIR: dataDir });
+    const { main, database } = await start();
     await main.waitForOutput(/"msg":"vsnap is serving GraphQL"/);
     const url = String(main.logs().find((line) => line.msg === 'vsnap is serving GraphQL')?.url).replace(/\/graphql$/, '');
     const admin = await tokens.platformAdmin();
@@ -46,7 +31,7 @@ describe('the vsnap process when Postgres terminates its connections', () => {
     expect(await terminateConnections(database.url)).toBeGreaterThan(0);
 
     const died = main.exited.then((exit) => {
-      throw new Error(`vsnap exited (${JSON.stringify(exit)}) after Postgres dropped its connections:\n${main!.stderr().slice(0, 3000)}`);
+      throw new Error(`vsnap exited (${JSON.stringify(exit)}) after Postgres dropped its connections:\n${main.stderr().slice(0, 3000)}`);
     });
     died.catch(() => undefined);
     await Promise.race([waitFor('/readyz to answer 200 again', async () => (await fetch(`${url}/readyz`)).status === 200), died]);

@@ -1,11 +1,7 @@
 /** Graceful shutdown: in-flight requests finish, new connections are refused, the process exits 0. */
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../support/database.ts';
-import { startTestApp, TEST_JWT_SECRET, tokens, type TestApp } from '../support/app.ts';
-import { heldRequest, killIfRunning, postGraphQL, spawnMain, tryConnect, waitFor, type SpawnedMain } from './helpers.ts';
+import { startTestApp, tokens, type TestApp } from '../support/app.ts';
+import { heldRequest, postGraphQL, tryConnect, useMainOnTestDatabase, waitFor } from './helpers.ts';
 
 const LIST = '{ virtualClusters { edges { node { id } } } }';
 
@@ -60,28 +56,10 @@ describe('server.close()', () => {
 });
 
 describe('the vsnap process on SIGTERM', () => {
-  let main: SpawnedMain | undefined;
-  let drop: (() => Promise<void>) | undefined;
-  let dataDir: string | undefined;
-  afterEach(async () => {
-    await killIfRunning(main);
-    await drop?.();
-    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
-    main = drop = dataDir = undefined;
-  });
+  const start = useMainOnTestDatabase('shutdown');
 
   it('finishes the in-flight request, logs its shutdown and exits 0', { timeout: 60_000 }, async () => {
-    const database = await createTestDatabase();
-    drop = database.drop;
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vsnap-shutdown-'));
-    main = spawnMain({
-      DATABASE_URL: database.url,
-      PORT: '0',
-      AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      LOG_LEVEL: 'info',
-      VSNAP_DATA_DIR: dataDir,
-      GRAPHIQL: 'false',
-    });
+    const { main } = await start({ GRAPHIQL: 'false' });
     await main.waitForOutput(/"msg":"vsnap is serving GraphQL"/);
     const serving = main.logs().find((line) => line.msg === 'vsnap is serving GraphQL');
     const url = String(serving?.url).replace(/\/graphql$/, '');
@@ -110,10 +88,7 @@ describe('the vsnap process on SIGTERM', () => {
   });
 
   it('exits 0 on SIGINT too', { timeout: 60_000 }, async () => {
-    const database = await createTestDatabase();
-    drop = database.drop;
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vsnap-shutdown-'));
-    main = spawnMain({ DATABASE_URL: database.url, PORT: '0', AUTH_JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'info', VSNAP_DATA_DIR: dataDir });
+    const { main } = await start();
     await main.waitForOutput(/"msg":"vsnap is serving GraphQL"/);
     main.child.kill('SIGINT');
     expect(await main.exited).toEqual({ code: 0, signal: null });
