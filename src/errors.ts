@@ -36,3 +36,16 @@ export class StorageUnavailableError extends DomainError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** Longest piece of caller input an error message repeats; the rest is cut, so a 5 MB id is not echoed back. */
+export const ECHO_LIMIT = 64;
+
+/**
+ * Caller input as an error message shows it: JSON-quoted (so control characters
+ * and quotes cannot forge a message) and cut to `limit` characters.
+ */
+export function quoted(input: string, limit = ECHO_LIMIT): string {
+  const characters = Array.from(input);
+  if (characters.length <= limit) return JSON.stringify(input);
+  return `${JSON.stringify(characters.slice(0, limit).join(''))}… (${characters.length} characters)`;
+}
