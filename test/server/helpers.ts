@@ -143,12 +143,17 @@ export interface SpawnedMain {
   logs(): { level: number; msg: string; [key: string]: unknown }[];
 }
 
-/** Runs `node --import tsx src/main.ts` with exactly `env` (plus PATH and HOME). */
-export function spawnMain(env: Record<string, string>): SpawnedMain {
+/**
+ * Runs `node --import tsx src/main.ts` with exactly `env` (plus PATH and HOME). `detached` puts
+ * it in a process group of its own, as a terminal does with `npm start` (signal it with
+ * `process.kill(-pid, signal)`, as Ctrl-C does).
+ */
+export function spawnMain(env: Record<string, string>, options: { detached?: boolean } = {}): SpawnedMain {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   let stdout = '';
   let stderr = '';
@@ -190,6 +195,36 @@ export function spawnMain(env: Record<string, string>): SpawnedMain {
         .map((line) => JSON.parse(line) as { level: number; msg: string });
     },
   };
+}
+
+/** Pids of the running `postgres` processes serving `postgresDir` (their command line names it after -D). */
+export async function postgresProcessesOf(postgresDir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = await fs.readFile(`/proc/${entry}/cmdline`, 'utf8').then((text) => text.split('\0'), (): string[] => []);
+    const dataDirArg = argv.indexOf('-D');
+    if (path.basename(argv[0] ?? '') === 'postgres' && dataDirArg >= 0 && argv[dataDirArg + 1] === postgresDir) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** A vsnap killed by a failed test leaves its embedded Postgres running: stop it by the pid it recorded. */
+export async function stopOrphanedPostgres(postgresDir: string): Promise<void> {
+  const content = await fs.readFile(path.join(postgresDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
+  const pid = Number(content?.split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const running = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!running()) return;
+  process.kill(pid, 'SIGINT');
+  await waitFor(`embedded Postgres ${pid} to stop`, () => !running(), 30_000);
 }
 
 /** Kills a child that a failed test left running. */
