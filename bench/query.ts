@@ -548,10 +548,10 @@ export async function main(): Promise<number> {
     const orm: MikroORM = await openDatabase(database.url);
     cleanups.push('close orm', () => orm.close());
     console.log(`migrations applied in ${secs(performance.now() - stepStart)}`);
-    // Production defaults for the armor limits (depth, aliases, tokens, cost).
-    const { limits } = loadConfig({});
+    // Production defaults for the armor limits (depth, aliases, tokens, cost) and the HTTP edge.
+    const { limits, http: edge } = loadConfig({});
     const server = await startServer({
-      config: { host: '127.0.0.1', port: 0, graphiql: false, limits, shutdownTimeoutMs: 2000 },
+      config: { host: '127.0.0.1', port: 0, graphiql: false, limits, http: edge, shutdownTimeoutMs: 2000 },
       orm,
       verifier: createTokenVerifier({ kind: 'secret', secret: JWT_SECRET }),
       logger: createLogger(process.env.LOG_LEVEL ?? 'silent'),

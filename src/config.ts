@@ -22,11 +22,24 @@ const port = (fallback: number) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).default(fallback));
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-const booleanFlag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
-    .transform((value) => value === 'true' || value === '1' || value === 'yes')
-    .default(fallback);
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+// HTTP edge and developer experience.
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+/** `https://console.example.com`: scheme, host and port only, exactly as a browser sends it in `Origin`. */
+const corsOrigins = z
+  .string()
+  .default('')
+  .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+  .pipe(
+    z.array(
+      z.string().refine((origin) => URL.canParse(origin) && /^https?:$/.test(new URL(origin).protocol) && new URL(origin).origin === origin, {
+        error: (issue) => `${JSON.stringify(issue.input)} is not an origin (scheme://host[:port], no path or trailing slash)`,
+      }),
+    ),
+  );
 
 /** Every environment variable vsnap reads, parsed and checked once at start-up. */
 const environment = z
@@ -42,11 +55,21 @@ const environment = z
     AUTH_JWKS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
     AUTH_ISSUER: optionalString,
     AUTH_AUDIENCE: optionalString,
-    GRAPHIQL: booleanFlag(true),
     GRAPHQL_MAX_DEPTH: positiveInt(12),
     GRAPHQL_MAX_ALIASES: positiveInt(15),
     GRAPHQL_MAX_TOKENS: positiveInt(4000),
     GRAPHQL_MAX_COST: positiveInt(50000),
+    // HTTP edge and developer experience (defaults that depend on NODE_ENV are applied in loadConfig).
+    /** Serves GraphiQL on GET /graphql (Accept: text/html); default: only in development. */
+    GRAPHIQL: flag.optional(),
+    /** A GraphQL document longer than this (UTF-8 bytes) is refused before it is parsed. */
+    GRAPHQL_MAX_DOCUMENT_BYTES: positiveInt(32 * 1024),
+    /** A request body longer than this is refused (413) without reading the rest; inline kubeconfigs travel in variables. */
+    HTTP_MAX_BODY_BYTES: positiveInt(1024 * 1024),
+    /** Browser origins allowed to call the API (CORS); none by default: no CORS headers at all. */
+    CORS_ORIGINS: corsOrigins,
+    /** json, or pretty (human-readable, for a terminal); default: pretty in development. */
+    LOG_FORMAT: z.preprocess((v) => (v === '' ? undefined : v), z.enum(LOG_FORMATS).optional()),
     SHUTDOWN_TIMEOUT_MS: positiveInt(10000),
     /** Which parts run in this process: the GraphQL API, the snapshot worker, or both. */
     VSNAP_ROLES: z
@@ -105,14 +128,25 @@ export interface Config {
   host: string;
   port: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  logFormat: (typeof LOG_FORMATS)[number];
   dataDir: string;
   database: { kind: 'url'; url: string } | { kind: 'embedded'; port: number; dataDir: string };
   auth: AuthConfig;
   graphiql: boolean;
-  limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number };
+  limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number; maxDocumentBytes: number };
+  http: HttpConfig;
   shutdownTimeoutMs: number;
   roles: Role[];
   engine: EngineConfig;
+}
+
+/** The HTTP edge in front of GraphQL. */
+export interface HttpConfig {
+  maxBodyBytes: number;
+  /** Exact origins answered with CORS headers; empty: no CORS headers at all. */
+  corsOrigins: string[];
+  /** "Did you mean …" in validation errors: a development aid that maps the schema for anyone; off in production. */
+  fieldSuggestions: boolean;
 }
 
 /** What the snapshot worker and its scheduler need. */
@@ -154,6 +188,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST,
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
     dataDir,
     database: env.DATABASE_URL
       ? { kind: 'url', url: env.DATABASE_URL }
@@ -163,12 +198,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       : env.AUTH_JWKS_URL
         ? { kind: 'jwks', jwksUrl: env.AUTH_JWKS_URL, ...claims }
         : { kind: 'development', ...claims },
-    graphiql: env.GRAPHIQL,
+    graphiql: env.GRAPHIQL ?? env.NODE_ENV === 'development',
     limits: {
       maxDepth: env.GRAPHQL_MAX_DEPTH,
       maxAliases: env.GRAPHQL_MAX_ALIASES,
       maxTokens: env.GRAPHQL_MAX_TOKENS,
       maxCost: env.GRAPHQL_MAX_COST,
+      maxDocumentBytes: env.GRAPHQL_MAX_DOCUMENT_BYTES,
+    },
+    http: {
+      maxBodyBytes: env.HTTP_MAX_BODY_BYTES,
+      corsOrigins: env.CORS_ORIGINS,
+      fieldSuggestions: env.NODE_ENV !== 'production',
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     roles: env.VSNAP_ROLES,

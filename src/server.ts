@@ -6,11 +6,16 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { PothosValidationError } from '@pothos/core';
 import { GraphQLError, type ValidationContext } from 'graphql';
 import { createYoga, type YogaInitialContext } from 'graphql-yoga';
-import { AuthenticationError, type TokenVerifier } from './auth/tokens.ts';
+import type { TokenVerifier } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { createContext, type Context } from './context.ts';
 import { DomainError } from './errors.ts';
 import { schema } from './graphql/schema.ts';
+import { requestAuthentication } from './http/authentication.ts';
+import { useCorsOrigins } from './http/cors.ts';
+import { offlineGraphiQL } from './http/graphiql.ts';
+import { useCloseAfterTooLarge, useMaxDocumentBytes } from './http/request-size.ts';
+import { useHiddenSuggestions } from './http/suggestions.ts';
 import type { SnapshotJobs } from './jobs/jobs.ts';
 import type { Logger } from './logger.ts';
 import type { ObjectStoreOpener } from './storage/index.ts';
@@ -22,7 +27,7 @@ export interface Server {
 }
 
 export interface ServerDeps {
-  config: Pick<Config, 'host' | 'port' | 'graphiql' | 'limits' | 'shutdownTimeoutMs'>;
+  config: Pick<Config, 'host' | 'port' | 'graphiql' | 'limits' | 'http' | 'shutdownTimeoutMs'>;
   orm: MikroORM;
   verifier: TokenVerifier;
   logger: Logger;
@@ -30,12 +35,6 @@ export interface ServerDeps {
   jobs?: SnapshotJobs;
   /** Opens storage targets, so deleteSnapshot can remove archives. */
   storage?: ObjectStoreOpener;
-}
-
-function unauthenticated(message: string): GraphQLError {
-  return new GraphQLError(message, {
-    extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } },
-  });
 }
 
 /** Turns service errors into coded GraphQL errors; hides (and logs) anything unexpected. */
@@ -78,37 +77,43 @@ const reportAsValidationError = {
 
 export async function startServer({ config, orm, verifier, logger, jobs, storage }: ServerDeps): Promise<Server> {
   const metrics = createMetrics();
+  const authentication = requestAuthentication(verifier);
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     graphiql: config.graphiql ? { title: 'vsnap', headers: JSON.stringify({ Authorization: 'Bearer <token>' }) } : false,
+    renderGraphiQL: offlineGraphiQL(),
     landingPage: false,
     logging: false,
+    // Answered 413 (REQUEST_ENTITY_TOO_LARGE) from Content-Length alone, or as soon as a chunked body passes it.
+    maxRequestBodySize: config.http.maxBodyBytes,
+    // yoga's own CORS reflects any Origin with credentials; useCorsOrigins answers listed origins only.
+    cors: false,
     maskedErrors: { maskError: maskError(logger) },
     plugins: [
+      // First of vsnap's plugins: no token, no parsing.
+      authentication.plugin,
+      ...(config.http.corsOrigins.length > 0 ? [useCorsOrigins(config.http.corsOrigins)] : []),
+      useCloseAfterTooLarge(),
+      useMaxDocumentBytes(config.limits.maxDocumentBytes),
+      ...(config.http.fieldSuggestions ? [] : [useHiddenSuggestions()]),
       EnvelopArmorPlugin({
         maxDepth: { n: config.limits.maxDepth, ...reportAsValidationError },
-        maxAliases: { n: config.limits.maxAliases, ...reportAsValidationError },
+        // armor leaves `__typename` aliases out of the count by default: a thousand of them are cheap to send, not to answer.
+        maxAliases: { n: config.limits.maxAliases, allowList: [], ...reportAsValidationError },
         maxDirectives: reportAsValidationError,
         // Checked while parsing (no validation context): its default, throwing, is a parse error already.
         maxTokens: { n: config.limits.maxTokens },
         costLimit: { maxCost: config.limits.maxCost, ...reportAsValidationError },
+        // useHiddenSuggestions covers more than armor's validation-only rewrite.
         blockFieldSuggestion: { enabled: false },
       }),
       metrics.graphqlPlugin,
     ],
-    context: async ({ request }: YogaInitialContext) => {
-      const header = request.headers.get('authorization');
-      const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
-      if (!token) throw unauthenticated('an Authorization: Bearer <token> header is required');
-      try {
-        const viewer = await verifier.verify(token);
-        const requestLogger = logger.child({ requestId: randomUUID(), subject: viewer.subject });
-        return createContext({ em: orm.em.fork(), viewer, logger: requestLogger, scheduler: jobs, storage });
-      } catch (error) {
-        if (error instanceof AuthenticationError) throw unauthenticated(error.message);
-        throw error;
-      }
+    context: ({ request }: YogaInitialContext) => {
+      const viewer = authentication.viewerOf(request);
+      const requestLogger = logger.child({ requestId: randomUUID(), subject: viewer.subject });
+      return createContext({ em: orm.em.fork(), viewer, logger: requestLogger, scheduler: jobs, storage });
     },
   });
 

@@ -30,10 +30,21 @@ describe('loadConfig defaults', () => {
       dataDir: path.resolve('.vsnap'),
       database: { kind: 'embedded', port: 54329, dataDir: path.resolve('.vsnap', 'postgres') },
       auth: { kind: 'development', issuer: undefined, audience: undefined },
+      logFormat: 'pretty',
       graphiql: true,
-      limits: { maxDepth: 12, maxAliases: 15, maxTokens: 4000, maxCost: 50000 },
+      limits: { maxDepth: 12, maxAliases: 15, maxTokens: 4000, maxCost: 50000, maxDocumentBytes: 32 * 1024 },
+      http: { maxBodyBytes: 1024 * 1024, corsOrigins: [], fieldSuggestions: true },
       shutdownTimeoutMs: 10_000,
     });
+  });
+
+  it.each<[string, Record<string, string>, Pick<Config, 'graphiql' | 'logFormat'> & { fieldSuggestions: boolean }]>([
+    ['development (the default)', {}, { graphiql: true, logFormat: 'pretty', fieldSuggestions: true }],
+    ['test', { NODE_ENV: 'test' }, { graphiql: false, logFormat: 'json', fieldSuggestions: true }],
+    ['production', { NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET }, { graphiql: false, logFormat: 'json', fieldSuggestions: false }],
+  ])('sets the edge for %s: GraphiQL, log format, field suggestions', (_name, env, expected) => {
+    const config = loadConfig(env);
+    expect({ graphiql: config.graphiql, logFormat: config.logFormat, fieldSuggestions: config.http.fieldSuggestions }).toEqual(expected);
   });
 
   it('does not read process.env when given a source', () => {
@@ -78,9 +89,23 @@ describe('loadConfig accepts', () => {
       'the GRAPHQL_MAX_* limits',
       { GRAPHQL_MAX_DEPTH: '3', GRAPHQL_MAX_ALIASES: '4', GRAPHQL_MAX_TOKENS: '500', GRAPHQL_MAX_COST: '600' },
       (c) => c.limits,
-      { maxDepth: 3, maxAliases: 4, maxTokens: 500, maxCost: 600 },
+      { maxDepth: 3, maxAliases: 4, maxTokens: 500, maxCost: 600, maxDocumentBytes: 32 * 1024 },
     ],
     ['SHUTDOWN_TIMEOUT_MS', { SHUTDOWN_TIMEOUT_MS: '2500' }, (c) => c.shutdownTimeoutMs, 2500],
+    ['GRAPHIQL=true in production', { NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET, GRAPHIQL: 'true' }, (c) => c.graphiql, true],
+    ['GRAPHIQL=false in development', { GRAPHIQL: 'false' }, (c) => c.graphiql, false],
+    ['LOG_FORMAT=json in development', { LOG_FORMAT: 'json' }, (c) => c.logFormat, 'json'],
+    ['LOG_FORMAT=pretty in production', { NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET, LOG_FORMAT: 'pretty' }, (c) => c.logFormat, 'pretty'],
+    ['an empty LOG_FORMAT as unset', { LOG_FORMAT: '' }, (c) => c.logFormat, 'pretty'],
+    ['GRAPHQL_MAX_DOCUMENT_BYTES', { GRAPHQL_MAX_DOCUMENT_BYTES: '65536' }, (c) => c.limits.maxDocumentBytes, 65536],
+    ['HTTP_MAX_BODY_BYTES', { HTTP_MAX_BODY_BYTES: '4194304' }, (c) => c.http.maxBodyBytes, 4194304],
+    [
+      'CORS_ORIGINS, comma-separated with spaces',
+      { CORS_ORIGINS: ' https://console.example.com , http://localhost:5173,' },
+      (c) => c.http.corsOrigins,
+      ['https://console.example.com', 'http://localhost:5173'],
+    ],
+    ['an empty CORS_ORIGINS as none', { CORS_ORIGINS: '' }, (c) => c.http.corsOrigins, []],
     ['VSNAP_ROLES=api', { VSNAP_ROLES: 'api' }, (c) => c.roles, ['api']],
     ['VSNAP_ROLES with spaces', { VSNAP_ROLES: ' worker , api ' }, (c) => c.roles, ['worker', 'api']],
   ])('%s', (_name, env, pick, expected) => {
@@ -110,6 +135,16 @@ describe('loadConfig refuses', () => {
     ['GRAPHQL_MAX_TOKENS=many', { GRAPHQL_MAX_TOKENS: 'many' }, /^GRAPHQL_MAX_TOKENS: /],
     ['SHUTDOWN_TIMEOUT_MS=-5', { SHUTDOWN_TIMEOUT_MS: '-5' }, /^SHUTDOWN_TIMEOUT_MS: Too small/],
     ['VSNAP_ROLES=web', { VSNAP_ROLES: 'web' }, /^VSNAP_ROLES\.0: roles are api and worker/],
+    ['LOG_FORMAT=yaml', { LOG_FORMAT: 'yaml' }, /^LOG_FORMAT: .*"json"\|"pretty"/],
+    ['GRAPHQL_MAX_DOCUMENT_BYTES=0', { GRAPHQL_MAX_DOCUMENT_BYTES: '0' }, /^GRAPHQL_MAX_DOCUMENT_BYTES: Too small/],
+    ['HTTP_MAX_BODY_BYTES=1MiB', { HTTP_MAX_BODY_BYTES: '1MiB' }, /^HTTP_MAX_BODY_BYTES: /],
+    ['CORS_ORIGINS=*', { CORS_ORIGINS: '*' }, /^CORS_ORIGINS\.0: "\*" is not an origin \(scheme:\/\/host\[:port\], no path or trailing slash\)$/],
+    ['a CORS origin with a trailing slash', { CORS_ORIGINS: 'https://console.example.com/' }, /^CORS_ORIGINS\.0: "https:\/\/console\.example\.com\/" is not an origin/],
+    ['a CORS origin with a path', { CORS_ORIGINS: 'https://console.example.com/app' }, /^CORS_ORIGINS\.0: .* is not an origin/],
+    ['a CORS origin without a scheme', { CORS_ORIGINS: 'console.example.com' }, /^CORS_ORIGINS\.0: .* is not an origin/],
+    ['a CORS origin of another scheme', { CORS_ORIGINS: 'ftp://console.example.com' }, /^CORS_ORIGINS\.0: .* is not an origin/],
+    ['a CORS origin in capitals (browsers send lower case)', { CORS_ORIGINS: 'https://Console.example.com' }, /^CORS_ORIGINS\.0: .* is not an origin/],
+    ['the second of two CORS origins', { CORS_ORIGINS: 'https://ok.example,null' }, /^CORS_ORIGINS\.1: "null" is not an origin/],
   ])('%s, naming the variable', (_name, env, message) => {
     expect(problems(env)).toEqual([expect.stringMatching(message)]);
   });

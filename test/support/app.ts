@@ -4,7 +4,7 @@ import { print, type ExecutionResult } from 'graphql';
 import { MongoClient } from 'mongodb';
 import { createTokenVerifier, signToken } from '../../src/auth/tokens.ts';
 import type { RolesClaim } from '../../src/auth/viewer.ts';
-import type { EngineConfig } from '../../src/config.ts';
+import type { EngineConfig, HttpConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/orm.ts';
 import { startEngine, type Engine } from '../../src/jobs/engine.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -58,7 +58,10 @@ export function testEngineConfig(overrides: Partial<EngineConfig> = {}): EngineC
 
 export async function startTestApp(
   options: {
-    limits?: Partial<{ maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number }>;
+    limits?: Partial<{ maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number; maxDocumentBytes: number }>;
+    /** The HTTP edge; default: 1 MiB bodies, no CORS origins, field suggestions on (as in development). */
+    http?: Partial<HttpConfig>;
+    graphiql?: boolean;
     /** Starts the snapshot engine beside the API. */
     engine?: Partial<EngineConfig>;
     /** false: the engine only enqueues (another process works the jobs). Default true. */
@@ -80,8 +83,9 @@ export async function startTestApp(
     config: {
       host: '127.0.0.1',
       port: 0,
-      graphiql: false,
-      limits: { maxDepth: 12, maxAliases: 15, maxTokens: 4000, maxCost: 50000, ...options.limits },
+      graphiql: options.graphiql ?? false,
+      limits: { maxDepth: 12, maxAliases: 15, maxTokens: 4000, maxCost: 50000, maxDocumentBytes: 32 * 1024, ...options.limits },
+      http: { maxBodyBytes: 1024 * 1024, corsOrigins: [], fieldSuggestions: true, ...options.http },
       shutdownTimeoutMs: 2000,
     },
     orm,
