@@ -16,7 +16,7 @@ try {
   process.exit(1);
 }
 
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, config.logFormat);
 const developmentSecret = config.auth.kind === 'development' ? await loadDevelopmentSecret(config.dataDir) : undefined;
 const verifier = createTokenVerifier(config.auth, developmentSecret);
 

@@ -90,7 +90,7 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
     return 'taken';
   } catch (error) {
     const reason = timeout.aborted ? `timed out after ${deps.config.snapshotTimeoutMs / 1000}s` : errorMessage(error);
-    log.warn({ err: error }, `snapshot failed: ${reason}`);
+    log.warn({ reason, errorClass: (error as object | undefined)?.constructor.name, errorCode: (error as { code?: unknown } | undefined)?.code }, 'snapshot failed');
     giveUp.abort(error);
     await upload?.abort().catch((abortError: unknown) => log.error({ err: abortError }, 'could not abort the upload'));
     await volumes.catch(() => undefined);

@@ -144,14 +144,15 @@ export interface SpawnedMain {
 }
 
 /**
- * Runs `node --import tsx src/main.ts` with exactly `env` (plus PATH and HOME). `detached` puts
+ * Runs `node --import tsx src/main.ts` with exactly `env` (plus PATH, HOME and LOG_FORMAT=json). `detached` puts
  * it in a process group of its own, as a terminal does with `npm start` (signal it with
  * `process.kill(-pid, signal)`, as Ctrl-C does).
  */
 export function spawnMain(env: Record<string, string>, options: { detached?: boolean } = {}): SpawnedMain {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+    // JSON logs unless a test asks otherwise: logs() parses them (development's default is pretty).
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.detached ?? false,
   });

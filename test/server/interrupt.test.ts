@@ -43,7 +43,7 @@ describe('src/main.ts on embedded Postgres, on SIGINT to its process group', () 
     const [port, postgresPort] = [await freePort(), await freePort()];
     const url = `http://127.0.0.1:${port}`;
     main = spawnMain(
-      { VSNAP_DATA_DIR: dataDir, PORT: String(port), EMBEDDED_POSTGRES_PORT: String(postgresPort), LOG_LEVEL: 'info', LOG_FORMAT: 'json' },
+      { VSNAP_DATA_DIR: dataDir, PORT: String(port), EMBEDDED_POSTGRES_PORT: String(postgresPort), LOG_LEVEL: 'info' },
       { detached: true },
     );
     const token = (await main.waitForOutput(TOKEN_LINE, 'stdout', 120_000))[1]!;
