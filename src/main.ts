@@ -57,8 +57,9 @@ if (server && developmentSecret) {
   const token = await signToken(developmentSecret, 'dev-admin', { platformAdmin: true }, { issuer: config.auth.issuer, audience: config.auth.audience });
   process.stdout.write(
     `\nvsnap development mode: no AUTH_JWT_SECRET or AUTH_JWKS_URL set.\n` +
-      `GraphiQL: ${server.url}/graphql\n` +
-      `Platform-admin token (valid 30 days), send as "Authorization: Bearer <token>":\n\n${token}\n\n`,
+      (config.graphiql ? `GraphiQL: ${server.url}/graphql\n` : '') +
+      `Platform-admin token (valid 30 days), send as "Authorization: Bearer <token>":\n\n${token}\n\n` +
+      `Tokens for other roles: npm run -s token -- --project <id> --role admin|member\n\n`,
   );
 }
 

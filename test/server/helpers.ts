@@ -12,6 +12,24 @@ import { createTestDatabase } from '../support/database.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/**
+ * A kubeconfig as tenants may send it (static token, one context) whose API server refuses
+ * connections: it registers, and every snapshot of it fails.
+ */
+export const UNREACHABLE_KUBECONFIG = `apiVersion: v1
+kind: Config
+clusters:
+  - name: gone
+    cluster: { server: "https://127.0.0.1:1" }
+users:
+  - name: someone
+    user: { token: not-a-real-token }
+contexts:
+  - name: gone
+    context: { cluster: gone, user: someone }
+current-context: gone
+`;
+
 export interface RawResponse {
   status: number;
   headers: Headers;

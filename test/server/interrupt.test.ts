@@ -15,6 +15,7 @@ import {
   spawnMain,
   stopOrphanedPostgres,
   tryConnect,
+  UNREACHABLE_KUBECONFIG,
   type SpawnedMain,
 } from './helpers.ts';
 
@@ -49,8 +50,8 @@ describe('src/main.ts on embedded Postgres, on SIGINT to its process group', () 
     const token = (await main.waitForOutput(TOKEN_LINE, 'stdout', 120_000))[1]!;
     const registered = await postGraphQL(
       url,
-      'mutation { registerVirtualCluster(input: { projectId: "dev", name: "busy", kubeconfig: { inline: "apiVersion: v1" } }) { id } }',
-      { token },
+      'mutation ($input: RegisterVirtualClusterInput!) { registerVirtualCluster(input: $input) { id } }',
+      { token, variables: { input: { projectId: 'dev', name: 'busy', kubeconfig: { inline: UNREACHABLE_KUBECONFIG } } } },
     );
     expect(registered.body.errors).toBeUndefined();
     const clusterId = (registered.body.data as { registerVirtualCluster: { id: string } }).registerVirtualCluster.id;

@@ -1,22 +1,7 @@
 /** What `src/main.ts` writes to its log: pretty in development, JSON otherwise, one line per failed snapshot. */
 import { describe, expect, it } from 'vitest';
 import { tokens } from '../support/app.ts';
-import { postGraphQL, useMainOnTestDatabase, waitFor, type SpawnedMain } from './helpers.ts';
-
-/** A kubeconfig with a static token whose API server refuses connections: every snapshot of it fails. */
-const UNREACHABLE_KUBECONFIG = `apiVersion: v1
-kind: Config
-clusters:
-  - name: gone
-    cluster: { server: "https://127.0.0.1:1" }
-users:
-  - name: someone
-    user: { token: not-a-real-token }
-contexts:
-  - name: gone
-    context: { cluster: gone, user: someone }
-current-context: gone
-`;
+import { postGraphQL, UNREACHABLE_KUBECONFIG, useMainOnTestDatabase, waitFor, type SpawnedMain } from './helpers.ts';
 
 function servingUrl(main: SpawnedMain): string {
   return String(main.logs().find((line) => line.msg === 'vsnap is serving GraphQL')?.url).replace(/\/graphql$/, '');
