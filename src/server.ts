@@ -14,6 +14,7 @@ import { schema } from './graphql/schema.ts';
 import { requestAuthentication } from './http/authentication.ts';
 import { useCorsOrigins } from './http/cors.ts';
 import { offlineGraphiQL } from './http/graphiql.ts';
+import { gracefulClose } from './http/graceful-close.ts';
 import { useCloseAfterTooLarge, useMaxDocumentBytes } from './http/request-size.ts';
 import { useHiddenSuggestions } from './http/suggestions.ts';
 import type { SnapshotJobs } from './jobs/jobs.ts';
@@ -117,19 +118,17 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
     },
   });
 
-  let accepting = true;
-  /** Responses being written: on close() they end their keep-alive connections (see close()). */
-  const inFlight = new Set<http.ServerResponse>();
-  const server = http.createServer(async (req, res) => {
-    inFlight.add(res);
-    res.on('close', () => inFlight.delete(res));
-    if (!accepting) endConnectionAfter(res);
+  const server = http.createServer();
+  server.requestTimeout = 60_000;
+  const shutdown = gracefulClose(server);
+  server.on('request', async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    shutdown.track(req, res);
     const route = new URL(req.url ?? '/', 'http://vsnap').pathname;
     const stop = metrics.httpRequests.startTimer({ route: route === '/graphql' ? route : 'other' });
     res.on('finish', () => stop({ status: String(res.statusCode) }));
     if (route === '/healthz') return sendText(res, 200, 'ok');
     if (route === '/readyz') {
-      const ready = accepting && (await orm.isConnected().catch(() => false));
+      const ready = !shutdown.closing && (await orm.isConnected().catch(() => false));
       return sendText(res, ready ? 200 : 503, ready ? 'ready' : 'not ready');
     }
     if (route === '/metrics') {
@@ -138,12 +137,6 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
     }
     return yoga(req, res);
   });
-  server.requestTimeout = 60_000;
-  /** Answers with `Connection: close`, or, when the headers are out already, drops the connection once idle. */
-  function endConnectionAfter(res: http.ServerResponse): void {
-    if (!res.headersSent) res.setHeader('connection', 'close');
-    else res.once('finish', () => setImmediate(() => server.closeIdleConnections()));
-  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -156,16 +149,7 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
   return {
     url,
     /** Stops accepting, lets in-flight requests finish (up to the timeout), then drops what is left. */
-    async close() {
-      accepting = false;
-      // Otherwise a request in flight leaves its keep-alive connection open and close() waits out the timeout.
-      for (const res of inFlight) endConnectionAfter(res);
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const timeout = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
-      await closed;
-      clearTimeout(timeout);
-    },
+    close: () => shutdown.close(config.shutdownTimeoutMs),
   };
 }
 

@@ -1,4 +1,5 @@
 /** Graceful shutdown: in-flight requests finish, new connections are refused, the process exits 0. */
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestApp, tokens, type TestApp } from '../support/app.ts';
 import { heldRequest, postGraphQL, tryConnect, useMainOnTestDatabase, waitFor } from './helpers.ts';
@@ -52,6 +53,84 @@ describe('server.close()', () => {
     expect(elapsed).toBeLessThan(5000);
     await expect(held.response).rejects.toThrow(/socket hang up|ECONNRESET/);
     held.destroy();
+  });
+});
+
+/** A raw HTTP/1.1 connection: what the server wrote, and whether it closed the connection. */
+async function rawConnection(url: string) {
+  const { hostname, port } = new URL(url);
+  const socket = net.connect({ host: hostname, port: Number(port) });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let received = '';
+  socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+  socket.on('error', () => undefined);
+  const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return {
+    received: () => received,
+    ended,
+    send(token: string) {
+      const body = JSON.stringify({ query: '{ __typename }' });
+      socket.write(
+        `POST /graphql HTTP/1.1\r\nHost: vsnap\r\nContent-Type: application/json\r\nAccept: application/json\r\n` +
+          `Authorization: Bearer ${token}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    },
+    destroy: () => socket.destroy(),
+  };
+}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('server.close() and connections without a request at that instant', () => {
+  let app: TestApp | undefined;
+  afterEach(async () => {
+    await app?.close().catch(() => undefined);
+    app = undefined;
+  });
+  /** One 200 answer with `Connection: close` among its headers and `{ __typename }`'s data as its body. */
+  const ANSWER = /^HTTP\/1\.1 200 OK\r\n(?:[^\r\n]+\r\n)*connection: close\r\n(?:[^\r\n]+\r\n)*\r\n\{"data":\{"__typename":"Query"\}\}$/i;
+
+  // These tests are about time itself (the grace a connection gets), hence the sleeps.
+  it('answers a request sent on a fresh connection shortly after close() began, with Connection: close', async () => {
+    app = await startTestApp();
+    const admin = await tokens.platformAdmin();
+    const fresh = await rawConnection(app.url);
+    await sleep(100); // accepted and idle: Node's own close() would drop it now
+    const closing = app.server.close();
+    await sleep(300); // past the listener's close
+    expect(await tryConnect(app.url)).toBe('ECONNREFUSED');
+    fresh.send(admin);
+    await fresh.ended;
+    expect(fresh.received()).toMatch(ANSWER);
+    await closing;
+  });
+
+  it('answers the next request on an idle keep-alive connection sent shortly after close() began', async () => {
+    app = await startTestApp();
+    const admin = await tokens.platformAdmin();
+    const kept = await rawConnection(app.url);
+    kept.send(admin);
+    await waitFor('the first answer', () => kept.received().endsWith('{"data":{"__typename":"Query"}}'));
+    expect(kept.received()).toMatch(/\r\nconnection: keep-alive\r\n/i);
+    const first = kept.received().length;
+    const closing = app.server.close();
+    await sleep(300);
+    kept.send(admin);
+    await kept.ended;
+    expect(kept.received().slice(first)).toMatch(ANSWER);
+    await closing;
+  });
+
+  it('closes a connection that sends nothing after a grace, not after the shutdown timeout', async () => {
+    app = await startTestApp();
+    const silent = await rawConnection(app.url);
+    const started = Date.now();
+    await app.server.close();
+    const elapsed = Date.now() - started;
+    await silent.ended;
+    expect(silent.received()).toBe('');
+    // The grace is 500 ms; startTestApp's shutdown timeout is 2000 ms.
+    expect(elapsed).toBeGreaterThanOrEqual(450);
+    expect(elapsed).toBeLessThan(1_500);
   });
 });
 
