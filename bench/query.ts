@@ -549,12 +549,13 @@ export async function main(): Promise<number> {
     cleanups.push('close orm', () => orm.close());
     console.log(`migrations applied in ${secs(performance.now() - stepStart)}`);
     // Production defaults for the armor limits (depth, aliases, tokens, cost).
-    const { limits } = loadConfig({});
+    const { limits, kubeconfigs } = loadConfig({});
     const server = await startServer({
       config: { host: '127.0.0.1', port: 0, graphiql: false, limits, shutdownTimeoutMs: 2000 },
       orm,
       verifier: createTokenVerifier({ kind: 'secret', secret: JWT_SECRET }),
       logger: createLogger(process.env.LOG_LEVEL ?? 'silent'),
+      kubeconfigs: { egress: kubeconfigs.egress },
     });
     cleanups.push('close server', () => server.close());
     const token = await signToken(new TextEncoder().encode(JWT_SECRET), 'bench-platform-admin', { platformAdmin: true });

@@ -56,7 +56,7 @@
  * bench database by state and lock waits (pg_stat_activity every 250 ms), and
  * job durations from Agenda's success/complete notifications.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -556,6 +556,7 @@ export async function main(): Promise<number> {
   const { startEngine } = await import('../src/jobs/engine.ts');
   const { loadConfig } = await import('../src/config.ts');
   const { VirtualClusterSchema } = await import('../src/clusters/entity.ts');
+  const { SecretBox } = await import('../src/secrets/secret-box.ts');
   const { cronProblem, isValidTimeZone } = await import('../src/clusters/input.ts');
 
   return withCleanups(async (cleanups) => {
@@ -586,7 +587,9 @@ export async function main(): Promise<number> {
     await states.listen(database.url);
     cleanups.push('stop listening to agenda states', () => states.close());
     const poolsBefore = createdPools.length;
-    const engine = await startEngine({ orm, postgresUrl: database.url, config, logger, worker: true, processEveryMs });
+    // The clusters below are inserted with plaintext inline kubeconfigs, as rows from before sealing; a box lets the engine read them.
+    const inlineBox = new SecretBox([{ id: 'bench', key: randomBytes(32) }]);
+    const engine = await startEngine({ orm, postgresUrl: database.url, config, logger, worker: true, processEveryMs, inlineBox });
     const agendaPool = createdPools[poolsBefore];
     if (!agendaPool) throw new Error('did not see the pg pool agenda.ts creates');
     let engineStopped: Promise<void> | undefined;

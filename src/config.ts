@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { storageTargetProblem } from './clusters/input.ts';
+import { defaultDenyList, EgressPolicy, parseAddressRanges } from './kube/egress.ts';
+import { parseSecretKeys, type SecretKey } from './secrets/secret-box.ts';
 import { s3Environment, s3Problems, s3Settings, type S3Settings } from './storage/config.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -78,6 +80,15 @@ const environment = z
     }),
     /** Directory where kubeconfig secrets are mounted: `<dir>/<secret-name>/<key>`. */
     KUBECONFIG_SECRETS_DIR: z.string().min(1).default('/var/run/secrets/vsnap'),
+    // -- kubeconfigs of virtual clusters: egress of their API servers, inline ones at rest --
+    /** Addresses/CIDRs API servers may be at; empty: anywhere the deny list allows. */
+    KUBE_API_ALLOW_CIDRS: optionalString,
+    /** Addresses/CIDRs API servers may not be at; unset: loopback (production), link-local, unspecified, metadata; `none`: nothing. */
+    KUBE_API_DENY_CIDRS: optionalString,
+    /** `<key-id>:<base64 of 32 bytes>`, comma-separated: the first seals inline kubeconfigs, all open them. */
+    SECRETS_KEY: optionalString,
+    /** Production refuses inline kubeconfigs unless this is true. */
+    ALLOW_INLINE_KUBECONFIG: booleanFlag(false),
     ...s3Environment.shape,
   })
   .superRefine((env, ctx) => {
@@ -85,6 +96,21 @@ const environment = z
       ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both' });
     }
     for (const problem of s3Problems(env)) ctx.addIssue({ code: 'custom', path: [problem.path], message: problem.message });
+    for (const variable of ['KUBE_API_ALLOW_CIDRS', 'KUBE_API_DENY_CIDRS'] as const) {
+      const value = env[variable];
+      if (value === undefined || (variable === 'KUBE_API_DENY_CIDRS' && value.toLowerCase() === 'none')) continue;
+      for (const message of parseAddressRanges(value).problems) ctx.addIssue({ code: 'custom', path: [variable], message });
+    }
+    if (env.SECRETS_KEY !== undefined) {
+      for (const message of parseSecretKeys(env.SECRETS_KEY).problems) ctx.addIssue({ code: 'custom', path: ['SECRETS_KEY'], message });
+    }
+    if (env.NODE_ENV === 'production' && env.ALLOW_INLINE_KUBECONFIG && env.SECRETS_KEY === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SECRETS_KEY'],
+        message: 'production with ALLOW_INLINE_KUBECONFIG=true needs SECRETS_KEY (inline kubeconfigs are stored encrypted)',
+      });
+    }
     if (env.NODE_ENV === 'production' && !env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
       ctx.addIssue({
         code: 'custom',
@@ -113,6 +139,18 @@ export interface Config {
   shutdownTimeoutMs: number;
   roles: Role[];
   engine: EngineConfig;
+  kubeconfigs: KubeconfigConfig;
+}
+
+/** How tenants' kubeconfigs are treated. */
+export interface KubeconfigConfig {
+  /** Where their API servers may be; the same object as `engine.kubeEgress`. */
+  egress: EgressPolicy;
+  /**
+   * Inline kubeconfigs: refused (production unless ALLOW_INLINE_KUBECONFIG), or
+   * sealed under SECRETS_KEY, or under a key made in the data directory (development).
+   */
+  inline: { kind: 'refused' } | { kind: 'keys'; keys: SecretKey[] } | { kind: 'development' };
 }
 
 /** What the snapshot worker and its scheduler need. */
@@ -130,6 +168,8 @@ export interface EngineConfig {
   kubeRequestTimeoutMs: number;
   defaultStorageTarget: string;
   kubeconfigSecretsDir: string;
+  /** Where tenants' Kubernetes API servers may be. */
+  kubeEgress: EgressPolicy;
   s3: S3Settings;
 }
 
@@ -149,6 +189,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const env = parsed.data;
   const dataDir = path.resolve(env.VSNAP_DATA_DIR);
   const claims = { issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE };
+  const kubeconfigs = kubeconfigConfig(env);
   return {
     env: env.NODE_ENV,
     host: env.HOST,
@@ -186,7 +227,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       kubeRequestTimeoutMs: env.KUBE_REQUEST_TIMEOUT_SECONDS * 1000,
       defaultStorageTarget: env.DEFAULT_STORAGE_TARGET ?? path.join(dataDir, 'snapshots'),
       kubeconfigSecretsDir: env.KUBECONFIG_SECRETS_DIR,
+      kubeEgress: kubeconfigs.egress,
       s3: s3Settings(env),
     },
+    kubeconfigs,
   };
+}
+
+function kubeconfigConfig(env: z.infer<typeof environment>): KubeconfigConfig {
+  const ranges = (text: string) => parseAddressRanges(text).ranges;
+  const denyText = env.KUBE_API_DENY_CIDRS ?? defaultDenyList(env.NODE_ENV).join(',');
+  const egress = new EgressPolicy(ranges(env.KUBE_API_ALLOW_CIDRS ?? ''), denyText.toLowerCase() === 'none' ? [] : ranges(denyText));
+  const inlineAllowed = env.NODE_ENV !== 'production' || env.ALLOW_INLINE_KUBECONFIG;
+  const inline: KubeconfigConfig['inline'] = !inlineAllowed
+    ? { kind: 'refused' }
+    : env.SECRETS_KEY !== undefined
+      ? { kind: 'keys', keys: parseSecretKeys(env.SECRETS_KEY).keys }
+      : { kind: 'development' };
+  return { egress, inline };
 }

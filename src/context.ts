@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from './auth/viewer.ts';
 import type { VirtualCluster } from './clusters/entity.ts';
+import type { KubeconfigRules } from './clusters/kubeconfig.ts';
 import { ClusterService } from './clusters/service.ts';
 import { VirtualClusterSchema } from './clusters/entity.ts';
 import type { SnapshotEvent } from './events/entity.ts';
@@ -31,11 +32,13 @@ export interface ContextDeps {
   scheduler?: SnapshotJobs;
   /** Opens storage targets, to delete archives. */
   storage?: ObjectStoreOpener;
+  /** How tenants' kubeconfigs are admitted (egress policy) and kept (sealed). */
+  kubeconfigs: KubeconfigRules;
 }
 
-export function createContext({ em, viewer, logger, scheduler, storage }: ContextDeps): Context {
+export function createContext({ em, viewer, logger, scheduler, storage, kubeconfigs }: ContextDeps): Context {
   const jobs = scheduler ? { scheduler, logger } : undefined;
-  const clusters = new ClusterService(em, jobs);
+  const clusters = new ClusterService(em, jobs, kubeconfigs);
   const snapshots = new SnapshotService(em, jobs, storage);
   return { viewer, logger, clusters, snapshots, loaders: createLoaders(em, snapshots) };
 }

@@ -7,6 +7,7 @@ import { PothosValidationError } from '@pothos/core';
 import { GraphQLError, type ValidationContext } from 'graphql';
 import { createYoga, type YogaInitialContext } from 'graphql-yoga';
 import { AuthenticationError, type TokenVerifier } from './auth/tokens.ts';
+import type { KubeconfigRules } from './clusters/kubeconfig.ts';
 import type { Config } from './config.ts';
 import { createContext, type Context } from './context.ts';
 import { DomainError } from './errors.ts';
@@ -30,6 +31,8 @@ export interface ServerDeps {
   jobs?: SnapshotJobs;
   /** Opens storage targets, so deleteSnapshot can remove archives. */
   storage?: ObjectStoreOpener;
+  /** How tenants' kubeconfigs are admitted (egress policy) and kept (sealed). */
+  kubeconfigs: KubeconfigRules;
 }
 
 function unauthenticated(message: string): GraphQLError {
@@ -76,7 +79,7 @@ const reportAsValidationError = {
   onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
 };
 
-export async function startServer({ config, orm, verifier, logger, jobs, storage }: ServerDeps): Promise<Server> {
+export async function startServer({ config, orm, verifier, logger, jobs, storage, kubeconfigs }: ServerDeps): Promise<Server> {
   const metrics = createMetrics();
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -104,7 +107,7 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
       try {
         const viewer = await verifier.verify(token);
         const requestLogger = logger.child({ requestId: randomUUID(), subject: viewer.subject });
-        return createContext({ em: orm.em.fork(), viewer, logger: requestLogger, scheduler: jobs, storage });
+        return createContext({ em: orm.em.fork(), viewer, logger: requestLogger, scheduler: jobs, storage, kubeconfigs });
       } catch (error) {
         if (error instanceof AuthenticationError) throw unauthenticated(error.message);
         throw error;

@@ -17,10 +17,17 @@ export const projectId = z
   .max(63, 'must be at most 63 characters')
   .regex(DNS1123_LABEL, 'must be a DNS-1123 label');
 
+/**
+ * `<secret-name>/<key>`, read from `<KUBECONFIG_SECRETS_DIR>/<project>/<secret-name>/<key>`:
+ * a secret name is a DNS subdomain, a key a file name that is neither `.`, `..` nor hidden
+ * (Kubernetes' own `..data` links are not keys).
+ */
 const secretRef = z
   .string()
-  .max(253)
-  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[-._a-zA-Z0-9]+$/, 'must be "<secret-name>/<key>"');
+  .max(253, 'must be at most 253 characters')
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[^/]+$/, 'must be "<secret-name>/<key>", the secret name a lower-case DNS name')
+  .refine((ref) => !ref.split('/')[1]?.startsWith('.'), 'the key must not start with "."')
+  .refine((ref) => /\/[-._a-zA-Z0-9]+$/.test(ref), 'the key may hold only letters, digits, "-", "_" and "."');
 
 export const kubeconfigInput = z
   .object({ inline: z.string().min(1).max(1_000_000).optional(), secretRef: secretRef.optional() })

@@ -8,6 +8,7 @@ import type { Logger } from '../logger.ts';
 import { SnapshotSchema } from '../snapshots/entity.ts';
 import { VirtualClusterSchema, type VirtualCluster } from './entity.ts';
 import { clusterName, kubeconfigInput, parseInput, policyInput, projectId, type PolicyInput } from './input.ts';
+import { sealInlineKubeconfig, type KubeconfigRules } from './kubeconfig.ts';
 
 const registerInput = z.object({
   projectId,
@@ -29,6 +30,8 @@ export class ClusterService {
     private readonly em: EntityManager,
     /** Absent in an API-only process without a scheduler: schedules sync when a worker starts. */
     private readonly jobs?: { scheduler: SnapshotJobs; logger: Logger },
+    /** Needed to register a cluster or change its kubeconfig. */
+    private readonly kubeconfigs?: KubeconfigRules,
   ) {}
 
   async get(id: string): Promise<VirtualCluster> {
@@ -54,11 +57,11 @@ export class ClusterService {
 
   async register(raw: RegisterClusterInput): Promise<VirtualCluster> {
     const input = parseInput(registerInput, raw);
+    const kubeconfig = this.kubeconfigColumns(input.kubeconfig);
     const cluster = this.em.create(VirtualClusterSchema, {
       projectId: input.projectId,
       name: input.name,
-      kubeconfigInline: input.kubeconfig.inline ?? null,
-      kubeconfigSecretRef: input.kubeconfig.secretRef ?? null,
+      ...kubeconfig,
       policy: policyColumns(input.autoSnapshotPolicy ?? { enabled: false, timeZone: 'UTC', volumeSnapshotsEnabled: false }),
     });
     await this.flushUnique(cluster);
@@ -68,12 +71,10 @@ export class ClusterService {
 
   async update(id: string, raw: UpdateClusterInput): Promise<VirtualCluster> {
     const input = parseInput(updateInput, raw);
+    const kubeconfig = input.kubeconfig ? this.kubeconfigColumns(input.kubeconfig) : undefined;
     const cluster = await this.get(id);
     if (input.name !== undefined) cluster.name = input.name;
-    if (input.kubeconfig) {
-      cluster.kubeconfigInline = input.kubeconfig.inline ?? null;
-      cluster.kubeconfigSecretRef = input.kubeconfig.secretRef ?? null;
-    }
+    if (kubeconfig) Object.assign(cluster, kubeconfig);
     await this.flushUnique(cluster);
     return cluster;
   }
@@ -102,6 +103,13 @@ export class ClusterService {
       await requestJob(logger, `removing the auto-snapshot schedule of ${removed.name}`, () => scheduler.removeCluster(removed.id));
     }
     return removed;
+  }
+
+  /** An inline kubeconfig is admitted and sealed (VALIDATION when refused); a secret reference is kept as given. */
+  private kubeconfigColumns(kubeconfig: { inline?: string; secretRef?: string }): Pick<VirtualCluster, 'kubeconfigInline' | 'kubeconfigSecretRef'> {
+    if (kubeconfig.inline === undefined) return { kubeconfigInline: null, kubeconfigSecretRef: kubeconfig.secretRef ?? null };
+    if (!this.kubeconfigs) throw new Error('this ClusterService was built without kubeconfig rules');
+    return { kubeconfigInline: sealInlineKubeconfig(kubeconfig.inline, this.kubeconfigs), kubeconfigSecretRef: null };
   }
 
   private async syncSchedule(cluster: VirtualCluster): Promise<void> {

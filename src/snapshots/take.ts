@@ -6,13 +6,14 @@
  */
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { readKubeconfig } from '../clusters/kubeconfig.ts';
+import { loadClusterKubeconfig } from '../clusters/kubeconfig.ts';
 import type { EngineConfig } from '../config.ts';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { createClusterReader, type ClusterReader } from '../kube/cluster-reader.ts';
-import { kubeConfigFrom } from '../kube/connect.ts';
-import { openObjectStore, type Upload } from '../storage/index.ts';
+import { ClusterAccessError, createClusterReader, egressRefusal } from '../kube/cluster-reader.ts';
+import { connectCluster, type ClusterConnection } from '../kube/connect.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
+import { openObjectStore, StorageError, type Upload } from '../storage/index.ts';
 import { writeClusterArchive } from './archive.ts';
 import { SnapshotSchema, type Snapshot } from './entity.ts';
 import { deriveFinalStatus } from './lifecycle.ts';
@@ -24,6 +25,8 @@ export interface EngineDeps {
   config: EngineConfig;
   logger: Logger;
   version: string;
+  /** Opens sealed inline kubeconfigs; absent where inline kubeconfigs are refused. */
+  inlineBox?: SecretBox;
 }
 
 export interface JobControl {
@@ -52,10 +55,11 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
   const signal = AbortSignal.any([job.signal, timeout, giveUp.signal]);
   const heartbeat = startHeartbeat(deps, snapshotId, job, log);
   let upload: Upload | undefined;
-  let reader: ClusterReader | undefined;
+  let kc: ClusterConnection | undefined;
   let volumes: Promise<VolumeOutcome[]> = Promise.resolve([]);
   try {
-    const kc = kubeConfigFrom({ inline: await readKubeconfig(em, cluster, deps.config.kubeconfigSecretsDir) });
+    const sources = { secretsDir: deps.config.kubeconfigSecretsDir, egress: deps.config.kubeEgress, inlineBox: deps.inlineBox };
+    kc = connectCluster(await loadClusterKubeconfig(em, cluster, sources), deps.config.kubeEgress);
     const store = openObjectStore(storageTarget, deps.config.s3);
     upload = await store.beginUpload(snapshot.name);
     await em.nativeUpdate(SnapshotSchema, { id: snapshotId }, { uploadId: upload.uploadId });
@@ -65,9 +69,8 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
       // Settled below; a rejection here must not go unhandled while the archive streams.
       volumes.catch(() => undefined);
     }
-    reader = createClusterReader(kc, { timeoutMs: deps.config.kubeRequestTimeoutMs });
     const archive = writeClusterArchive({
-      reader,
+      reader: createClusterReader(kc, { timeoutMs: deps.config.kubeRequestTimeoutMs }),
       clusterName: cluster.name,
       takenAt: snapshot.startedAt ?? new Date(),
       vsnapVersion: deps.version,
@@ -89,7 +92,10 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
     log.info({ location: stored.location, sizeBytes: stored.size, objects: summary.objectCount }, 'snapshot stored');
     return 'taken';
   } catch (error) {
-    const reason = timeout.aborted ? `timed out after ${deps.config.snapshotTimeoutMs / 1000}s` : errorMessage(error);
+    const reason = timeout.aborted ? `timed out after ${deps.config.snapshotTimeoutMs / 1000}s` : failureReason(error);
+    const refused = egressRefusal(error);
+    // The tenant's message names only their host; the log has the address it resolved to.
+    if (refused) log.warn({ host: refused.host, address: refused.address, refusal: refused.refusal }, 'egress policy refused the API server address');
     log.warn({ err: error }, `snapshot failed: ${reason}`);
     giveUp.abort(error);
     await upload?.abort().catch((abortError: unknown) => log.error({ err: abortError }, 'could not abort the upload'));
@@ -98,8 +104,18 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
     return 'taken';
   } finally {
     heartbeat.stop();
-    await reader?.close();
+    await kc?.close();
   }
+}
+
+/**
+ * The FAILED message: a cluster that could not be read is reported in the
+ * reader's words ("API server address not allowed: ...", "Kubernetes API ...
+ * answered 500 ..."), not as the storage write its archive stream broke.
+ */
+function failureReason(error: unknown): string {
+  if (error instanceof StorageError && error.reason === 'source' && error.cause instanceof ClusterAccessError) return error.cause.message;
+  return errorMessage(error);
 }
 
 /**

@@ -35,6 +35,7 @@ import {
   type RegisterVirtualClusterInput,
 } from '../generated/graphql.ts';
 import { errorCodes, startTestApp, TEST_JWT_SECRET, tokens, type GraphQLResponse, type TestApp } from '../support/app.ts';
+import { STATIC_KUBECONFIG } from '../support/kubeconfig.ts';
 
 /** The cluster under test lives in P1; P2 is somebody else's project. */
 const P1 = 'auth-p1';
@@ -120,7 +121,7 @@ const uniqueName = (prefix: string) => `${prefix}-${++counter}`;
 async function registerCluster(input: Partial<RegisterVirtualClusterInput> = {}) {
   const response = await app.request(
     AuthRegisterVirtualClusterDocument,
-    { input: { projectId: P1, name: uniqueName('target'), kubeconfig: { inline: 'apiVersion: v1' }, ...input } },
+    { input: { projectId: P1, name: uniqueName('target'), kubeconfig: { inline: STATIC_KUBECONFIG }, ...input } },
     token.platformAdmin,
   );
   expect(response.errors).toBeUndefined();
@@ -568,7 +569,7 @@ const MUTATIONS: MutationCase[] = [
     prepare: async () => {
       const name = uniqueName('new');
       return {
-        run: (t) => app.request(AuthRegisterVirtualClusterDocument, { input: { projectId: P1, name, kubeconfig: { inline: 'apiVersion: v1' } } }, t),
+        run: (t) => app.request(AuthRegisterVirtualClusterDocument, { input: { projectId: P1, name, kubeconfig: { inline: STATIC_KUBECONFIG } } }, t),
         state: () => clusterRow({ projectId: P1, name }),
         written: async (response) => {
           expect(response.data).toEqual({ registerVirtualCluster: { id: anyString, name, projectId: P1 } });
@@ -816,7 +817,7 @@ describe('a request without a valid bearer token is refused with 401', () => {
     expectUnauthenticated(await app.request(AuthCreateSnapshotDocument, { virtualClusterId: cluster.id }, expired));
     expectUnauthenticated(await app.request(AuthRemoveVirtualClusterDocument, { id: cluster.id }, expired));
     expectUnauthenticated(
-      await app.request(AuthRegisterVirtualClusterDocument, { input: { projectId: P1, name: uniqueName('expired'), kubeconfig: { inline: 'x' } } }, expired),
+      await app.request(AuthRegisterVirtualClusterDocument, { input: { projectId: P1, name: uniqueName('expired'), kubeconfig: { inline: STATIC_KUBECONFIG } } }, expired),
     );
     expect({ tables: await tableCounts(), cluster: await clusterRow({ id: cluster.id }) }).toEqual(before);
   });

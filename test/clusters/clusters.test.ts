@@ -11,6 +11,7 @@ import {
   type VirtualClustersQuery,
 } from '../generated/graphql.ts';
 import { errorCodes, startTestApp, tokens, type GraphQLResponse, type TestApp } from '../support/app.ts';
+import { STATIC_KUBECONFIG } from '../support/kubeconfig.ts';
 
 let app: TestApp;
 let admin: string;
@@ -27,7 +28,7 @@ const uniqueProject = () => `proj-${process.pid}-${++counter}`;
 async function register(input: Partial<RegisterVirtualClusterInput> = {}) {
   const response = await app.request(
     RegisterVirtualClusterDocument,
-    { input: { projectId: uniqueProject(), name: 'prod', kubeconfig: { inline: 'apiVersion: v1' }, ...input } },
+    { input: { projectId: uniqueProject(), name: 'prod', kubeconfig: { inline: STATIC_KUBECONFIG }, ...input } },
     admin,
   );
   expect(response.errors).toBeUndefined();
@@ -67,7 +68,7 @@ describe('registerVirtualCluster', () => {
     const before = await countClusters();
     const response = await app.request(
       RegisterVirtualClusterDocument,
-      { input: { projectId: uniqueProject(), name: 'prod', kubeconfig: { inline: 'x' }, ...override } },
+      { input: { projectId: uniqueProject(), name: 'prod', kubeconfig: { inline: STATIC_KUBECONFIG }, ...override } },
       admin,
     );
     expect(errorCodes(response)).toEqual(['VALIDATION']);
@@ -81,7 +82,7 @@ describe('registerVirtualCluster', () => {
     const before = await countClusters();
     const response = await app.request(
       RegisterVirtualClusterDocument,
-      { input: { projectId: first.projectId, name: 'twin', kubeconfig: { inline: 'x' } } },
+      { input: { projectId: first.projectId, name: 'twin', kubeconfig: { inline: STATIC_KUBECONFIG } } },
       admin,
     );
     expect(errorCodes(response)).toEqual(['CONFLICT']);

@@ -20,6 +20,7 @@ import {
   type ClusterSnapshotsQueryVariables,
 } from '../generated/graphql.ts';
 import { errorCodes, startTestApp, tokens, type TestApp } from '../support/app.ts';
+import { STATIC_KUBECONFIG } from '../support/kubeconfig.ts';
 import { addVolumes, move, moveVol, schedule, seedCompleted } from '../support/snapshots.ts';
 
 let app: TestApp;
@@ -35,7 +36,7 @@ let counter = 0;
 async function register(name = 'prod') {
   const response = await app.request(
     RegisterVirtualClusterDocument,
-    { input: { projectId: `proj-${process.pid}-${++counter}`, name, kubeconfig: { inline: 'apiVersion: v1' } } },
+    { input: { projectId: `proj-${process.pid}-${++counter}`, name, kubeconfig: { inline: STATIC_KUBECONFIG } } },
     admin,
   );
   expect(response.errors).toBeUndefined();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { print, type ExecutionResult } from 'graphql';
@@ -7,7 +8,9 @@ import type { RolesClaim } from '../../src/auth/viewer.ts';
 import type { EngineConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/orm.ts';
 import { startEngine, type Engine } from '../../src/jobs/engine.ts';
+import { EgressPolicy } from '../../src/kube/egress.ts';
 import { createLogger } from '../../src/logger.ts';
+import { SecretBox } from '../../src/secrets/secret-box.ts';
 import { startServer, type Server } from '../../src/server.ts';
 import { openObjectStore } from '../../src/storage/index.ts';
 import { createTestDatabase } from './database.ts';
@@ -23,6 +26,8 @@ export interface TestApp {
   orm: MikroORM;
   engine?: Engine;
   server: Server;
+  /** The box inline kubeconfigs are sealed in; undefined when the app refuses them. */
+  inlineBox?: SecretBox;
   /** Sends an operation over HTTP as the holder of `token` (no header when undefined). */
   request<T, V>(document: TypedDocumentNode<T, V>, variables: V, token: string | undefined): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
@@ -50,6 +55,7 @@ export function testEngineConfig(overrides: Partial<EngineConfig> = {}): EngineC
     kubeRequestTimeoutMs: 5_000,
     defaultStorageTarget: '/nonexistent-storage-target',
     kubeconfigSecretsDir: '/nonexistent-secrets',
+    kubeEgress: EgressPolicy.defaults('test'),
     s3: { region: 'us-east-1', pathStyle: true, partSizeBytes: 5 * 1024 * 1024 },
     mongodbUrl: process.env.MONGODB_URL,
     ...overrides,
@@ -63,18 +69,24 @@ export async function startTestApp(
     engine?: Partial<EngineConfig>;
     /** false: the engine only enqueues (another process works the jobs). Default true. */
     worker?: boolean;
+    /** Where API servers may be, for the API and the engine; default the development/test policy (loopback allowed). */
+    kubeEgress?: EgressPolicy;
+    /** Seals inline kubeconfigs; default a box with a fresh random key; null refuses them (production's default). */
+    inlineBox?: SecretBox | null;
   } = {},
 ): Promise<TestApp> {
+  const kubeEgress = options.kubeEgress ?? options.engine?.kubeEgress ?? EgressPolicy.defaults('test');
+  const inlineBox = options.inlineBox === null ? undefined : (options.inlineBox ?? new SecretBox([{ id: 'test', key: randomBytes(32) }]));
   const database = await createTestDatabase();
   const orm = await openDatabase(database.url, { pool: { min: 0, max: 8 } });
   const logger = createLogger(process.env.LOG_LEVEL ?? 'silent');
-  const engineConfig = options.engine ? testEngineConfig(options.engine) : undefined;
+  const engineConfig = options.engine ? testEngineConfig({ ...options.engine, kubeEgress }) : undefined;
   // With MONGODB_URL, each app keeps its jobs in a MongoDB database of its own (named like its
   // Postgres one): apps running in parallel must never work each other's jobs.
   const ownMongo = engineConfig?.mongodbUrl && !options.engine?.mongodbUrl ? isolatedMongoUrl(engineConfig.mongodbUrl, database.url) : undefined;
   if (engineConfig && ownMongo) engineConfig.mongodbUrl = ownMongo;
   const engine = engineConfig
-    ? await startEngine({ orm, postgresUrl: database.url, config: engineConfig, logger, worker: options.worker ?? true, processEveryMs: 500 })
+    ? await startEngine({ orm, postgresUrl: database.url, config: engineConfig, logger, worker: options.worker ?? true, processEveryMs: 500, inlineBox })
     : undefined;
   const server = await startServer({
     config: {
@@ -89,6 +101,7 @@ export async function startTestApp(
     logger,
     jobs: engine?.scheduler,
     storage: engineConfig ? (target) => openObjectStore(target, engineConfig.s3) : undefined,
+    kubeconfigs: { egress: kubeEgress, inlineBox },
   });
   return {
     url: server.url,
@@ -96,6 +109,7 @@ export async function startTestApp(
     orm,
     server,
     engine,
+    inlineBox,
     async request(document, variables, token) {
       const response = await fetch(`${server.url}/graphql`, {
         method: 'POST',
