@@ -239,7 +239,7 @@ class KubeApiReader implements ClusterReader {
     const at = this.at;
     const [kind, message]: [ClusterAccessErrorKind, string] =
       status === 401 ? ['unauthorized', `${at} rejected the credentials (401 Unauthorized) to ${what}`]
-      : status === 403 ? ['forbidden', `${at}: forbidden (403): cannot ${what}`]
+      : status === 403 ? ['forbidden', `${at}: forbidden: cannot ${what} (403 Forbidden)`]
       : status === 504 || status === 408 ? ['timeout', `${at} timed out (${status}) to ${what}`]
       : status === 502 || status === 503 ? ['unreachable', `${at} unavailable (${status}) to ${what}`]
       : ['failed', `${at} answered ${status} to ${what}`];

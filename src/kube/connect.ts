@@ -20,6 +20,7 @@ import { EgressRefusedError, type EgressPolicy } from './egress.ts';
  */
 export class ClusterConnection extends KubeConfig {
   readonly #agent: Agent;
+  #closed: Promise<void> | undefined;
 
   constructor(admitted: AdmittedKubeconfig, egress: EgressPolicy) {
     super();
@@ -60,9 +61,10 @@ export class ClusterConnection extends KubeConfig {
     return this.getCurrentCluster()?.server ?? '';
   }
 
-  /** Closes the connection pool; requests after this fail. */
+  /** Closes the connection pool; requests after this fail. Closing again is a no-op. */
   close(): Promise<void> {
-    return this.#agent.close();
+    this.#closed ??= this.#agent.close();
+    return this.#closed;
   }
 
   override loadFromString(..._ignored: unknown[]): never {

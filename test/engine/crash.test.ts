@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEngine, type Engine } from '../../src/jobs/engine.ts';
 import { createLogger } from '../../src/logger.ts';
+import { SecretBox } from '../../src/secrets/secret-box.ts';
 import { openObjectStore } from '../../src/storage/index.ts';
 import { startKubeServer, type KubeTestServer } from '../kube/server.ts';
 import { ROOT, killIfRunning, spawnMain, waitFor, type SpawnedMain } from '../server/helpers.ts';
@@ -21,6 +22,8 @@ let app: TestApp;
 let worker: SpawnedMain | undefined;
 let rescuer: Engine | undefined;
 let dataDir: string;
+/** The worker process opens the inline kubeconfigs this process seals: both hold the key. */
+const sealingKey = { id: 'crash', key: randomBytes(32) };
 
 beforeAll(async () => {
   [kube, s3] = await Promise.all([startKubeServer(), startS3Server()]);
@@ -32,7 +35,7 @@ beforeAll(async () => {
   }
   kube.faults.latencyMs = 100;
   // This process only enqueues; the worker is a separate process we can kill.
-  app = await startTestApp({ engine: { s3: s3.settings() }, worker: false });
+  app = await startTestApp({ engine: { s3: s3.settings() }, worker: false, inlineBox: new SecretBox([sealingKey]) });
   dataDir = await fs.mkdtemp(path.join(ROOT, '.vsnap', 'crash-worker-'));
 });
 
@@ -57,6 +60,7 @@ it('recovers a snapshot whose worker was killed mid-upload', { timeout: 90_000 }
     S3_REGION: s3.region,
     KUBE_LIST_PAGE_SIZE: '5',
     WORKER_LOCK_LIFETIME_SECONDS: '2',
+    SECRETS_KEY: `${sealingKey.id}:${sealingKey.key.toString('base64')}`,
   });
   await worker.waitForOutput(/snapshot worker started/, 'stdout', 30_000);
 

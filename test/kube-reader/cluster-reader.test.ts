@@ -182,7 +182,8 @@ describe('errors', () => {
     const secrets = { ...configmaps, resource: 'secrets', kind: 'Secret' };
     const error = await accessError(all(reader.list(secrets, { pageSize: 10 })));
     expect(error).toMatchObject({ kind: 'forbidden', resource: 'secrets', server: server.url, status: 403 });
-    expect(error.message).toBe(`Kubernetes API "${server.url}": forbidden (403): cannot list secrets`);
+    // Our words and the status: the Status message the server sent ("secrets is forbidden: User ...") is not repeated.
+    expect(error.message).toBe(`Kubernetes API "${server.url}": forbidden: cannot list secrets (403 Forbidden)`);
     // Discovery still works; it is the list that is refused.
     expect((await reader.discover()).map((t) => t.resource)).toContain('secrets');
   });

@@ -321,7 +321,7 @@ describe('remote answers are never shown back', () => {
   it.each([
     [500, 'text/plain', `${MARKER}: stack trace of an internal service`, /^Kubernetes API "http:\/\/127\.0\.0\.1:\d+" answered 500 to discover \/api\/v1$/],
     [500, 'application/json', status(500, 'InternalError'), /^Kubernetes API "http:\/\/127\.0\.0\.1:\d+" answered 500 to discover \/api\/v1$/],
-    [403, 'application/json', status(403, 'Forbidden'), /^Kubernetes API "http:\/\/127\.0\.0\.1:\d+": forbidden \(403\): cannot discover \/api\/v1$/],
+    [403, 'application/json', status(403, 'Forbidden'), /^Kubernetes API "http:\/\/127\.0\.0\.1:\d+": forbidden: cannot discover \/api\/v1 \(403 Forbidden\)$/],
     [200, 'text/html', `<html>${MARKER}</html>`, /^Kubernetes API "http:\/\/127\.0\.0\.1:\d+" sent invalid JSON to discover \/api\/v1$/],
     [200, 'application/json', JSON.stringify({ groupVersion: MARKER, resources: [{ name: MARKER }] }), /^Kubernetes API "http:\/\/127\.0\.0\.1:\d+" sent an answer to discover \/api\/v1 that is not the expected Kubernetes object$/],
   ])('a server answering %i (%s) with a marker: the snapshot message has our words only', async (code, type, body, expected) => {
