@@ -17,8 +17,11 @@ const PolicyInput = builder.inputType('AutoSnapshotPolicyInput', {
 const KubeconfigInput = builder.inputType('KubeconfigInput', {
   description: 'Exactly one of the two.',
   fields: (t) => ({
-    inline: t.string({ description: 'The kubeconfig itself (development only).' }),
-    secretRef: t.string({ description: 'A mounted secret holding it: `<secret-name>/<key>`.' }),
+    inline: t.string({
+      description:
+        'The kubeconfig itself (development only; production refuses it unless ALLOW_INLINE_KUBECONFIG=true). Static credentials only: no exec, auth-provider, file references or proxy-url. Stored encrypted, never returned.',
+    }),
+    secretRef: t.string({ description: 'A mounted secret holding it: `<secret-name>/<key>`, read from `<KUBECONFIG_SECRETS_DIR>/<project>/<secret-name>/<key>`.' }),
   }),
 });
 

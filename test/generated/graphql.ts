@@ -18,9 +18,9 @@ export type AutoSnapshotPolicyInput = {
 
 /** Exactly one of the two. */
 export type KubeconfigInput = {
-  /** The kubeconfig itself (development only). */
+  /** The kubeconfig itself (development only; production refuses it unless ALLOW_INLINE_KUBECONFIG=true). Static credentials only: no exec, auth-provider, file references or proxy-url. Stored encrypted, never returned. */
   inline?: string | null | undefined;
-  /** A mounted secret holding it: `<secret-name>/<key>`. */
+  /** A mounted secret holding it: `<secret-name>/<key>`, read from `<KUBECONFIG_SECRETS_DIR>/<project>/<secret-name>/<key>`. */
   secretRef?: string | null | undefined;
 };
 
