@@ -128,25 +128,50 @@ function guardedAgent({ cluster, user }: AdmittedKubeconfig, egress: EgressPolic
   });
   return new Agent({
     connect: (options, callback) => {
-      allowedAddress(options.hostname, egress).then(
-        // The address that was checked is the one connected to: no second resolution to rebind.
+      allowedAddresses(options.hostname, egress).then(
+        // The addresses that were checked are the ones connected to: no second resolution to rebind.
         // TLS still verifies the certificate for the URL's host name (undici derives it from `host`).
-        (address) => connect({ ...options, hostname: address }, callback),
+        (addresses) => connectToFirst(connect, addresses, options, callback),
         (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), null),
       );
     },
   });
 }
 
-/** Resolves `hostname` (every address) and returns the first, when the policy allows them all. */
-async function allowedAddress(hostname: string, egress: EgressPolicy): Promise<string> {
+/** Resolves `hostname` (every address) and returns them all, when the policy allows them all. */
+async function allowedAddresses(hostname: string, egress: EgressPolicy): Promise<string[]> {
   const addresses = isIP(hostname) ? [hostname] : (await lookup(hostname, { all: true, order: 'verbatim' })).map((a) => a.address);
   // All must pass: a name with one public and one internal address could otherwise be steered to the latter.
   for (const address of addresses) {
     const refusal = egress.refusal(address);
     if (refusal) throw new EgressRefusedError(hostname, address, refusal);
   }
-  const [first] = addresses;
-  if (first === undefined) throw Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' });
-  return first;
+  if (addresses.length === 0) throw Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' });
+  return addresses;
+}
+
+/** Failures of one address that make the next one worth trying, as node's own connect does for a name. */
+const NEXT_ADDRESS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * Connects to the first of `addresses` that accepts, in order: a control plane
+ * behind one name with several addresses stays reachable when one is down.
+ */
+export function connectToFirst(
+  connect: buildConnector.connector,
+  addresses: readonly string[],
+  options: buildConnector.Options,
+  callback: buildConnector.Callback,
+): void {
+  const [address, ...rest] = addresses;
+  if (address === undefined) {
+    callback(new Error('no address to connect to'), null);
+    return;
+  }
+  connect({ ...options, hostname: address }, (...result) => {
+    const [error] = result;
+    const code = error && 'code' in error ? String(error.code) : undefined;
+    if (error && rest.length > 0 && code && NEXT_ADDRESS.has(code)) connectToFirst(connect, rest, options, callback);
+    else callback(...result);
+  });
 }

@@ -3,11 +3,13 @@
  * (generated API clients, Watch, vsnap's own reader) goes through its one
  * egress-checked undici Agent, and nothing can load tenant text or files into it.
  */
+import type { Socket } from 'node:net';
 import { CoreV1Api, HttpMethod, RequestContext, Watch } from '@kubernetes/client-node';
+import { buildConnector } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterAccessError, createClusterReader } from '../../src/kube/cluster-reader.ts';
 import { admitKubeconfig } from '../../src/kube/admission.ts';
-import { connectCluster, type ClusterConnection } from '../../src/kube/connect.ts';
+import { connectCluster, connectToFirst, type ClusterConnection } from '../../src/kube/connect.ts';
 import { EgressPolicy, EgressRefusedError } from '../../src/kube/egress.ts';
 import { startKubeServer, type KubeTestServer } from '../kube/server.ts';
 import { connectTo, TEST_EGRESS } from '../support/kubeconfig.ts';
@@ -90,6 +92,28 @@ describe('ClusterConnection', () => {
     const reader = createClusterReader(open(withHost('localhost')));
     expect((await reader.discover()).length).toBeGreaterThan(0);
     expect(server.requests.length).toBeGreaterThan(0);
+  });
+});
+
+describe('connectToFirst', () => {
+  const attempt = (addresses: string[]) =>
+    new Promise<Socket | Error>((resolve) => {
+      const port = new URL(server.url).port;
+      const connector = buildConnector({ ca: server.ca, timeout: 2_000 });
+      const options = { hostname: 'localhost', host: `localhost:${port}`, protocol: 'https:', port, servername: 'localhost' };
+      connectToFirst(connector, addresses, options, (error, socket) => resolve(error ?? socket!));
+    });
+
+  it('tries the next checked address when one refuses, verifying the certificate for the host name', async () => {
+    // The test server listens on 127.0.0.1 only: 127.0.0.2 refuses.
+    const socket = await attempt(['127.0.0.2', '127.0.0.1']);
+    expect(socket).not.toBeInstanceOf(Error);
+    expect((socket as Socket).remoteAddress).toBe('127.0.0.1');
+    (socket as Socket).destroy();
+  });
+
+  it('reports the last failure when no address accepts', async () => {
+    expect(await attempt(['127.0.0.2', '127.0.0.3'])).toMatchObject({ code: 'ECONNREFUSED' });
   });
 });
 
