@@ -78,7 +78,7 @@ const environment = z
       const problem = target === undefined ? undefined : storageTargetProblem(target);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
-    /** Directory where kubeconfig secrets are mounted: `<dir>/<secret-name>/<key>`. */
+    /** Directory where kubeconfig secrets are mounted: `<dir>/<project>/<secret-name>/<key>`. */
     KUBECONFIG_SECRETS_DIR: z.string().min(1).default('/var/run/secrets/vsnap'),
     // -- kubeconfigs of virtual clusters: egress of their API servers, inline ones at rest --
     /** Addresses/CIDRs API servers may be at; empty: anywhere the deny list allows. */
