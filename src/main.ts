@@ -5,7 +5,7 @@ import { openConfiguredDatabase } from './db/connect.ts';
 import { startEngine } from './jobs/engine.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './server.ts';
-import { openObjectStore } from './storage/index.ts';
+import { openLocationStore } from './locations/store.ts';
 
 let config: Config;
 try {
@@ -42,7 +42,7 @@ const server = config.roles.includes('api')
       verifier,
       logger,
       jobs: engine.scheduler,
-      storage: (target) => openObjectStore(target, config.engine.s3),
+      storage: (location) => openLocationStore(location, config.engine.storage),
     }).catch(async (error: unknown) => {
       logger.fatal({ err: error }, 'could not start the server');
       await engine.stop(0);

@@ -12,7 +12,9 @@ import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { createClusterReader, type ClusterReader } from '../kube/cluster-reader.ts';
 import { kubeConfigFrom } from '../kube/connect.ts';
-import { openObjectStore, type Upload } from '../storage/index.ts';
+import { locationForSnapshot } from '../locations/service.ts';
+import { openLocationStore } from '../locations/store.ts';
+import type { Upload } from '../storage/index.ts';
 import { writeClusterArchive } from './archive.ts';
 import { SnapshotSchema, type Snapshot } from './entity.ts';
 import { deriveFinalStatus } from './lifecycle.ts';
@@ -33,7 +35,8 @@ export interface JobControl {
   touch(): Promise<void>;
 }
 
-export type TakeOutcome = 'taken' | 'deferred' | 'recovered' | 'skipped';
+/** refused: its storage location could not be used, so it FAILED without starting. */
+export type TakeOutcome = 'taken' | 'deferred' | 'recovered' | 'skipped' | 'refused';
 
 /** Takes the snapshot `snapshotId` if it is still SCHEDULED. */
 export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: JobControl): Promise<TakeOutcome> {
@@ -41,10 +44,11 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
   const log = deps.logger.child({ snapshotId });
   const start = await claim(deps, em, snapshotId, log);
   if (start !== 'claimed') return start;
-  const snapshot = await em.findOneOrFail(SnapshotSchema, { id: snapshotId }, { populate: ['virtualCluster'] });
+  const snapshot = await em.findOneOrFail(SnapshotSchema, { id: snapshotId }, { populate: ['virtualCluster', 'storageLocation'] });
   const cluster = snapshot.virtualCluster;
-  const storageTarget = snapshot.storageTarget ?? deps.config.defaultStorageTarget;
-  log.info({ cluster: cluster.name, storageTarget }, 'taking snapshot');
+  // Claimed snapshots always have one; the type cannot say so.
+  const location = snapshot.storageLocation!;
+  log.info({ cluster: cluster.name, storageLocation: location.name }, 'taking snapshot');
 
   const timeout = AbortSignal.timeout(deps.config.snapshotTimeoutMs);
   // Aborted on the first failure too: volume work is pointless once the snapshot has failed.
@@ -56,7 +60,7 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
   let volumes: Promise<VolumeOutcome[]> = Promise.resolve([]);
   try {
     const kc = kubeConfigFrom({ inline: await readKubeconfig(em, cluster, deps.config.kubeconfigSecretsDir) });
-    const store = openObjectStore(storageTarget, deps.config.s3);
+    const store = await openLocationStore(location, deps.config.storage);
     upload = await store.beginUpload(snapshot.name);
     await em.nativeUpdate(SnapshotSchema, { id: snapshotId }, { uploadId: upload.uploadId });
 
@@ -109,7 +113,7 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
 async function claim(deps: EngineDeps, em: EntityManager, snapshotId: string, log: Logger): Promise<'claimed' | Exclude<TakeOutcome, 'taken'>> {
   try {
     return await em.transactional(async (tx) => {
-      const snapshot = await tx.findOne(SnapshotSchema, { id: snapshotId }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['virtualCluster'] });
+      const snapshot = await tx.findOne(SnapshotSchema, { id: snapshotId }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['virtualCluster', 'storageLocation'] });
       if (!snapshot) {
         log.info('snapshot was deleted before it was taken');
         return 'skipped';
@@ -124,9 +128,17 @@ async function claim(deps: EngineDeps, em: EntityManager, snapshotId: string, lo
       }
       if (snapshot.status !== 'SCHEDULED') return 'skipped';
       const now = new Date();
+      // Checked now, not when the policy was set: the location may have gone or been closed to the project since.
+      const location = await locationForSnapshot(tx, snapshot.virtualCluster.policy.storageLocation, snapshot.projectId);
+      if (typeof location === 'string') {
+        Object.assign(snapshot, { finishedAt: now, message: location });
+        await moveSnapshot(tx, snapshot, 'FAILED', location);
+        log.warn(`snapshot refused: ${location}`);
+        return 'refused';
+      }
       snapshot.startedAt = now;
       snapshot.heartbeatAt = now;
-      snapshot.storageTarget = snapshot.virtualCluster.policy.storageTarget ?? deps.config.defaultStorageTarget;
+      snapshot.storageLocation = location;
       await moveSnapshot(tx, snapshot, 'IN_PROGRESS', 'taking the snapshot');
       return 'claimed';
     });
@@ -147,8 +159,9 @@ export function isStale(snapshot: Pick<Snapshot, 'heartbeatAt' | 'startedAt'>, l
 /** A worker died mid-snapshot: abort its upload and fail what it left behind. */
 export async function recoverLostSnapshot(deps: EngineDeps, tx: EntityManager, snapshot: Snapshot, log: Logger): Promise<void> {
   const lastSeen = (snapshot.heartbeatAt ?? snapshot.startedAt)?.toISOString() ?? 'never';
-  if (snapshot.uploadId && snapshot.storageTarget) {
-    const store = openObjectStore(snapshot.storageTarget, deps.config.s3);
+  if (snapshot.uploadId && snapshot.storageLocation) {
+    await tx.populate(snapshot, ['storageLocation']);
+    const store = await openLocationStore(snapshot.storageLocation, deps.config.storage);
     await store.abortUpload(snapshot.name, snapshot.uploadId);
     // The worker may have died between completing the upload and recording it: a FAILED
     // snapshot has no archive, so a complete object under its name goes too.
