@@ -54,7 +54,7 @@ export function localDirectoryPath(root: string, directory: string): string {
     if (!isInside(root, resolved)) {
       throw new StorageError(
         'refused',
-        `legacy directory ${quoted(directory)} is outside LOCAL_STORAGE_ROOT (${root}); move its archives under ${root} and set the location's directory relative to it`,
+        `legacy directory ${JSON.stringify(directory)} is outside LOCAL_STORAGE_ROOT (${root}); move its archives under ${root} and set the location's directory relative to it`,
       );
     }
     return resolved;

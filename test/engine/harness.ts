@@ -38,9 +38,11 @@ export interface EngineRig {
   kube: KubeTestServer;
   s3: S3TestServer;
   admin: string;
+  /** How the engine opens storage locations (set by startEngineRig). */
+  storage?: StorageSettings;
   /**
    * A cluster with a location of its own (`<name>` prefix in BUCKET) unless the
-   * policy names one; `storageLocation` is the location it writes to.
+   * policy names one (or null for the default); `storageLocation` is the location it writes to.
    */
   registerCluster(options?: { name?: string; policy?: Partial<AutoSnapshotPolicyInput>; kubeconfig?: string }): Promise<{ id: string; name: string; storageLocation: string }>;
   /** An S3 location on the rig's server (bucket BUCKET unless given), created by a platform admin; returns its name. */
@@ -57,12 +59,15 @@ export interface EngineRig {
 let counter = 0;
 export const E2E_PROJECT = `e2e-${process.pid}`;
 
-export async function startEngineRig(engine: Partial<EngineConfig> = {}): Promise<EngineRig> {
+/** `storage` overrides parts of rigStorage (a local root, a secrets directory, credential variables). */
+export async function startEngineRig(engine: Partial<EngineConfig> = {}, storage: Partial<StorageSettings> = {}): Promise<EngineRig> {
   const [kube, s3] = await Promise.all([startKubeServer(), startS3Server()]);
   await s3.createBucket(BUCKET);
   kube.seedStandard();
-  const app = await startTestApp({ engine: { storage: rigStorage(s3), ...engine } });
+  const settings = engine.storage ?? rigStorage(s3, storage);
+  const app = await startTestApp({ engine: { storage: settings, ...engine } });
   const rig = await rigOf(app, kube, s3);
+  rig.storage = settings;
   await rig.createLocation({ name: DEFAULT_LOCATION, prefix: 'default', default: true });
   return rig;
 }
@@ -77,8 +82,12 @@ export function rigStorage(s3: S3TestServer, overrides: Partial<StorageSettings>
     s3: { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', pathStyle: true, partSizeBytes: 5 * 1024 * 1024 },
     localRoot: path.join(os.tmpdir(), `vsnap-rig-storage-${randomUUID()}`),
     secretsDir: '/nonexistent-storage-secrets',
-    credentialVariables: { [`${CREDENTIALS_PREFIX}_ACCESS_KEY`]: s3.accessKey, [`${CREDENTIALS_PREFIX}_SECRET_KEY`]: s3.secretKey },
     ...overrides,
+    credentialVariables: {
+      [`${CREDENTIALS_PREFIX}_ACCESS_KEY`]: s3.accessKey,
+      [`${CREDENTIALS_PREFIX}_SECRET_KEY`]: s3.secretKey,
+      ...overrides.credentialVariables,
+    },
   };
 }
 
@@ -86,10 +95,10 @@ export function rigStorage(s3: S3TestServer, overrides: Partial<StorageSettings>
  * One rig for a test file: started before its tests, closed after them, with the
  * Kubernetes faults reset before each test. `ready` receives the rig.
  */
-export function useEngineRig(ready: (rig: EngineRig) => void, engine: Partial<EngineConfig> = {}): void {
+export function useEngineRig(ready: (rig: EngineRig) => void, engine: Partial<EngineConfig> = {}, storage: Partial<StorageSettings> = {}): void {
   let rig: EngineRig | undefined;
   beforeAll(async () => {
-    rig = await startEngineRig(engine);
+    rig = await startEngineRig(engine, storage);
     ready(rig);
   });
   afterAll(() => rig?.close());
@@ -110,7 +119,8 @@ export async function rigOf(app: TestApp, kube: KubeTestServer, s3: S3TestServer
     s3,
     admin,
     async registerCluster({ name = `vc${++counter}`, policy, kubeconfig = kube.kubeconfig } = {}) {
-      const storageLocation = policy?.storageLocation ?? (await rig.createLocation({ name: `loc-${name}`, prefix: name }));
+      // A policy may name a location, or none (null: the default one).
+      const storageLocation = policy && 'storageLocation' in policy ? (policy.storageLocation ?? null) : await rig.createLocation({ name: `loc-${name}`, prefix: name });
       const response = await app.request(
         RegisterVirtualClusterDocument,
         {
@@ -124,7 +134,7 @@ export async function rigOf(app: TestApp, kube: KubeTestServer, s3: S3TestServer
         admin,
       );
       expect(response.errors).toBeUndefined();
-      return { ...response.data!.registerVirtualCluster, storageLocation };
+      return { ...response.data!.registerVirtualCluster, storageLocation: storageLocation ?? DEFAULT_LOCATION };
     },
     async createLocation({ name = `loc${++counter}`, prefix = name, ...input }) {
       const response = await app.request(
