@@ -78,7 +78,7 @@ const directory = z.string().superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-const projectId = z
+export const projectId = z
   .string()
   .max(63, 'must be at most 63 characters')
   .regex(DNS1123_LABEL, 'must be a DNS-1123 label');

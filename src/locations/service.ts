@@ -8,6 +8,8 @@ import { isOpenTo, StorageLocationSchema, type StorageLocation } from './entity.
 import {
   createLocationInput,
   kindProblems,
+  locationName,
+  projectId as projectIdRule,
   updateLocationInput,
   type CreateLocationInput,
   type CredentialsInput,
@@ -22,15 +24,17 @@ export class LocationService {
 
   /** Locations by name: every one, or those open to at least one of `projectIds`. */
   async list(projectIds: readonly string[] | undefined): Promise<StorageLocation[]> {
-    if (projectIds?.length === 0) return [];
-    const where = projectIds ? { $or: [{ allowedProjectIds: null }, { allowedProjectIds: { $overlap: [...projectIds] } }] } : {};
+    // An id no location can list (not a DNS-1123 label) matches nothing, and never reaches the database.
+    const ids = projectIds?.filter((id) => projectIdRule.safeParse(id).success);
+    if (ids?.length === 0) return [];
+    const where = ids ? { $or: [{ allowedProjectIds: null }, { allowedProjectIds: { $overlap: ids } }] } : {};
     return this.em.find(StorageLocationSchema, where, { orderBy: { name: 'asc' } });
   }
 
-  async get(name: string): Promise<StorageLocation> {
-    const location = await this.em.findOne(StorageLocationSchema, { name });
-    if (!location) throw new NotFoundError(`storage location ${quoted(name)} does not exist`, 'name');
-    return location;
+  /** null for what cannot be a location's name: it is never sent to the database (a NUL byte would fail there). */
+  private async byName(em: EntityManager, name: string, lock?: LockMode): Promise<StorageLocation | null> {
+    if (!locationName.safeParse(name).success) return null;
+    return em.findOne(StorageLocationSchema, { name }, lock ? { lockMode: lock } : {});
   }
 
   /**
@@ -41,7 +45,7 @@ export class LocationService {
    */
   async forPolicy(name: string | null | undefined, projectId: string, field: string): Promise<StorageLocation | null> {
     if (name === null || name === undefined) return null;
-    const location = await this.em.findOne(StorageLocationSchema, { name });
+    const location = await this.byName(this.em, name);
     if (!location || !isOpenTo(location, projectId)) {
       throw new ValidationError(`${field}: ${quoted(name)} is not a storage location this project may use`, field);
     }
@@ -77,7 +81,7 @@ export class LocationService {
   async update(name: string, raw: UpdateLocationInput): Promise<StorageLocation> {
     const input = parseInput(updateLocationInput, raw);
     return this.writing(input.name ?? name, async (em) => {
-      const location = await em.findOne(StorageLocationSchema, { name }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const location = await this.byName(em, name, LockMode.PESSIMISTIC_WRITE);
       if (!location) throw new NotFoundError(`storage location ${quoted(name)} does not exist`, 'name');
       const mismatch = kindProblems(location.kind, input);
       if (mismatch) throw new ValidationError(`${mismatch.field}: ${mismatch.message}`, mismatch.field);
@@ -102,7 +106,7 @@ export class LocationService {
   async delete(name: string): Promise<StorageLocation> {
     try {
       return await this.em.transactional(async (em) => {
-        const location = await em.findOne(StorageLocationSchema, { name }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        const location = await this.byName(em, name, LockMode.PESSIMISTIC_WRITE);
         if (!location) throw new NotFoundError(`storage location ${quoted(name)} does not exist`, 'name');
         const policies = await em.count(VirtualClusterSchema, { policy: { storageLocation: location.id } });
         if (policies > 0) {

@@ -347,6 +347,20 @@ describe('policies name a location their project may use', () => {
   });
 });
 
+describe('names that cannot be a location never reach the database', () => {
+  it('update and delete answer NOT_FOUND, a policy VALIDATION, a listing nothing (a NUL byte would fail in Postgres)', async () => {
+    const name = 'bad\u0000name';
+    expectError(await app.request(UpdateStorageLocationDocument, { name, input: { directory: 'x' } }, admin), 'NOT_FOUND', 'name', 'storage location "bad\\u0000name" does not exist');
+    expectError(await app.request(DeleteStorageLocationDocument, { name }, admin), 'NOT_FOUND', 'name', 'storage location "bad\\u0000name" does not exist');
+    const cluster = await register(unique('proj'));
+    const set = await app.request(SetAutoSnapshotPolicyDocument, { virtualClusterId: cluster.id, policy: { enabled: false, storageLocation: name } }, admin);
+    expectError(set, 'VALIDATION', 'storageLocation', 'storageLocation: "bad\\u0000name" is not a storage location this project may use');
+    const listed = await app.request(StorageLocationsDocument, { projectId: 'p\u0000' }, admin);
+    expect(listed.errors).toBeUndefined();
+    expect(listed.data?.storageLocations).toEqual([]);
+  });
+});
+
 /** A snapshot of the cluster written to `location`, through every move a worker makes; returns its id. */
 async function takenTo(clusterId: string, location: string, status: 'COMPLETED' | 'FAILED'): Promise<string> {
   const scheduled = await app.request(CreateSnapshotDocument, { virtualClusterId: clusterId }, admin);
