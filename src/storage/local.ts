@@ -36,7 +36,9 @@ const READ_ARCHIVE = constants.O_RDONLY | constants.O_NOFOLLOW;
  * Nothing leaves the root: directories are created one component at a time and
  * each must be a real directory (not a symbolic link), the directory's real path
  * must lie inside the root's real path before any file in it is touched, and
- * files are opened with O_NOFOLLOW.
+ * files are opened with O_NOFOLLOW. (Node has no openat: a link swapped in
+ * between that check and the write would take write access to the 0700 root,
+ * that is, vsnap's own user.)
  */
 export class LocalObjectStore implements ObjectStore {
   readonly root: string;
