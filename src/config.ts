@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { storageTargetProblem } from './clusters/input.ts';
 import { defaultDenyList, EgressPolicy, parseAddressRanges } from './kube/egress.ts';
 import { parseSecretKeys, type SecretKey } from './secrets/secret-box.ts';
-import { s3Environment, s3Problems, s3Settings, type S3Settings } from './storage/config.ts';
+import { s3CredentialVariables, s3Environment, s3Problems, s3Settings, type StorageSettings } from './storage/config.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const ROLES = ['api', 'worker'] as const;
@@ -73,11 +72,16 @@ const environment = z
     RETENTION_INTERVAL_SECONDS: positiveInt(600),
     KUBE_LIST_PAGE_SIZE: positiveInt(500),
     KUBE_REQUEST_TIMEOUT_SECONDS: positiveInt(30),
-    /** Where a policy without a storage target stores archives: `s3://bucket/prefix` or an absolute path. */
-    DEFAULT_STORAGE_TARGET: optionalString.superRefine((target, ctx) => {
-      const problem = target === undefined ? undefined : storageTargetProblem(target);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }),
+    // Storage locations (the S3_* variables below are the defaults of S3 locations).
+    /** The directory every LOCAL storage location lives under; default <VSNAP_DATA_DIR>/snapshots. */
+    LOCAL_STORAGE_ROOT: optionalString,
+    /** Where secrets with S3 credentials are mounted: `<dir>/<secret-name>/access-key` and `secret-key`. */
+    STORAGE_SECRETS_DIR: z.string().trim().min(1).default('/var/run/secrets/vsnap-storage'),
+    /** Replaced by storage locations: refused, so an upgrade does not silently write elsewhere. */
+    DEFAULT_STORAGE_TARGET: optionalString.refine(
+      (value) => value === undefined,
+      'is no longer read: storage locations replace it (createStorageLocation with default: true; see the README)',
+    ),
     /** Directory where kubeconfig secrets are mounted: `<dir>/<project>/<secret-name>/<key>`. */
     KUBECONFIG_SECRETS_DIR: z.string().min(1).default('/var/run/secrets/vsnap'),
     // -- kubeconfigs of virtual clusters: egress of their API servers, inline ones at rest --
@@ -166,11 +170,11 @@ export interface EngineConfig {
   retentionIntervalMs: number;
   listPageSize: number;
   kubeRequestTimeoutMs: number;
-  defaultStorageTarget: string;
   kubeconfigSecretsDir: string;
   /** Where tenants' Kubernetes API servers may be. */
   kubeEgress: EgressPolicy;
-  s3: S3Settings;
+  /** How storage locations are opened: S3 defaults, the local root, credential sources. */
+  storage: StorageSettings;
 }
 
 
@@ -225,10 +229,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       retentionIntervalMs: env.RETENTION_INTERVAL_SECONDS * 1000,
       listPageSize: env.KUBE_LIST_PAGE_SIZE,
       kubeRequestTimeoutMs: env.KUBE_REQUEST_TIMEOUT_SECONDS * 1000,
-      defaultStorageTarget: env.DEFAULT_STORAGE_TARGET ?? path.join(dataDir, 'snapshots'),
       kubeconfigSecretsDir: env.KUBECONFIG_SECRETS_DIR,
       kubeEgress: kubeconfigs.egress,
-      s3: s3Settings(env),
+      storage: {
+        s3: s3Settings(env),
+        localRoot: path.resolve(env.LOCAL_STORAGE_ROOT ?? path.join(dataDir, 'snapshots')),
+        secretsDir: path.resolve(env.STORAGE_SECRETS_DIR),
+        credentialVariables: s3CredentialVariables(source),
+      },
     },
     kubeconfigs,
   };

@@ -8,7 +8,9 @@ import { VirtualClusterSchema } from './clusters/entity.ts';
 import type { SnapshotEvent } from './events/entity.ts';
 import type { SnapshotJobs } from './jobs/jobs.ts';
 import type { Logger } from './logger.ts';
-import type { ObjectStoreOpener } from './storage/index.ts';
+import { StorageLocationSchema, type StorageLocation } from './locations/entity.ts';
+import { LocationService } from './locations/service.ts';
+import type { LocationStoreOpener } from './locations/store.ts';
 import { SnapshotSchema, type Snapshot } from './snapshots/entity.ts';
 import type { SnapshotView, VolumeSnapshotView } from './snapshots/views.ts';
 import { SnapshotService, type SnapshotPageQuery } from './snapshots/service.ts';
@@ -19,6 +21,7 @@ export interface Context {
   logger: Logger;
   clusters: ClusterService;
   snapshots: SnapshotService;
+  locations: LocationService;
   loaders: Loaders;
 }
 
@@ -30,8 +33,8 @@ export interface ContextDeps {
   logger: Logger;
   /** Where mutations enqueue snapshot work. */
   scheduler?: SnapshotJobs;
-  /** Opens storage targets, to delete archives. */
-  storage?: ObjectStoreOpener;
+  /** Opens storage locations, to delete archives. */
+  storage?: LocationStoreOpener;
   /** How tenants' kubeconfigs are admitted (egress policy) and kept (sealed). */
   kubeconfigs: KubeconfigRules;
 }
@@ -40,7 +43,7 @@ export function createContext({ em, viewer, logger, scheduler, storage, kubeconf
   const jobs = scheduler ? { scheduler, logger } : undefined;
   const clusters = new ClusterService(em, jobs, kubeconfigs);
   const snapshots = new SnapshotService(em, jobs, storage);
-  return { viewer, logger, clusters, snapshots, loaders: createLoaders(em, snapshots) };
+  return { viewer, logger, clusters, snapshots, locations: new LocationService(em), loaders: createLoaders(em, snapshots) };
 }
 
 const byId = <T extends { id: string }>(ids: readonly string[], rows: T[]) => {
@@ -61,6 +64,9 @@ function createLoaders(em: EntityManager, snapshots: SnapshotService) {
   return {
     cluster: new DataLoader<string, VirtualCluster | null>(async (ids) =>
       byId(ids, await em.find(VirtualClusterSchema, { id: { $in: ids.filter((id) => UUID.test(id)) } })),
+    ),
+    location: new DataLoader<string, StorageLocation | null>(async (ids) =>
+      byId(ids, await em.find(StorageLocationSchema, { id: { $in: ids.filter((id) => UUID.test(id)) } })),
     ),
     snapshot: new DataLoader<string, Snapshot | null>(async (ids) =>
       byId(ids, await em.find(SnapshotSchema, { id: { $in: ids.filter((id) => UUID.test(id)) } })),

@@ -6,7 +6,7 @@ import { openConfiguredDatabase } from './db/connect.ts';
 import { startEngine } from './jobs/engine.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './server.ts';
-import { openObjectStore } from './storage/index.ts';
+import { openLocationStore } from './locations/store.ts';
 import { openSecretBox } from './secrets/secret-box.ts';
 
 let config: Config;
@@ -57,7 +57,7 @@ const server = config.roles.includes('api')
       verifier,
       logger,
       jobs: engine.scheduler,
-      storage: (target) => openObjectStore(target, config.engine.s3),
+      storage: (location) => openLocationStore(location, config.engine.storage),
       kubeconfigs: { egress: config.kubeconfigs.egress, inlineBox },
     }).catch(async (error: unknown) => {
       logger.fatal({ err: error }, 'could not start the server');

@@ -14,7 +14,7 @@ import { DomainError } from './errors.ts';
 import { schema } from './graphql/schema.ts';
 import type { SnapshotJobs } from './jobs/jobs.ts';
 import type { Logger } from './logger.ts';
-import type { ObjectStoreOpener } from './storage/index.ts';
+import type { LocationStoreOpener } from './locations/store.ts';
 import { createMetrics } from './metrics.ts';
 
 export interface Server {
@@ -29,8 +29,8 @@ export interface ServerDeps {
   logger: Logger;
   /** Where mutations enqueue snapshot work; absent in an API-only test server. */
   jobs?: SnapshotJobs;
-  /** Opens storage targets, so deleteSnapshot can remove archives. */
-  storage?: ObjectStoreOpener;
+  /** Opens storage locations, so deleteSnapshot can remove archives. */
+  storage?: LocationStoreOpener;
   /** How tenants' kubeconfigs are admitted (egress policy) and kept (sealed). */
   kubeconfigs: KubeconfigRules;
 }

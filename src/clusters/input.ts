@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 export const clusterName = z
   .string()
@@ -55,17 +54,6 @@ export function cronProblem(schedule: string, timeZone: string): string | undefi
   }
 }
 
-export function storageTargetProblem(target: string): string | undefined {
-  if (target.startsWith('s3://')) {
-    const [bucket = '', ...prefix] = target.slice('s3://'.length).split('/');
-    if (!S3_BUCKET.test(bucket)) return `has an invalid bucket name "${bucket}"`;
-    if (prefix.some((part, i) => part === '' && i < prefix.length - 1)) return 'has an empty path segment';
-    return undefined;
-  }
-  if (target.startsWith('/')) return target.includes('\0') ? 'must not contain NUL' : undefined;
-  return 'must be s3://bucket[/prefix] or an absolute directory path';
-}
-
 export const policyInput = z
   .object({
     enabled: z.boolean(),
@@ -73,7 +61,8 @@ export const policyInput = z
     timeZone: z.string().max(64).default('UTC'),
     retentionMaxSnapshots: z.number().int().min(1, 'must be at least 1').max(10_000).nullish(),
     retentionMaxAgeSeconds: z.number().int().min(60, 'must be at least 60 seconds').nullish(),
-    storageTarget: z.string().max(1024).nullish(),
+    /** A storage location's name, checked against the cluster's project by the service; null: the default location. */
+    storageLocation: z.string().max(63, 'must be at most 63 characters').nullish(),
     volumeSnapshotsEnabled: z.boolean().default(false),
   })
   .superRefine((policy, ctx) => {
@@ -86,8 +75,6 @@ export const policyInput = z
     if (policy.enabled && !policy.schedule) {
       ctx.addIssue({ code: 'custom', path: ['schedule'], message: 'is required when auto snapshots are enabled' });
     }
-    const storageProblem = policy.storageTarget ? storageTargetProblem(policy.storageTarget) : undefined;
-    if (storageProblem) ctx.addIssue({ code: 'custom', path: ['storageTarget'], message: storageProblem });
   });
 export type PolicyInput = z.infer<typeof policyInput>;
 

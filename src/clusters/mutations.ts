@@ -9,7 +9,9 @@ const PolicyInput = builder.inputType('AutoSnapshotPolicyInput', {
     timeZone: t.string({ description: 'IANA time zone; defaults to UTC.' }),
     retentionMaxSnapshots: t.int(),
     retentionMaxAgeSeconds: t.int(),
-    storageTarget: t.string({ description: '`s3://bucket/prefix` or an absolute directory.' }),
+    storageLocation: t.string({
+      description: 'The name of a storage location the cluster\'s project may use (see `storageLocations`); null for the default location.',
+    }),
     volumeSnapshotsEnabled: t.boolean(),
   }),
 });

@@ -25,9 +25,11 @@ export const AutoSnapshotPolicyRef = builder.objectRef<AutoSnapshotPolicy>('Auto
     timeZone: t.exposeString('timeZone', { description: 'IANA time zone the schedule is read in.' }),
     retentionMaxSnapshots: t.exposeInt('retentionMaxSnapshots', { nullable: true }),
     retentionMaxAgeSeconds: t.exposeInt('retentionMaxAgeSeconds', { nullable: true }),
-    storageTarget: t.exposeString('storageTarget', {
+    storageLocation: t.string({
       nullable: true,
-      description: '`s3://bucket/prefix` or a local directory; null means the local default.',
+      description: 'The name of the storage location snapshots are written to; null: the default location at the time each is taken.',
+      resolve: async (policy, _args, context) =>
+        policy.storageLocation ? ((await context.loaders.location.load(policy.storageLocation.id))?.name ?? null) : null,
     }),
     volumeSnapshotsEnabled: t.exposeBoolean('volumeSnapshotsEnabled'),
   }),

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { decodeCursor, encodeCursor, type PageRequest } from '../db/keyset.ts';
 import { requestJob, type SnapshotJobs } from '../jobs/jobs.ts';
+import type { StorageLocation } from '../locations/entity.ts';
+import { LocationService } from '../locations/service.ts';
 import type { Logger } from '../logger.ts';
 import { SnapshotSchema } from '../snapshots/entity.ts';
 import { VirtualClusterSchema, type VirtualCluster } from './entity.ts';
@@ -58,11 +60,13 @@ export class ClusterService {
   async register(raw: RegisterClusterInput): Promise<VirtualCluster> {
     const input = parseInput(registerInput, raw);
     const kubeconfig = this.kubeconfigColumns(input.kubeconfig);
+    const policy: PolicyInput = input.autoSnapshotPolicy ?? { enabled: false, timeZone: 'UTC', volumeSnapshotsEnabled: false };
+    const location = await new LocationService(this.em).forPolicy(policy.storageLocation, input.projectId, 'autoSnapshotPolicy.storageLocation');
     const cluster = this.em.create(VirtualClusterSchema, {
       projectId: input.projectId,
       name: input.name,
       ...kubeconfig,
-      policy: policyColumns(input.autoSnapshotPolicy ?? { enabled: false, timeZone: 'UTC', volumeSnapshotsEnabled: false }),
+      policy: policyColumns(policy, location),
     });
     await this.flushUnique(cluster);
     await this.syncSchedule(cluster);
@@ -82,7 +86,8 @@ export class ClusterService {
   async setPolicy(id: string, raw: z.input<typeof policyInput>): Promise<VirtualCluster> {
     const input = parseInput(policyInput, raw);
     const cluster = await this.get(id);
-    cluster.policy = policyColumns(input);
+    const location = await new LocationService(this.em).forPolicy(input.storageLocation, cluster.projectId, 'storageLocation');
+    cluster.policy = policyColumns(input, location);
     await this.em.flush();
     await this.syncSchedule(cluster);
     return cluster;
@@ -131,14 +136,14 @@ export class ClusterService {
   }
 }
 
-function policyColumns(policy: PolicyInput): VirtualCluster['policy'] {
+function policyColumns(policy: PolicyInput, location: StorageLocation | null): VirtualCluster['policy'] {
   return {
     enabled: policy.enabled,
     schedule: policy.schedule ?? null,
     timeZone: policy.timeZone,
     retentionMaxSnapshots: policy.retentionMaxSnapshots ?? null,
     retentionMaxAgeSeconds: policy.retentionMaxAgeSeconds ?? null,
-    storageTarget: policy.storageTarget ?? null,
+    storageLocation: location,
     volumeSnapshotsEnabled: policy.volumeSnapshotsEnabled,
   };
 }

@@ -5,6 +5,8 @@ import '../clusters/mutations.ts';
 import '../snapshots/schema.ts';
 import '../snapshots/mutations.ts';
 import '../events/schema.ts';
+import '../locations/schema.ts';
+import '../locations/mutations.ts';
 
 /** The vsnap subgraph: Federation 2 entities VirtualCluster and Snapshot; Project by reference. */
 export const schema = builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' });

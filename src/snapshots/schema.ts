@@ -48,7 +48,17 @@ export const SnapshotRef = builder.objectRef<SnapshotView>('Snapshot').implement
     scheduledAt: t.expose('scheduledAt', { type: 'DateTime' }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
-    location: t.exposeString('location', { nullable: true, description: 'Where the archive is stored.' }),
+    storageLocation: t.string({
+      nullable: true,
+      description: 'The name of the storage location it was written to; null before it is taken (or when that location was deleted).',
+      resolve: async (snapshot, _args, context) =>
+        snapshot.storageLocation ? ((await context.loaders.location.load(snapshot.storageLocation.id))?.name ?? null) : null,
+    }),
+    location: t.exposeString('location', {
+      nullable: true,
+      description: 'Where the archive is stored: `s3://bucket/key` or a path on the worker. Platform admins only (it shows buckets and paths).',
+      authScopes: { platformAdmin: true },
+    }),
     sizeBytes: t.exposeFloat('sizeBytes', { nullable: true }),
     sha256: t.exposeString('sha256', { nullable: true }),
     objectCount: t.exposeInt('objectCount', { nullable: true }),

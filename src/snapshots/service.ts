@@ -6,8 +6,9 @@ import { requestJob, type SnapshotJobs } from '../jobs/jobs.ts';
 import type { Logger } from '../logger.ts';
 import { decodeCursor, encodeCursor, type PageRequest } from '../db/keyset.ts';
 import { ConflictError, errorMessage, NotFoundError, StorageUnavailableError, ValidationError } from '../errors.ts';
-import type { ObjectStoreOpener } from '../storage/index.ts';
+import type { LocationStoreOpener } from '../locations/store.ts';
 import { SnapshotEventSchema, type SnapshotEvent } from '../events/entity.ts';
+import type { StorageLocation } from '../locations/entity.ts';
 import { SnapshotSchema, type Snapshot, type SnapshotTrigger } from './entity.ts';
 import type { SnapshotStatus } from './lifecycle.ts';
 import { snapshotObjectName } from './naming.ts';
@@ -16,7 +17,7 @@ import { snapshotView, volumeSnapshotView, type SnapshotView, type VolumeSnapsho
 /** The columns a snapshot view needs (not the archive's per-resource counts). */
 const SNAPSHOT_VIEW_COLUMNS = [
   'id', 'virtual_cluster_id', 'project_id', 'name', 'status', 'trigger', 'volume_snapshots_enabled', 'scheduled_at',
-  'started_at', 'finished_at', 'location', 'size_bytes', 'sha256', 'object_count', 'message',
+  'started_at', 'finished_at', 'storage_location_id', 'location', 'size_bytes', 'sha256', 'object_count', 'message',
 ].map((column) => `s.${column}`).join(', ');
 import { scheduleSnapshot } from './transitions.ts';
 
@@ -34,8 +35,8 @@ export class SnapshotService {
     private readonly em: EntityManager,
     /** Absent in an API-only process without a scheduler: a worker's reconcile picks SCHEDULED snapshots up. */
     private readonly jobs?: { scheduler: SnapshotJobs; logger: Logger },
-    /** Opens the store behind a storage target, to delete archives. */
-    private readonly storage?: ObjectStoreOpener,
+    /** Opens the store behind a storage location, to delete archives. */
+    private readonly storage?: LocationStoreOpener,
   ) {}
 
   async get(id: string): Promise<Snapshot> {
@@ -149,24 +150,25 @@ export class SnapshotService {
   async delete(id: string): Promise<Snapshot> {
     return this.em.transactional(async (em) => {
       const snapshot = z.uuid().safeParse(id).success
-        ? await em.findOne(SnapshotSchema, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE })
+        ? await em.findOne(SnapshotSchema, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['storageLocation'] })
         : null;
       if (!snapshot) throw new NotFoundError(`snapshot ${id} does not exist`, 'id');
       if (snapshot.status === 'IN_PROGRESS') {
         throw new ConflictError(`snapshot ${snapshot.name} is being taken; delete it once it has finished`, 'id');
       }
-      if (snapshot.location && snapshot.storageTarget) await this.removeArchive(snapshot.storageTarget, snapshot.name);
+      if (snapshot.location && snapshot.storageLocation) await this.removeArchive(snapshot.storageLocation, snapshot.name);
       em.remove(snapshot);
       return snapshot;
     });
   }
 
-  private async removeArchive(storageTarget: string, name: string): Promise<void> {
-    if (!this.storage) throw new StorageUnavailableError(`no storage is configured to delete ${name} from ${storageTarget}`);
+  private async removeArchive(location: StorageLocation, name: string): Promise<void> {
+    const where = `storage location ${location.name}`;
+    if (!this.storage) throw new StorageUnavailableError(`no storage is configured to delete ${name} from ${where}`);
     try {
-      await this.storage(storageTarget).remove(name);
+      await (await this.storage(location)).remove(name);
     } catch (error) {
-      throw new StorageUnavailableError(`could not delete ${name} from ${storageTarget}: ${errorMessage(error)}`);
+      throw new StorageUnavailableError(`could not delete ${name} from ${where}: ${errorMessage(error)}`);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClusterSchema } from '../../src/clusters/entity.ts';
 import {
+  CreateStorageLocationDocument,
   RegisterVirtualClusterDocument,
   RemoveVirtualClusterDocument,
   SetAutoSnapshotPolicyDocument,
@@ -64,6 +65,7 @@ describe('registerVirtualCluster', () => {
     [{ autoSnapshotPolicy: { enabled: true } }, 'autoSnapshotPolicy.schedule'],
     [{ autoSnapshotPolicy: { enabled: true, schedule: '61 * * * *' } }, 'autoSnapshotPolicy.schedule'],
     [{ autoSnapshotPolicy: { enabled: false, timeZone: 'Mars/Olympus' } }, 'autoSnapshotPolicy.timeZone'],
+    [{ autoSnapshotPolicy: { enabled: false, storageLocation: 'no-such-location' } }, 'autoSnapshotPolicy.storageLocation'],
   ] as const)('rejects %j with VALIDATION on %s and writes nothing', async (override, field) => {
     const before = await countClusters();
     const response = await app.request(
@@ -124,6 +126,15 @@ describe('updateVirtualCluster and removeVirtualCluster', () => {
 });
 
 describe('setAutoSnapshotPolicy', () => {
+  beforeAll(async () => {
+    const created = await app.request(
+      CreateStorageLocationDocument,
+      { input: { name: 'backups-prod', kind: 'S3', bucket: 'vsnap-backups', prefix: 'prod' } },
+      admin,
+    );
+    expect(created.errors).toBeUndefined();
+  });
+
   it('stores a validated policy', async () => {
     const cluster = await register();
     const policy = {
@@ -132,7 +143,7 @@ describe('setAutoSnapshotPolicy', () => {
       timeZone: 'America/New_York',
       retentionMaxSnapshots: 10,
       retentionMaxAgeSeconds: 7 * 86400,
-      storageTarget: 's3://vsnap-backups/prod',
+      storageLocation: 'backups-prod',
       volumeSnapshotsEnabled: true,
     };
     const response = await app.request(SetAutoSnapshotPolicyDocument, { virtualClusterId: cluster.id, policy }, admin);
@@ -146,9 +157,9 @@ describe('setAutoSnapshotPolicy', () => {
     [{ enabled: true, schedule: '0 3 * * *', timeZone: 'Not/AZone' }, 'timeZone'],
     [{ enabled: false, retentionMaxSnapshots: 0 }, 'retentionMaxSnapshots'],
     [{ enabled: false, retentionMaxAgeSeconds: 5 }, 'retentionMaxAgeSeconds'],
-    [{ enabled: false, storageTarget: 'ftp://somewhere' }, 'storageTarget'],
-    [{ enabled: false, storageTarget: 's3://A_BAD_BUCKET/x' }, 'storageTarget'],
-    [{ enabled: false, storageTarget: 'relative/dir' }, 'storageTarget'],
+    [{ enabled: false, storageLocation: 'no-such-location' }, 'storageLocation'],
+    [{ enabled: false, storageLocation: 's3://vsnap-backups/prod' }, 'storageLocation'],
+    [{ enabled: false, storageLocation: 'x'.repeat(64) }, 'storageLocation'],
   ])('rejects %j with VALIDATION on %s and keeps the old policy', async (policy, field) => {
     const cluster = await register({ autoSnapshotPolicy: { enabled: true, schedule: '0 1 * * *' } });
     const response = await app.request(SetAutoSnapshotPolicyDocument, { virtualClusterId: cluster.id, policy }, admin);

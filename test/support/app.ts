@@ -1,4 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { print, type ExecutionResult } from 'graphql';
@@ -12,7 +15,7 @@ import { EgressPolicy } from '../../src/kube/egress.ts';
 import { createLogger } from '../../src/logger.ts';
 import { SecretBox } from '../../src/secrets/secret-box.ts';
 import { startServer, type Server } from '../../src/server.ts';
-import { openObjectStore } from '../../src/storage/index.ts';
+import { openLocationStore } from '../../src/locations/store.ts';
 import { createTestDatabase } from './database.ts';
 
 export const TEST_JWT_SECRET = 'vsnap-test-secret-that-is-long-enough-for-hs256';
@@ -53,10 +56,15 @@ export function testEngineConfig(overrides: Partial<EngineConfig> = {}): EngineC
     retentionIntervalMs: 3_600_000,
     listPageSize: 50,
     kubeRequestTimeoutMs: 5_000,
-    defaultStorageTarget: '/nonexistent-storage-target',
     kubeconfigSecretsDir: '/nonexistent-secrets',
     kubeEgress: EgressPolicy.defaults('test'),
-    s3: { region: 'us-east-1', pathStyle: true, partSizeBytes: 5 * 1024 * 1024 },
+    storage: {
+      s3: { region: 'us-east-1', pathStyle: true, partSizeBytes: 5 * 1024 * 1024 },
+      // Created on first use; startTestApp removes it on close.
+      localRoot: path.join(os.tmpdir(), `vsnap-test-storage-${randomUUID()}`),
+      secretsDir: '/nonexistent-storage-secrets',
+      credentialVariables: {},
+    },
     mongodbUrl: process.env.MONGODB_URL,
     ...overrides,
   };
@@ -100,7 +108,7 @@ export async function startTestApp(
     verifier: createTokenVerifier({ kind: 'secret', secret: TEST_JWT_SECRET }),
     logger,
     jobs: engine?.scheduler,
-    storage: engineConfig ? (target) => openObjectStore(target, engineConfig.s3) : undefined,
+    storage: engineConfig ? (location) => openLocationStore(location, engineConfig.storage) : undefined,
     kubeconfigs: { egress: kubeEgress, inlineBox },
   });
   return {
@@ -128,6 +136,7 @@ export async function startTestApp(
       await engine?.stop(2_000);
       await orm.close();
       await database.drop();
+      if (engineConfig) await fs.rm(engineConfig.storage.localRoot, { recursive: true, force: true });
       if (ownMongo) {
         const mongo = await MongoClient.connect(ownMongo);
         await mongo.db().dropDatabase();
