@@ -7,12 +7,21 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 
 export type TableState = Record<string, { rows: number; hash: string }>;
 
+/** The tables of each database, read once: no test creates one. */
+const tablesOf = new WeakMap<MikroORM, Promise<{ name: string }[]>>();
+
 export async function tableState(orm: MikroORM): Promise<TableState> {
   const connection = orm.em.getConnection();
-  const tables = await connection.execute<{ name: string }[]>(
-    `select quote_ident(table_name) as name from information_schema.tables
-     where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`,
-  );
+  if (!tablesOf.has(orm)) {
+    tablesOf.set(
+      orm,
+      connection.execute<{ name: string }[]>(
+        `select quote_ident(table_name) as name from information_schema.tables
+         where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`,
+      ),
+    );
+  }
+  const tables = await tablesOf.get(orm)!;
   if (tables.length === 0) return {};
   const rows = await connection.execute<{ name: string; rows: number; hash: string }[]>(
     tables
