@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { PothosValidationError } from '@pothos/core';
+import { ForbiddenError } from '@pothos/plugin-scope-auth';
 import { GraphQLError, Kind, type ValidationContext } from 'graphql';
 import { createYoga, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import { AuthenticationError, type TokenVerifier } from './auth/tokens.ts';
@@ -78,6 +79,8 @@ function codedError(message: string, error: GraphQLError | undefined, extensions
 
 /** Pothos says `Argument "first" must be a non-negative integer`: VALIDATION, `extensions.field` the argument. */
 function pothosArgumentError(error: PothosValidationError, located: GraphQLError | undefined): GraphQLError {
+  // scope-auth's own refusal is a PothosValidationError too (ours, unauthorizedError in builder.ts, comes first).
+  if (error instanceof ForbiddenError) return codedError(error.message, located, { code: 'FORBIDDEN' });
   const argument = /^Argument "(\w+)" (.+)$/.exec(error.message);
   if (!argument) return codedError(error.message, located, { code: 'VALIDATION' });
   return codedError(`${argument[1]}: ${argument[2]}`, located, { code: 'VALIDATION', field: argument[1] });
