@@ -1,8 +1,8 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import { decodeCursor, encodeCursor, type PageRequest } from '../db/keyset.ts';
+import { ConflictError, NotFoundError, quoted } from '../errors.ts';
+import { cursorKey, encodeCursor, type PageRequest } from '../db/keyset.ts';
 import { requestJob, type SnapshotJobs } from '../jobs/jobs.ts';
 import type { StorageLocation } from '../locations/entity.ts';
 import { LocationService } from '../locations/service.ts';
@@ -26,6 +26,16 @@ export type UpdateClusterInput = z.input<typeof updateInput>;
 export function clusterCursor(cluster: Pick<VirtualCluster, 'name' | 'id'>): string {
   return encodeCursor([cluster.name, cluster.id]);
 }
+/** What clusterCursor encodes, and nothing else. */
+const clusterCursorKey = z.tuple([clusterName, z.uuid()]);
+
+/**
+ * The answer for an id that names no cluster the caller may see, whether it does not
+ * exist or lies in another project: the same words either way, so they tell nothing.
+ */
+export function clusterNotFound(field = 'id'): NotFoundError {
+  return new NotFoundError('virtual cluster not found', field);
+}
 
 export class ClusterService {
   constructor(
@@ -36,19 +46,18 @@ export class ClusterService {
     private readonly kubeconfigs?: KubeconfigRules,
   ) {}
 
-  async get(id: string): Promise<VirtualCluster> {
+  /** `field`: the argument that named the cluster, for the NOT_FOUND answer. */
+  async get(id: string, field = 'id'): Promise<VirtualCluster> {
     const cluster = z.uuid().safeParse(id).success ? await this.em.findOne(VirtualClusterSchema, { id }) : null;
-    if (!cluster) throw new NotFoundError(`virtual cluster ${id} does not exist`, 'id');
+    if (!cluster) throw clusterNotFound(field);
     return cluster;
   }
 
   /** Clusters ordered by name; `projectIds` undefined means every project. */
   async list(projectIds: readonly string[] | undefined, page: PageRequest): Promise<VirtualCluster[]> {
     const where: Record<string, unknown> = projectIds ? { projectId: { $in: [...projectIds] } } : {};
-    const cursor = page.after ?? page.before;
-    if (cursor) {
-      const key = decodeCursor(cursor, 2);
-      if (!key) throw new ValidationError(`${page.after ? 'after' : 'before'}: is not a valid cursor`, page.after ? 'after' : 'before');
+    const key = cursorKey(page, clusterCursorKey);
+    if (key) {
       const [name, id] = key;
       const op = page.after ? '$gt' : '$lt';
       where.$or = [{ name: { [op]: name } }, { name, id: { [op]: id } }];
@@ -85,7 +94,7 @@ export class ClusterService {
 
   async setPolicy(id: string, raw: z.input<typeof policyInput>): Promise<VirtualCluster> {
     const input = parseInput(policyInput, raw);
-    const cluster = await this.get(id);
+    const cluster = await this.get(id, 'virtualClusterId');
     const location = await new LocationService(this.em).forPolicy(input.storageLocation, cluster.projectId, 'storageLocation');
     cluster.policy = policyColumns(input, location);
     await this.em.flush();
@@ -95,11 +104,12 @@ export class ClusterService {
 
   /** Removes the cluster and its snapshot rows; refused while a snapshot is being taken. */
   async remove(id: string): Promise<VirtualCluster> {
+    if (!z.uuid().safeParse(id).success) throw clusterNotFound();
     const removed = await this.em.transactional(async (em) => {
       const cluster = await em.findOne(VirtualClusterSchema, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!cluster) throw new NotFoundError(`virtual cluster ${id} does not exist`, 'id');
+      if (!cluster) throw clusterNotFound();
       const running = await em.count(SnapshotSchema, { virtualCluster: cluster, status: 'IN_PROGRESS' });
-      if (running > 0) throw new ConflictError(`virtual cluster ${cluster.name} has a snapshot in progress; try again when it has finished`, 'id');
+      if (running > 0) throw new ConflictError(`virtual cluster ${quoted(cluster.name)} has a snapshot in progress; try again when it has finished`, 'id');
       em.remove(cluster);
       return cluster;
     });
@@ -129,7 +139,7 @@ export class ClusterService {
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
         this.em.clear();
-        throw new ConflictError(`project ${cluster.projectId} already has a virtual cluster named ${cluster.name}`, 'name');
+        throw new ConflictError(`project ${quoted(cluster.projectId)} already has a virtual cluster named ${quoted(cluster.name)}`, 'name');
       }
       throw error;
     }

@@ -4,7 +4,18 @@ import { builder } from '../graphql/builder.ts';
 import type { SnapshotView, VolumeSnapshotView } from './views.ts';
 import { SNAPSHOT_TRIGGERS } from './entity.ts';
 import { SNAPSHOT_STATUSES, VOLUME_SNAPSHOT_PHASES } from './lifecycle.ts';
-import { snapshotCursor } from './service.ts';
+import type { Context } from '../context.ts';
+import { snapshotCursor, snapshotNotFound } from './service.ts';
+
+/**
+ * snapshot(id) runs for anyone in the snapshot's project (the Snapshot type then refuses a
+ * member field by field, FORBIDDEN); to anyone else it does not exist (NOT_FOUND, as for a missing id).
+ */
+const memberOfSnapshot = async (id: string | number, context: Context) => {
+  const snapshot = await context.loaders.snapshot.load(String(id));
+  if (!snapshot) throw snapshotNotFound('id');
+  return { platformAdmin: true, projectMember: snapshot.projectId };
+};
 
 export const SnapshotStatusEnum = builder.enumType('SnapshotStatus', { values: SNAPSHOT_STATUSES });
 export const VolumeSnapshotPhaseEnum = builder.enumType('VolumeSnapshotPhase', { values: VOLUME_SNAPSHOT_PHASES });
@@ -99,6 +110,7 @@ builder.queryField('snapshot', (t) =>
     type: SnapshotRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
+    authScopes: (_root, args, context) => memberOfSnapshot(args.id, context),
     resolve: (_root, args, context) => context.snapshots.get(String(args.id)),
   }),
 );

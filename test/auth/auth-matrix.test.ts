@@ -6,8 +6,11 @@
  * of federation) and every change (register / update / remove a cluster, its
  * policy, createSnapshot, deleteSnapshot) are for platform admins and admins of
  * the cluster's project. A member of the project sees the cluster itself and gets
- * FORBIDDEN on the protected fields, the rest of the response intact. A request
- * without a valid bearer token is refused as a whole: HTTP 401, UNAUTHENTICATED.
+ * FORBIDDEN on the protected fields, the rest of the response intact. To a caller
+ * outside every project of the cluster, its clusters and snapshots do not exist:
+ * NOT_FOUND (and null from federation's _entities), exactly as for an id of nothing
+ * (test/security/privacy.test.ts compares the two byte for byte). A request without a
+ * valid bearer token is refused as a whole: HTTP 401, UNAUTHENTICATED.
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { getNamedType, isObjectType, isUnionType, parse, print, type GraphQLNamedType } from 'graphql';
@@ -60,24 +63,28 @@ const WHO: Record<Role, string> = {
   anonymous: 'anonymous (no token)',
 };
 
-type Outcome = 'ALLOWED' | 'FORBIDDEN' | 'UNAUTHENTICATED';
+/** NOT_FOUND: the row does not exist for this caller (null, and a NOT_FOUND error where a missing id gives one). */
+type Outcome = 'ALLOWED' | 'FORBIDDEN' | 'NOT_FOUND' | 'UNAUTHENTICATED';
 type Access = Record<Role, Outcome>;
 
-/** Snapshot data, and every mutation: platform admins and the admins of the cluster's project. */
+/** Snapshot data, and every change to a cluster or snapshot: platform admins and the admins of the cluster's project. */
 const CLUSTER_ADMINS: Access = {
   platformAdmin: 'ALLOWED',
   projectAdmin: 'ALLOWED',
-  otherProjectAdmin: 'FORBIDDEN',
+  otherProjectAdmin: 'NOT_FOUND',
   member: 'FORBIDDEN',
   memberAndOtherAdmin: 'FORBIDDEN',
   anonymous: 'UNAUTHENTICATED',
 };
 
+/** Registering a cluster in a project: its admins and platform admins (projects are no secret here: FORBIDDEN). */
+const PROJECT_ADMINS: Access = { ...CLUSTER_ADMINS, otherProjectAdmin: 'FORBIDDEN' };
+
 /** The cluster itself: anyone in its project, and platform admins. */
 const CLUSTER_PROJECT: Access = {
   platformAdmin: 'ALLOWED',
   projectAdmin: 'ALLOWED',
-  otherProjectAdmin: 'FORBIDDEN',
+  otherProjectAdmin: 'NOT_FOUND',
   member: 'ALLOWED',
   memberAndOtherAdmin: 'ALLOWED',
   anonymous: 'UNAUTHENTICATED',
@@ -93,8 +100,11 @@ const PLATFORM_ADMINS: Access = {
   anonymous: 'UNAUTHENTICATED',
 };
 
+/** Snapshot.location: platform admins only; to an outsider the snapshot does not exist at all. */
+const SNAPSHOT_LOCATION_ACCESS: Access = { ...PLATFORM_ADMINS, otherProjectAdmin: 'NOT_FOUND' };
+
 /** Snapshot fields whose access differs from the rest of the snapshot's. */
-const FIELD_ACCESS: Partial<Record<string, Access>> = { location: PLATFORM_ADMINS };
+const FIELD_ACCESS: Partial<Record<string, Access>> = { location: SNAPSHOT_LOCATION_ACCESS };
 
 /** Federation's entry point is not in the printed SDL (the subgraph schema adds it), so it is parsed here. */
 type EntitiesQuery = {
@@ -239,9 +249,9 @@ function expectUnauthenticated(response: GraphQLResponse<unknown>) {
 }
 
 /** A field-level refusal: HTTP 200, only FORBIDDEN errors, and exactly the data the caller may see. */
-function expectForbidden(response: GraphQLResponse<unknown>, data: unknown, errors = 1) {
+function expectForbidden(response: GraphQLResponse<unknown>, data: unknown, errors = 1, code: 'FORBIDDEN' | 'NOT_FOUND' = 'FORBIDDEN') {
   expect(response.status).toBe(200);
-  expect(errorCodes(response)).toEqual(Array.from({ length: errors }, () => 'FORBIDDEN'));
+  expect(errorCodes(response)).toEqual(Array.from({ length: errors }, () => code));
   expect(response.data).toEqual(data);
 }
 
@@ -257,7 +267,7 @@ interface ReadCase {
   request: (token: string | undefined) => Promise<GraphQLResponse<unknown>>;
   /** The whole response data for a caller who may read everything. */
   allowed: () => unknown;
-  /** The whole response data (and number of FORBIDDEN errors) for a refused caller. */
+  /** The whole response data (and number of FORBIDDEN, or for an outsider NOT_FOUND, errors) for a refused caller. */
   forbidden: (role: Role) => { data: unknown; errors?: number };
 }
 
@@ -420,14 +430,15 @@ const READS: ReadCase[] = [
     allowed: () => ({
       _entities: [{ __typename: 'Snapshot', id: seed.snapshot.id, name: seed.snapshot.name, status: 'COMPLETED', sha256: seed.snapshot.sha256 }],
     }),
-    forbidden: () => ({ data: { _entities: [null] } }),
+    // To an outsider the snapshot is missing: null without an error, as for an id of nothing.
+    forbidden: (role) => ({ data: { _entities: [null] }, errors: role === 'otherProjectAdmin' ? 0 : 1 }),
   },
   {
     read: 'federation _entities: VirtualCluster',
     access: CLUSTER_PROJECT,
     request: (t) => app.request(AuthEntitiesDocument, { representations: [{ __typename: 'VirtualCluster', id: seed.cluster.id }] }, t),
     allowed: () => ({ _entities: [{ __typename: 'VirtualCluster', ...clusterBasics() }] }),
-    forbidden: () => ({ data: { _entities: [null] } }),
+    forbidden: () => ({ data: { _entities: [null] }, errors: 0 }),
   },
   {
     read: 'federation _entities: Snapshot and VirtualCluster in one request',
@@ -447,7 +458,7 @@ const READS: ReadCase[] = [
     // A member still resolves the cluster entity; only the snapshot is withheld.
     forbidden: (role) =>
       role === 'otherProjectAdmin'
-        ? { data: { _entities: [null, null] }, errors: 2 }
+        ? { data: { _entities: [null, null] }, errors: 0 }
         : { data: { _entities: [null, { __typename: 'VirtualCluster', ...clusterBasics() }] } },
   },
 ];
@@ -464,7 +475,7 @@ describe.each(READS)('read $read', (read) => {
     expectNoLeak(response, role);
     if (outcome === 'UNAUTHENTICATED') return expectUnauthenticated(response);
     const { data, errors } = read.forbidden(role);
-    expectForbidden(response, data, errors);
+    expectForbidden(response, data, errors, outcome);
   });
 });
 
@@ -507,7 +518,7 @@ describe('every field of the snapshot types, one at a time', () => {
       expectNoLeak(response, role);
       if (outcome === 'UNAUTHENTICATED') return expectUnauthenticated(response);
       // A caller who may read the snapshot loses only the field; anyone else the whole snapshot.
-      expectForbidden(response, { snapshot: CLUSTER_ADMINS[role] === 'ALLOWED' ? { [selection]: null } : null });
+      expectForbidden(response, { snapshot: CLUSTER_ADMINS[role] === 'ALLOWED' ? { [selection]: null } : null }, 1, outcome);
     });
   });
 });
@@ -589,7 +600,7 @@ interface MutationCase {
 const MUTATIONS: MutationCase[] = [
   {
     mutation: 'registerVirtualCluster',
-    access: CLUSTER_ADMINS,
+    access: PROJECT_ADMINS,
     prepare: async () => {
       const name = uniqueName('new');
       return {
@@ -697,7 +708,11 @@ describe.each(MUTATIONS)('mutation $mutation', ({ mutation, access, prepare }) =
       return;
     }
     if (outcome === 'UNAUTHENTICATED') expectUnauthenticated(response);
-    else {
+    else if (outcome === 'NOT_FOUND') {
+      // The words of an id of nothing: nothing of the row, the project or the mutation's rules.
+      expectForbidden(response, null, 1, 'NOT_FOUND');
+      expect(response.errors?.[0]?.message).toMatch(/^(virtual cluster|snapshot) not found$/);
+    } else {
       expectForbidden(response, null);
       expect(response.errors?.[0]?.message).toContain(mutation);
     }
@@ -851,12 +866,11 @@ describe('a request without a valid bearer token is refused with 401', () => {
 // Error paths
 // ---------------------------------------------------------------------------------------------
 
-/** A FORBIDDEN error points at the field it nulled (maskError keeps graphql-js's located error). */
+/** A FORBIDDEN error points at the field it nulled (maskError keeps graphql-js's located error); NOT_FOUND also names the argument. */
 describe('FORBIDDEN errors point at the protected field', () => {
   it.each<[string, () => Promise<GraphQLResponse<unknown>>, (string | number)[]]>([
     ['member: snapshot(id)', () => app.request(AuthSnapshotDocument, { id: seed.snapshot.id }, token.member), ['snapshot']],
     ['member: VirtualCluster.snapshots', () => app.request(AuthClusterSnapshotsDocument, { id: seed.cluster.id }, token.member), ['virtualCluster', 'snapshots']],
-    ['admin of another project: virtualCluster(id)', () => app.request(AuthVirtualClusterDocument, { id: seed.cluster.id }, token.otherProjectAdmin), ['virtualCluster']],
     [
       'member: _entities Snapshot',
       () => app.request(AuthEntitiesDocument, { representations: [{ __typename: 'Snapshot', id: seed.snapshot.id }] }, token.member),
@@ -867,6 +881,22 @@ describe('FORBIDDEN errors point at the protected field', () => {
     const response = await request();
     expect(errorCodes(response)).toEqual(['FORBIDDEN']);
     expect(response.errors?.[0]?.path).toEqual(path);
+  });
+
+  it.each<[string, () => Promise<GraphQLResponse<unknown>>, (string | number)[], string]>([
+    ['admin of another project: virtualCluster(id)', () => app.request(AuthVirtualClusterDocument, { id: seed.cluster.id }, token.otherProjectAdmin), ['virtualCluster'], 'id'],
+    ['admin of another project: snapshot(id)', () => app.request(AuthSnapshotDocument, { id: seed.snapshot.id }, token.otherProjectAdmin), ['snapshot'], 'id'],
+    [
+      'admin of another project: createSnapshot',
+      () => app.request(AuthCreateSnapshotDocument, { virtualClusterId: seed.cluster.id }, token.otherProjectAdmin),
+      ['createSnapshot'],
+      'virtualClusterId',
+    ],
+  ])('%s → NOT_FOUND at the field, extensions.field naming the argument', async (_case, request, path, field) => {
+    const response = await request();
+    expect(errorCodes(response)).toEqual(['NOT_FOUND']);
+    expect(response.errors?.[0]?.path).toEqual(path);
+    expect(response.errors?.[0]?.extensions?.field).toBe(field);
   });
 });
 
@@ -1015,7 +1045,7 @@ describe('storage locations', () => {
   });
 
   describe('Snapshot.location', () => {
-    it.each(ROLES.map((role) => ({ role, who: WHO[role], outcome: PLATFORM_ADMINS[role] })))('$who → $outcome', async ({ role, outcome }) => {
+    it.each(ROLES.map((role) => ({ role, who: WHO[role], outcome: SNAPSHOT_LOCATION_ACCESS[role] })))('$who → $outcome', async ({ role, outcome }) => {
       const response = await app.request(AuthSnapshotLocationDocument, { id: seed.snapshot.id }, token[role]);
       if (outcome === 'ALLOWED') {
         expect(response.errors).toBeUndefined();
@@ -1025,7 +1055,7 @@ describe('storage locations', () => {
       expect(JSON.stringify(response)).not.toContain(seed.snapshot.location);
       if (outcome === 'UNAUTHENTICATED') return expectUnauthenticated(response);
       // An admin of the project still reads the snapshot, without where it lies.
-      expectForbidden(response, { snapshot: role === 'projectAdmin' ? { id: seed.snapshot.id, location: null } : null });
+      expectForbidden(response, { snapshot: role === 'projectAdmin' ? { id: seed.snapshot.id, location: null } : null }, 1, outcome);
     });
   });
 

@@ -355,7 +355,7 @@ describe('names that cannot be a location never reach the database', () => {
     expectError(await app.request(DeleteStorageLocationDocument, { name }, admin), 'NOT_FOUND', 'name', 'storage location "bad\\u0000name" does not exist');
     const cluster = await register(unique('proj'));
     const set = await app.request(SetAutoSnapshotPolicyDocument, { virtualClusterId: cluster.id, policy: { enabled: false, storageLocation: name } }, admin);
-    expectError(set, 'VALIDATION', 'storageLocation', 'storageLocation: "bad\\u0000name" is not a storage location this project may use');
+    expectError(set, 'VALIDATION', 'storageLocation', 'storageLocation: must not contain NUL characters');
     const listed = await app.request(StorageLocationsDocument, { projectId: 'p\u0000' }, admin);
     expect(listed.errors).toBeUndefined();
     expect(listed.data?.storageLocations).toEqual([]);
