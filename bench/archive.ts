@@ -18,7 +18,9 @@ import { promisify } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { createClusterReader } from '../src/kube/cluster-reader.ts';
-import { kubeConfigFrom } from '../src/kube/connect.ts';
+import { admitKubeconfig } from '../src/kube/admission.ts';
+import { connectCluster } from '../src/kube/connect.ts';
+import { EgressPolicy } from '../src/kube/egress.ts';
 import { writeClusterArchive, type ArchiveSummary } from '../src/snapshots/archive.ts';
 
 const MB = 1_000_000;
@@ -57,7 +59,8 @@ interface Run {
 }
 
 async function measure(kubeconfig: string, sink: () => Writable): Promise<Run> {
-  const reader = createClusterReader(kubeConfigFrom({ inline: kubeconfig }));
+  const connection = connectCluster(admitKubeconfig(kubeconfig), EgressPolicy.defaults('development'));
+  const reader = createClusterReader(connection);
   gc();
   const baseline = process.memoryUsage().rss;
   let peak = baseline;
@@ -79,7 +82,7 @@ async function measure(kubeconfig: string, sink: () => Writable): Promise<Run> {
     return { seconds, summary, peakRssMiB: peak / MiB, rssGrowthMiB: (peak - baseline) / MiB };
   } finally {
     clearInterval(sampler);
-    await reader.close();
+    await connection.close();
   }
 }
 

@@ -351,14 +351,14 @@ export async function seed(url: string): Promise<Seeded> {
 
   const clusters = new Columns(
     ['id', 'name', 'project_id', 'kubeconfig_secret_ref', 'policy_enabled', 'policy_schedule', 'policy_time_zone',
-      'policy_retention_max_snapshots', 'policy_storage_target', 'policy_volume_snapshots_enabled', 'created_at', 'updated_at'],
-    ['uuid', 'varchar', 'varchar', 'varchar', 'boolean', 'varchar', 'varchar', 'int', 'text', 'boolean', 'timestamptz', 'timestamptz'],
+      'policy_retention_max_snapshots', 'policy_storage_location_id', 'policy_volume_snapshots_enabled', 'created_at', 'updated_at'],
+    ['uuid', 'varchar', 'varchar', 'varchar', 'boolean', 'varchar', 'varchar', 'int', 'uuid', 'boolean', 'timestamptz', 'timestamptz'],
   );
   const snapshots = new Columns(
     ['id', 'virtual_cluster_id', 'project_id', 'name', 'status', 'trigger', 'volume_snapshots_enabled', 'scheduled_at',
-      'started_at', 'finished_at', 'storage_target', 'upload_id', 'heartbeat_at', 'location', 'resource_counts',
+      'started_at', 'finished_at', 'storage_location_id', 'upload_id', 'heartbeat_at', 'location', 'resource_counts',
       'size_bytes', 'sha256', 'object_count', 'message', 'updated_at'],
-    ['uuid', 'uuid', 'varchar', 'varchar', 'text', 'text', 'boolean', 'timestamptz', 'timestamptz', 'timestamptz', 'text',
+    ['uuid', 'uuid', 'varchar', 'varchar', 'text', 'text', 'boolean', 'timestamptz', 'timestamptz', 'timestamptz', 'uuid',
       'text', 'timestamptz', 'text', 'jsonb', 'bigint', 'varchar', 'int', 'text', 'timestamptz'],
   );
   const volumes = new Columns(
@@ -380,17 +380,21 @@ export async function seed(url: string): Promise<Seeded> {
   const events: EventRow[] = [];
   const statuses: Record<string, number> = {};
   const clusterIds: string[] = [];
+  /** One S3 storage location per project, open to that project only. */
+  const locations = new Map<string, string>();
 
   for (let c = 0; c < CLUSTERS; c += 1) {
     const clusterId = randomUUID();
     const clusterName = `cluster-${String(c).padStart(3, '0')}`;
     const projectId = `project-${String(c % PROJECTS).padStart(2, '0')}`;
     const storage = `s3://vsnap-bench/${projectId}`;
+    const locationId = locations.get(projectId) ?? randomUUID();
+    locations.set(projectId, locationId);
     const volumesEnabled = c % 3 !== 0;
     clusterIds.push(clusterId);
     const createdAt = iso(now - (SNAPSHOTS_PER_CLUSTER + 24) * 3_600_000);
     clusters.push(clusterId, clusterName, projectId, `vsnap-kubeconfigs/${clusterName}`, true, '0 * * * *', 'UTC',
-      SNAPSHOTS_PER_CLUSTER * 2, storage, volumesEnabled, createdAt, createdAt);
+      SNAPSHOTS_PER_CLUSTER * 2, locationId, volumesEnabled, createdAt, createdAt);
 
     for (let s = 0; s < SNAPSHOTS_PER_CLUSTER; s += 1) {
       // s = 0 is the newest. Only the newest may still be waiting or running.
@@ -434,7 +438,7 @@ export async function seed(url: string): Promise<Seeded> {
       snapshots.push(
         snapshotId, clusterId, projectId, name, status, random() < 0.9 ? 'SCHEDULE' : 'MANUAL', volumesEnabled, iso(scheduledAt),
         started === null ? null : iso(started), finished === null ? null : iso(finished),
-        started === null ? null : storage,
+        started === null ? null : locationId,
         status === 'IN_PROGRESS' ? `upload-${hex(8)}` : null,
         status === 'IN_PROGRESS' ? iso(now) : null,
         stored ? `${storage}/${name}` : null,
@@ -491,6 +495,13 @@ export async function seed(url: string): Promise<Seeded> {
 
   await withClient(url, async (client) => {
     await client.query('begin');
+    for (const [projectId, id] of locations) {
+      await client.query(
+        `insert into storage_location (id, name, kind, bucket, prefix, credentials_source, allowed_project_ids, created_at, updated_at)
+         values ($1, $2, 'S3', 'vsnap-bench', $3::text, 'DEFAULT', array[$3::text], now(), now())`,
+        [id, `bench-${projectId}`, projectId],
+      );
+    }
     await clusters.insert(client, 'virtual_cluster');
     await snapshots.insert(client, 'snapshot');
     await volumes.insert(client, 'volume_snapshot');
@@ -549,12 +560,13 @@ export async function main(): Promise<number> {
     cleanups.push('close orm', () => orm.close());
     console.log(`migrations applied in ${secs(performance.now() - stepStart)}`);
     // Production defaults for the armor limits (depth, aliases, tokens, cost) and the HTTP edge.
-    const { limits, http: edge } = loadConfig({});
+    const { limits, http: edge, kubeconfigs } = loadConfig({});
     const server = await startServer({
       config: { host: '127.0.0.1', port: 0, graphiql: false, limits, http: edge, shutdownTimeoutMs: 2000 },
       orm,
       verifier: createTokenVerifier({ kind: 'secret', secret: JWT_SECRET }),
       logger: createLogger(process.env.LOG_LEVEL ?? 'silent'),
+      kubeconfigs: { egress: kubeconfigs.egress },
     });
     cleanups.push('close server', () => server.close());
     const token = await signToken(new TextEncoder().encode(JWT_SECRET), 'bench-platform-admin', { platformAdmin: true });

@@ -56,7 +56,7 @@
  * bench database by state and lock waits (pg_stat_activity every 250 ms), and
  * job durations from Agenda's success/complete notifications.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -556,6 +556,7 @@ export async function main(): Promise<number> {
   const { startEngine } = await import('../src/jobs/engine.ts');
   const { loadConfig } = await import('../src/config.ts');
   const { VirtualClusterSchema } = await import('../src/clusters/entity.ts');
+  const { SecretBox } = await import('../src/secrets/secret-box.ts');
   const { cronProblem, isValidTimeZone } = await import('../src/clusters/input.ts');
 
   return withCleanups(async (cleanups) => {
@@ -579,14 +580,18 @@ export async function main(): Promise<number> {
 
     // 2. The engine, as main.ts starts it: production settings except where the environment says.
     const engineEnv = Object.fromEntries(ENGINE_ENV.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : [])));
-    const config = { ...loadConfig(engineEnv).engine, defaultStorageTarget: storageDir, mongodbUrl: undefined };
+    // Clusters name no storage location: the default one (LOCAL, the root itself) is this directory.
+    const engineConfig = loadConfig(engineEnv).engine;
+    const config = { ...engineConfig, storage: { ...engineConfig.storage, localRoot: storageDir }, mongodbUrl: undefined };
     const logTap = new LogTap(process.env.BENCH_VERBOSE === '1');
     const logger = pino({ name: 'vsnap', level: 'info' }, logTap);
     const states = new AgendaStates();
     await states.listen(database.url);
     cleanups.push('stop listening to agenda states', () => states.close());
     const poolsBefore = createdPools.length;
-    const engine = await startEngine({ orm, postgresUrl: database.url, config, logger, worker: true, processEveryMs });
+    // The clusters below are inserted with plaintext inline kubeconfigs, as rows from before sealing; a box lets the engine read them.
+    const inlineBox = new SecretBox([{ id: 'bench', key: randomBytes(32) }]);
+    const engine = await startEngine({ orm, postgresUrl: database.url, config, logger, worker: true, processEveryMs, inlineBox });
     const agendaPool = createdPools[poolsBefore];
     if (!agendaPool) throw new Error('did not see the pg pool agenda.ts creates');
     let engineStopped: Promise<void> | undefined;
@@ -639,10 +644,10 @@ export async function main(): Promise<number> {
       const now = new Date().toISOString();
       await client.query(
         `insert into virtual_cluster (id, name, project_id, kubeconfig_inline, policy_enabled, policy_schedule, policy_time_zone,
-           policy_storage_target, policy_volume_snapshots_enabled, created_at, updated_at)
-         select id, name, project_id, $4, true, $5, zone, $6, false, $7, $7
-         from unnest($1::uuid[], $2::varchar[], $3::varchar[], $8::varchar[]) as c(id, name, project_id, zone)`,
-        [clusters.map((c) => c.id), clusters.map((c) => c.name), clusters.map((c) => c.projectId), kube.kubeconfig, SCHEDULE, storageDir, now, clusters.map((c) => c.timeZone)],
+           policy_volume_snapshots_enabled, created_at, updated_at)
+         select id, name, project_id, $4, true, $5, zone, false, $6, $6
+         from unnest($1::uuid[], $2::varchar[], $3::varchar[], $7::varchar[]) as c(id, name, project_id, zone)`,
+        [clusters.map((c) => c.id), clusters.map((c) => c.name), clusters.map((c) => c.projectId), kube.kubeconfig, SCHEDULE, now, clusters.map((c) => c.timeZone)],
       );
     });
     const inserted = performance.now() - stepStart;

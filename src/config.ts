@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { storageTargetProblem } from './clusters/input.ts';
-import { s3Environment, s3Problems, s3Settings, type S3Settings } from './storage/config.ts';
+import { defaultDenyList, EgressPolicy, parseAddressRanges } from './kube/egress.ts';
+import { parseSecretKeys, type SecretKey } from './secrets/secret-box.ts';
+import { s3CredentialVariables, s3Environment, s3Problems, s3Settings, type StorageSettings } from './storage/config.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const ROLES = ['api', 'worker'] as const;
@@ -25,6 +26,7 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const booleanFlag = (fallback: boolean) => flag.default(fallback);
 
 // HTTP edge and developer experience.
 export const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -94,13 +96,27 @@ const environment = z
     RETENTION_INTERVAL_SECONDS: positiveInt(600),
     KUBE_LIST_PAGE_SIZE: positiveInt(500),
     KUBE_REQUEST_TIMEOUT_SECONDS: positiveInt(30),
-    /** Where a policy without a storage target stores archives: `s3://bucket/prefix` or an absolute path. */
-    DEFAULT_STORAGE_TARGET: optionalString.superRefine((target, ctx) => {
-      const problem = target === undefined ? undefined : storageTargetProblem(target);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }),
-    /** Directory where kubeconfig secrets are mounted: `<dir>/<secret-name>/<key>`. */
+    // Storage locations (the S3_* variables below are the defaults of S3 locations).
+    /** The directory every LOCAL storage location lives under; default <VSNAP_DATA_DIR>/snapshots. */
+    LOCAL_STORAGE_ROOT: optionalString,
+    /** Where secrets with S3 credentials are mounted: `<dir>/<secret-name>/access-key` and `secret-key`. */
+    STORAGE_SECRETS_DIR: z.string().trim().min(1).default('/var/run/secrets/vsnap-storage'),
+    /** Replaced by storage locations: refused, so an upgrade does not silently write elsewhere. */
+    DEFAULT_STORAGE_TARGET: optionalString.refine(
+      (value) => value === undefined,
+      'is no longer read: storage locations replace it (createStorageLocation with default: true; see the README)',
+    ),
+    /** Directory where kubeconfig secrets are mounted: `<dir>/<project>/<secret-name>/<key>`. */
     KUBECONFIG_SECRETS_DIR: z.string().min(1).default('/var/run/secrets/vsnap'),
+    // -- kubeconfigs of virtual clusters: egress of their API servers, inline ones at rest --
+    /** Addresses/CIDRs API servers may be at; empty: anywhere the deny list allows. */
+    KUBE_API_ALLOW_CIDRS: optionalString,
+    /** Addresses/CIDRs API servers may not be at; unset: loopback (production), link-local, unspecified, metadata; `none`: nothing. */
+    KUBE_API_DENY_CIDRS: optionalString,
+    /** `<key-id>:<base64 of 32 bytes>`, comma-separated: the first seals inline kubeconfigs, all open them. */
+    SECRETS_KEY: optionalString,
+    /** Production refuses inline kubeconfigs unless this is true. */
+    ALLOW_INLINE_KUBECONFIG: booleanFlag(false),
     ...s3Environment.shape,
   })
   .superRefine((env, ctx) => {
@@ -108,6 +124,21 @@ const environment = z
       ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both' });
     }
     for (const problem of s3Problems(env)) ctx.addIssue({ code: 'custom', path: [problem.path], message: problem.message });
+    for (const variable of ['KUBE_API_ALLOW_CIDRS', 'KUBE_API_DENY_CIDRS'] as const) {
+      const value = env[variable];
+      if (value === undefined || (variable === 'KUBE_API_DENY_CIDRS' && value.toLowerCase() === 'none')) continue;
+      for (const message of parseAddressRanges(value).problems) ctx.addIssue({ code: 'custom', path: [variable], message });
+    }
+    if (env.SECRETS_KEY !== undefined) {
+      for (const message of parseSecretKeys(env.SECRETS_KEY).problems) ctx.addIssue({ code: 'custom', path: ['SECRETS_KEY'], message });
+    }
+    if (env.NODE_ENV === 'production' && env.ALLOW_INLINE_KUBECONFIG && env.SECRETS_KEY === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SECRETS_KEY'],
+        message: 'production with ALLOW_INLINE_KUBECONFIG=true needs SECRETS_KEY (inline kubeconfigs are stored encrypted)',
+      });
+    }
     if (env.NODE_ENV === 'production' && !env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
       ctx.addIssue({
         code: 'custom',
@@ -138,6 +169,18 @@ export interface Config {
   shutdownTimeoutMs: number;
   roles: Role[];
   engine: EngineConfig;
+  kubeconfigs: KubeconfigConfig;
+}
+
+/** How tenants' kubeconfigs are treated. */
+export interface KubeconfigConfig {
+  /** Where their API servers may be; the same object as `engine.kubeEgress`. */
+  egress: EgressPolicy;
+  /**
+   * Inline kubeconfigs: refused (production unless ALLOW_INLINE_KUBECONFIG), or
+   * sealed under SECRETS_KEY, or under a key made in the data directory (development).
+   */
+  inline: { kind: 'refused' } | { kind: 'keys'; keys: SecretKey[] } | { kind: 'development' };
 }
 
 /** The HTTP edge in front of GraphQL. */
@@ -162,9 +205,11 @@ export interface EngineConfig {
   retentionIntervalMs: number;
   listPageSize: number;
   kubeRequestTimeoutMs: number;
-  defaultStorageTarget: string;
   kubeconfigSecretsDir: string;
-  s3: S3Settings;
+  /** Where tenants' Kubernetes API servers may be. */
+  kubeEgress: EgressPolicy;
+  /** How storage locations are opened: S3 defaults, the local root, credential sources. */
+  storage: StorageSettings;
 }
 
 
@@ -183,6 +228,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const env = parsed.data;
   const dataDir = path.resolve(env.VSNAP_DATA_DIR);
   const claims = { issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE };
+  const kubeconfigs = kubeconfigConfig(env);
   return {
     env: env.NODE_ENV,
     host: env.HOST,
@@ -225,9 +271,28 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       retentionIntervalMs: env.RETENTION_INTERVAL_SECONDS * 1000,
       listPageSize: env.KUBE_LIST_PAGE_SIZE,
       kubeRequestTimeoutMs: env.KUBE_REQUEST_TIMEOUT_SECONDS * 1000,
-      defaultStorageTarget: env.DEFAULT_STORAGE_TARGET ?? path.join(dataDir, 'snapshots'),
       kubeconfigSecretsDir: env.KUBECONFIG_SECRETS_DIR,
-      s3: s3Settings(env),
+      kubeEgress: kubeconfigs.egress,
+      storage: {
+        s3: s3Settings(env),
+        localRoot: path.resolve(env.LOCAL_STORAGE_ROOT ?? path.join(dataDir, 'snapshots')),
+        secretsDir: path.resolve(env.STORAGE_SECRETS_DIR),
+        credentialVariables: s3CredentialVariables(source),
+      },
     },
+    kubeconfigs,
   };
+}
+
+function kubeconfigConfig(env: z.infer<typeof environment>): KubeconfigConfig {
+  const ranges = (text: string) => parseAddressRanges(text).ranges;
+  const denyText = env.KUBE_API_DENY_CIDRS ?? defaultDenyList(env.NODE_ENV).join(',');
+  const egress = new EgressPolicy(ranges(env.KUBE_API_ALLOW_CIDRS ?? ''), denyText.toLowerCase() === 'none' ? [] : ranges(denyText));
+  const inlineAllowed = env.NODE_ENV !== 'production' || env.ALLOW_INLINE_KUBECONFIG;
+  const inline: KubeconfigConfig['inline'] = !inlineAllowed
+    ? { kind: 'refused' }
+    : env.SECRETS_KEY !== undefined
+      ? { kind: 'keys', keys: parseSecretKeys(env.SECRETS_KEY).keys }
+      : { kind: 'development' };
+  return { egress, inline };
 }

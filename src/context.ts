@@ -2,12 +2,15 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from './auth/viewer.ts';
 import type { VirtualCluster } from './clusters/entity.ts';
+import type { KubeconfigRules } from './clusters/kubeconfig.ts';
 import { ClusterService } from './clusters/service.ts';
 import { VirtualClusterSchema } from './clusters/entity.ts';
 import type { SnapshotEvent } from './events/entity.ts';
 import type { SnapshotJobs } from './jobs/jobs.ts';
 import type { Logger } from './logger.ts';
-import type { ObjectStoreOpener } from './storage/index.ts';
+import { StorageLocationSchema, type StorageLocation } from './locations/entity.ts';
+import { LocationService } from './locations/service.ts';
+import type { LocationStoreOpener } from './locations/store.ts';
 import { SnapshotSchema, type Snapshot } from './snapshots/entity.ts';
 import type { SnapshotView, VolumeSnapshotView } from './snapshots/views.ts';
 import { SnapshotService, type SnapshotPageQuery } from './snapshots/service.ts';
@@ -18,6 +21,7 @@ export interface Context {
   logger: Logger;
   clusters: ClusterService;
   snapshots: SnapshotService;
+  locations: LocationService;
   loaders: Loaders;
 }
 
@@ -29,20 +33,23 @@ export interface ContextDeps {
   logger: Logger;
   /** Where mutations enqueue snapshot work. */
   scheduler?: SnapshotJobs;
-  /** Opens storage targets, to delete archives. */
-  storage?: ObjectStoreOpener;
+  /** Opens storage locations, to delete archives. */
+  storage?: LocationStoreOpener;
+  /** How tenants' kubeconfigs are admitted (egress policy) and kept (sealed). */
+  kubeconfigs: KubeconfigRules;
 }
 
-export function createContext({ em, viewer, logger, scheduler, storage }: ContextDeps): Context {
+export function createContext({ em, viewer, logger, scheduler, storage, kubeconfigs }: ContextDeps): Context {
   const jobs = scheduler ? { scheduler, logger } : undefined;
-  const clusters = new ClusterService(em, jobs);
+  const clusters = new ClusterService(em, jobs, kubeconfigs);
   const snapshots = new SnapshotService(em, jobs, storage);
-  return { viewer, logger, clusters, snapshots, loaders: createLoaders(em, snapshots) };
+  return { viewer, logger, clusters, snapshots, locations: new LocationService(em), loaders: createLoaders(em, snapshots, viewer) };
 }
 
+/** Rows in the order of `ids` (UUIDs compared as Postgres does, whatever their case). */
 const byId = <T extends { id: string }>(ids: readonly string[], rows: T[]) => {
-  const found = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => found.get(id) ?? null);
+  const found = new Map(rows.map((row) => [row.id.toLowerCase(), row]));
+  return ids.map((id) => found.get(id.toLowerCase()) ?? null);
 };
 
 const groupBy = <T>(keys: readonly string[], rows: T[], keyOf: (row: T) => string) => {
@@ -53,14 +60,32 @@ const groupBy = <T>(keys: readonly string[], rows: T[], keyOf: (row: T) => strin
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Batches every lookup of a request into one statement per kind, whatever the page size. */
-function createLoaders(em: EntityManager, snapshots: SnapshotService) {
+/** Ids per statement: a federation request may carry thousands of representations. */
+const MAX_IDS_PER_STATEMENT = 500;
+
+/**
+ * Batches every lookup of a request into one statement per kind, whatever the page size.
+ * `cluster` and `snapshot` load only rows of the viewer's projects (every row for a platform
+ * admin): a row elsewhere is null, exactly like an id that does not exist, so no field or
+ * entity built on them can tell the two apart.
+ */
+function createLoaders(em: EntityManager, snapshots: SnapshotService, viewer: Viewer) {
+  const visible = <T extends { projectId: string }>(rows: T[]) =>
+    viewer.isPlatformAdmin ? rows : rows.filter((row) => viewer.belongsTo(row.projectId));
+  const uuids = (ids: readonly string[]) => ids.filter((id) => UUID.test(id));
+  const batch = { maxBatchSize: MAX_IDS_PER_STATEMENT };
   return {
-    cluster: new DataLoader<string, VirtualCluster | null>(async (ids) =>
-      byId(ids, await em.find(VirtualClusterSchema, { id: { $in: ids.filter((id) => UUID.test(id)) } })),
+    cluster: new DataLoader<string, VirtualCluster | null>(
+      async (ids) => byId(ids, visible(await em.find(VirtualClusterSchema, { id: { $in: uuids(ids) } }))),
+      batch,
     ),
-    snapshot: new DataLoader<string, Snapshot | null>(async (ids) =>
-      byId(ids, await em.find(SnapshotSchema, { id: { $in: ids.filter((id) => UUID.test(id)) } })),
+    location: new DataLoader<string, StorageLocation | null>(
+      async (ids) => byId(ids, await em.find(StorageLocationSchema, { id: { $in: uuids(ids) } })),
+      batch,
+    ),
+    snapshot: new DataLoader<string, Snapshot | null>(
+      async (ids) => byId(ids, visible(await em.find(SnapshotSchema, { id: { $in: uuids(ids) } }))),
+      batch,
     ),
     snapshotPage: new DataLoader<{ clusterId: string; query: SnapshotPageQuery }, SnapshotView[], string>(
       async (keys) => {

@@ -1,11 +1,13 @@
 /** `npm start`: vsnap on its configured (or embedded) database. */
 import { createTokenVerifier, loadDevelopmentSecret, signToken } from './auth/tokens.ts';
+import { resealInlineKubeconfigs } from './clusters/kubeconfig.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openConfiguredDatabase } from './db/connect.ts';
 import { startEngine } from './jobs/engine.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './server.ts';
-import { openObjectStore } from './storage/index.ts';
+import { openLocationStore } from './locations/store.ts';
+import { openSecretBox } from './secrets/secret-box.ts';
 
 let config: Config;
 try {
@@ -24,12 +26,25 @@ const database = await openConfiguredDatabase(config, logger).catch((error: unkn
   logger.fatal({ err: error }, 'could not open the database');
   process.exit(1);
 });
+const inline = config.kubeconfigs.inline;
+const inlineBox = await (async () => {
+  if (inline.kind === 'refused') return undefined;
+  const box = await openSecretBox(inline, config.dataDir);
+  await resealInlineKubeconfigs(database.orm.em.fork(), box, logger);
+  return box;
+})().catch(async (error: unknown) => {
+  logger.fatal({ err: error }, 'could not open or re-seal the inline kubeconfigs');
+  await database.close();
+  process.exit(1);
+});
+logger.info({ kubeApiEgress: config.kubeconfigs.egress.describe(), inlineKubeconfigs: config.kubeconfigs.inline.kind }, 'kubeconfig rules');
 const engine = await startEngine({
   orm: database.orm,
   postgresUrl: database.url,
   config: config.engine,
   logger,
   worker: config.roles.includes('worker'),
+  inlineBox,
 }).catch(async (error: unknown) => {
   logger.fatal({ err: error }, 'could not start the job scheduler');
   await database.close();
@@ -42,7 +57,8 @@ const server = config.roles.includes('api')
       verifier,
       logger,
       jobs: engine.scheduler,
-      storage: (target) => openObjectStore(target, config.engine.s3),
+      storage: (location) => openLocationStore(location, config.engine.storage),
+      kubeconfigs: { egress: config.kubeconfigs.egress, inlineBox },
     }).catch(async (error: unknown) => {
       logger.fatal({ err: error }, 'could not start the server');
       await engine.stop(0);

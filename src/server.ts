@@ -4,12 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { PothosValidationError } from '@pothos/core';
-import { GraphQLError, type ValidationContext } from 'graphql';
-import { createYoga, type YogaInitialContext } from 'graphql-yoga';
+import { ForbiddenError } from '@pothos/plugin-scope-auth';
+import { GraphQLError, Kind, type ValidationContext } from 'graphql';
+import { createYoga, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import type { TokenVerifier } from './auth/tokens.ts';
+import type { KubeconfigRules } from './clusters/kubeconfig.ts';
 import type { Config } from './config.ts';
 import { createContext, type Context } from './context.ts';
-import { DomainError } from './errors.ts';
+import { boundedMessage, DomainError } from './errors.ts';
 import { schema } from './graphql/schema.ts';
 import { requestAuthentication } from './http/authentication.ts';
 import { useCorsOrigins } from './http/cors.ts';
@@ -19,7 +21,7 @@ import { useCloseAfterTooLarge, useMaxDocumentBytes } from './http/request-size.
 import { useHiddenSuggestions } from './http/suggestions.ts';
 import type { SnapshotJobs } from './jobs/jobs.ts';
 import type { Logger } from './logger.ts';
-import type { ObjectStoreOpener } from './storage/index.ts';
+import type { LocationStoreOpener } from './locations/store.ts';
 import { createMetrics } from './metrics.ts';
 
 export interface Server {
@@ -34,37 +36,80 @@ export interface ServerDeps {
   logger: Logger;
   /** Where mutations enqueue snapshot work; absent in an API-only test server. */
   jobs?: SnapshotJobs;
-  /** Opens storage targets, so deleteSnapshot can remove archives. */
-  storage?: ObjectStoreOpener;
+  /** Opens storage locations, so deleteSnapshot can remove archives. */
+  storage?: LocationStoreOpener;
+  /** How tenants' kubeconfigs are admitted (egress policy) and kept (sealed). */
+  kubeconfigs: KubeconfigRules;
 }
 
-/** Turns service errors into coded GraphQL errors; hides (and logs) anything unexpected. */
+/**
+ * Every error leaves with a code and a bounded message (boundedMessage: no caller input
+ * echoed past 64 characters, nothing past 1 KiB). The caller's mistakes are named as such:
+ * - DomainError → its code (VALIDATION with `extensions.field`, NOT_FOUND, CONFLICT, ...);
+ * - Pothos' argument checks (a negative `first`) → VALIDATION on that argument;
+ * - request errors, raised before anything runs: a variable GraphQL's types refuse (2^31 for
+ *   an Int, a string for an input object, null for a required ID, an unknown enum value)
+ *   → BAD_USER_INPUT with HTTP 400; parse and document errors keep yoga's
+ *   GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED (400);
+ * - anything else is ours: logged, answered INTERNAL_SERVER_ERROR without detail.
+ */
 function maskError(logger: Logger) {
   return (error: unknown, message: string): Error => {
-    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    const located = error instanceof GraphQLError ? error : undefined;
+    const original = located?.originalError ?? error;
     if (original instanceof DomainError) {
-      return new GraphQLError(original.message, {
-        path: error instanceof GraphQLError ? error.path : undefined,
-        extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+      return codedError(original.message, located, { code: original.code, ...(original.field ? { field: original.field } : {}) });
+    }
+    if (original instanceof PothosValidationError) return pothosArgumentError(original, located);
+    if (located && isRequestError(located)) {
+      return codedError(located.message, located, {
+        ...located.extensions,
+        code: 'BAD_USER_INPUT',
+        http: { ...(located.extensions.http as object | undefined), status: 400 },
       });
     }
-    // Pothos' argument checks (e.g. a negative `first` on a connection) are the caller's mistake.
-    if (original instanceof PothosValidationError) {
-      return new GraphQLError(original.message, {
-        path: error instanceof GraphQLError ? error.path : undefined,
-        extensions: { code: 'VALIDATION' },
-      });
-    }
-    // Keep graphql-js's located copy: it carries the path of the field that failed.
-    if (original instanceof GraphQLError && original.extensions.code) return error instanceof GraphQLError ? error : original;
-    if (error instanceof GraphQLError && !error.originalError) return error;
+    // Coded by us (FORBIDDEN from scope-auth, UNAUTHENTICATED) or by yoga: keep graphql-js's located copy, with its path.
+    if (located && original instanceof GraphQLError && original.extensions.code) return codedError(located.message, located, located.extensions);
     logger.error({ err: original }, 'unexpected error while resolving');
-    return new GraphQLError(message, {
-      path: error instanceof GraphQLError ? error.path : undefined,
-      extensions: { code: 'INTERNAL_SERVER_ERROR' },
-    });
+    return new GraphQLError(message, { path: located?.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   };
 }
+
+/** `error` (its locations and path) with a bounded message and these extensions. */
+function codedError(message: string, error: GraphQLError | undefined, extensions: Record<string, unknown>): GraphQLError {
+  return new GraphQLError(boundedMessage(message), { nodes: error?.nodes, source: error?.source, positions: error?.positions, path: error?.path, extensions });
+}
+
+/** Pothos says `Argument "first" must be a non-negative integer`: VALIDATION, `extensions.field` the argument. */
+function pothosArgumentError(error: PothosValidationError, located: GraphQLError | undefined): GraphQLError {
+  // scope-auth's own refusal is a PothosValidationError too (ours, unauthorizedError in builder.ts, comes first).
+  if (error instanceof ForbiddenError) return codedError(error.message, located, { code: 'FORBIDDEN' });
+  const argument = /^Argument "(\w+)" (.+)$/.exec(error.message);
+  if (!argument) return codedError(error.message, located, { code: 'VALIDATION' });
+  return codedError(`${argument[1]}: ${argument[2]}`, located, { code: 'VALIDATION', field: argument[1] });
+}
+
+/**
+ * A GraphQL error raised before execution without a code of its own: the variable checks of
+ * graphql-js (they point at the variable's definition, and have no path) and their "too many
+ * errors" cut-off. Errors of execution always have a path.
+ */
+function isRequestError(error: GraphQLError): boolean {
+  if (error.path !== undefined) return false;
+  if (error.nodes?.some((node) => node.kind === Kind.VARIABLE_DEFINITION)) return true;
+  return !error.extensions.code && !(error.originalError && !(error.originalError instanceof GraphQLError));
+}
+
+/**
+ * Document validation errors never reach maskError, and graphql-js repeats the document's
+ * literals and names in them (`Int cannot represent non-integer value: "<5 MB>"`): their
+ * messages are bounded the same way.
+ */
+const boundedValidationMessages: Plugin = {
+  onValidate: () => ({ result }) => {
+    for (const error of result) if (error instanceof GraphQLError) error.message = boundedMessage(error.message);
+  },
+};
 
 /**
  * graphql-armor throws from its validation rules by default, which yoga answers like an
@@ -76,7 +121,7 @@ const reportAsValidationError = {
   onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
 };
 
-export async function startServer({ config, orm, verifier, logger, jobs, storage }: ServerDeps): Promise<Server> {
+export async function startServer({ config, orm, verifier, logger, jobs, storage, kubeconfigs }: ServerDeps): Promise<Server> {
   const metrics = createMetrics();
   const authentication = requestAuthentication(verifier);
   const yoga = createYoga<Record<string, unknown>, Context>({
@@ -110,11 +155,12 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
         blockFieldSuggestion: { enabled: false },
       }),
       metrics.graphqlPlugin,
+      boundedValidationMessages,
     ],
     context: ({ request }: YogaInitialContext) => {
       const viewer = authentication.viewerOf(request);
       const requestLogger = logger.child({ requestId: randomUUID(), subject: viewer.subject });
-      return createContext({ em: orm.em.fork(), viewer, logger: requestLogger, scheduler: jobs, storage });
+      return createContext({ em: orm.em.fork(), viewer, logger: requestLogger, scheduler: jobs, storage, kubeconfigs });
     },
   });
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { StorageLocationSchema } from '../locations/entity.ts';
 
 /** When and how a virtual cluster is snapshotted automatically. */
 export const AutoSnapshotPolicySchema = defineEntity({
@@ -12,8 +13,8 @@ export const AutoSnapshotPolicySchema = defineEntity({
     timeZone: p.string().length(64).default('UTC'),
     retentionMaxSnapshots: p.integer().nullable(),
     retentionMaxAgeSeconds: p.integer().nullable(),
-    /** `s3://bucket/prefix` or an absolute local directory. */
-    storageTarget: p.text().nullable(),
+    /** Where its snapshots are written; null means the default location at the time each is taken. */
+    storageLocation: () => p.manyToOne(StorageLocationSchema).nullable().deleteRule('restrict'),
     volumeSnapshotsEnabled: p.boolean().default(false),
   },
 });

@@ -1,10 +1,9 @@
 /** Input rules for virtual clusters and their policies, checked before anything is written. */
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { ValidationError } from '../errors.ts';
+import { quoted, textProblem, ValidationError } from '../errors.ts';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 export const clusterName = z
   .string()
@@ -17,10 +16,17 @@ export const projectId = z
   .max(63, 'must be at most 63 characters')
   .regex(DNS1123_LABEL, 'must be a DNS-1123 label');
 
+/**
+ * `<secret-name>/<key>`, read from `<KUBECONFIG_SECRETS_DIR>/<project>/<secret-name>/<key>`:
+ * a secret name is a DNS subdomain, a key a file name that is neither `.`, `..` nor hidden
+ * (Kubernetes' own `..data` links are not keys).
+ */
 const secretRef = z
   .string()
-  .max(253)
-  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[-._a-zA-Z0-9]+$/, 'must be "<secret-name>/<key>"');
+  .max(253, 'must be at most 253 characters')
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[^/]+$/, 'must be "<secret-name>/<key>", the secret name a lower-case DNS name')
+  .refine((ref) => !ref.split('/')[1]?.startsWith('.'), 'the key must not start with "."')
+  .refine((ref) => /\/[-._a-zA-Z0-9]+$/.test(ref), 'the key may hold only letters, digits, "-", "_" and "."');
 
 export const kubeconfigInput = z
   .object({ inline: z.string().min(1).max(1_000_000).optional(), secretRef: secretRef.optional() })
@@ -44,51 +50,74 @@ export function cronProblem(schedule: string, timeZone: string): string | undefi
     const cron = new Cron(schedule, { timezone: timeZone, paused: true });
     return cron.nextRun() ? undefined : 'never fires';
   } catch (error) {
-    return `is not a valid cron expression (${(error as Error).message})`;
+    return `is not a valid cron expression (${cronReason(error)})`;
   }
 }
 
-export function storageTargetProblem(target: string): string | undefined {
-  if (target.startsWith('s3://')) {
-    const [bucket = '', ...prefix] = target.slice('s3://'.length).split('/');
-    if (!S3_BUCKET.test(bucket)) return `has an invalid bucket name "${bucket}"`;
-    if (prefix.some((part, i) => part === '' && i < prefix.length - 1)) return 'has an empty path segment';
-    return undefined;
-  }
-  if (target.startsWith('/')) return target.includes('\0') ? 'must not contain NUL' : undefined;
-  return 'must be s3://bucket[/prefix] or an absolute directory path';
+const isControl = (character: string) => {
+  const code = character.charCodeAt(0);
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+};
+
+/** croner's reason, which quotes pieces of the schedule raw: control characters escaped, length capped. */
+function cronReason(error: unknown): string {
+  const reason = (error instanceof Error ? error.message : String(error)).replace(/^CronPattern: /, '');
+  const escaped = Array.from(reason, (c) => (isControl(c) ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c)).join('');
+  return escaped.length <= 160 ? escaped : `${escaped.slice(0, 160)}…`;
 }
 
 export const policyInput = z
   .object({
     enabled: z.boolean(),
-    schedule: z.string().max(120).nullish(),
-    timeZone: z.string().max(64).default('UTC'),
+    // abort: the object's checks below skip a value its own field refused (no cron parse of 5 MB).
+    schedule: z.string().max(120, { error: 'must be at most 120 characters', abort: true }).nullish(),
+    timeZone: z.string().max(64, { error: 'must be at most 64 characters', abort: true }).default('UTC'),
     retentionMaxSnapshots: z.number().int().min(1, 'must be at least 1').max(10_000).nullish(),
     retentionMaxAgeSeconds: z.number().int().min(60, 'must be at least 60 seconds').nullish(),
-    storageTarget: z.string().max(1024).nullish(),
+    /** A storage location's name, checked against the cluster's project by the service; null: the default location. */
+    storageLocation: z.string().max(63, 'must be at most 63 characters').nullish(),
     volumeSnapshotsEnabled: z.boolean().default(false),
   })
   .superRefine((policy, ctx) => {
     const timeZoneOk = isValidTimeZone(policy.timeZone);
-    if (!timeZoneOk) ctx.addIssue({ code: 'custom', path: ['timeZone'], message: `"${policy.timeZone}" is not an IANA time zone` });
+    if (!timeZoneOk) ctx.addIssue({ code: 'custom', path: ['timeZone'], message: `${quoted(policy.timeZone)} is not an IANA time zone` });
     if (policy.schedule && timeZoneOk) {
       const problem = cronProblem(policy.schedule, policy.timeZone);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['schedule'], message: `"${policy.schedule}" ${problem}` });
+      if (problem) ctx.addIssue({ code: 'custom', path: ['schedule'], message: `${quoted(policy.schedule)} ${problem}` });
     }
     if (policy.enabled && !policy.schedule) {
       ctx.addIssue({ code: 'custom', path: ['schedule'], message: 'is required when auto snapshots are enabled' });
     }
-    const storageProblem = policy.storageTarget ? storageTargetProblem(policy.storageTarget) : undefined;
-    if (storageProblem) ctx.addIssue({ code: 'custom', path: ['storageTarget'], message: storageProblem });
   });
 export type PolicyInput = z.infer<typeof policyInput>;
 
-/** Parses `value`, or throws a ValidationError naming the first offending field. */
+/**
+ * Parses `value`, or throws a ValidationError naming the first offending field. Every
+ * string in it is checked first for what no column can hold (see textProblem).
+ */
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, fieldPrefix = ''): T {
+  const badText = findBadText(value, []);
+  if (badText) throw fieldError(fieldPrefix, badText.path, badText.problem);
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const field = [fieldPrefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.');
-  throw new ValidationError(`${field || 'input'}: ${issue?.message ?? 'is invalid'}`, field || undefined);
+  throw fieldError(fieldPrefix, (issue?.path ?? []).map(String), issue?.message ?? 'is invalid');
+}
+
+function fieldError(fieldPrefix: string, path: string[], problem: string): ValidationError {
+  const field = [fieldPrefix, ...path].filter(Boolean).join('.');
+  return new ValidationError(`${field || 'input'}: ${problem}`, field || undefined);
+}
+
+function findBadText(value: unknown, path: string[]): { path: string[]; problem: string } | undefined {
+  if (typeof value === 'string') {
+    const problem = textProblem(value);
+    return problem ? { path, problem } : undefined;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const found = findBadText(item, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
 }

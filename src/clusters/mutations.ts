@@ -1,6 +1,7 @@
 import type { Context } from '../context.ts';
 import { builder } from '../graphql/builder.ts';
 import { VirtualClusterRef } from './schema.ts';
+import { clusterNotFound } from './service.ts';
 
 const PolicyInput = builder.inputType('AutoSnapshotPolicyInput', {
   fields: (t) => ({
@@ -9,7 +10,9 @@ const PolicyInput = builder.inputType('AutoSnapshotPolicyInput', {
     timeZone: t.string({ description: 'IANA time zone; defaults to UTC.' }),
     retentionMaxSnapshots: t.int(),
     retentionMaxAgeSeconds: t.int(),
-    storageTarget: t.string({ description: '`s3://bucket/prefix` or an absolute directory.' }),
+    storageLocation: t.string({
+      description: 'The name of a storage location the cluster\'s project may use (see `storageLocations`); null for the default location.',
+    }),
     volumeSnapshotsEnabled: t.boolean(),
   }),
 });
@@ -17,8 +20,11 @@ const PolicyInput = builder.inputType('AutoSnapshotPolicyInput', {
 const KubeconfigInput = builder.inputType('KubeconfigInput', {
   description: 'Exactly one of the two.',
   fields: (t) => ({
-    inline: t.string({ description: 'The kubeconfig itself (development only).' }),
-    secretRef: t.string({ description: 'A mounted secret holding it: `<secret-name>/<key>`.' }),
+    inline: t.string({
+      description:
+        'The kubeconfig itself (development only; production refuses it unless ALLOW_INLINE_KUBECONFIG=true). Static credentials only: no exec, auth-provider, file references or proxy-url. Stored encrypted, never returned.',
+    }),
+    secretRef: t.string({ description: 'A mounted secret holding it: `<secret-name>/<key>`, read from `<KUBECONFIG_SECRETS_DIR>/<project>/<secret-name>/<key>`.' }),
   }),
 });
 
@@ -42,11 +48,16 @@ const RemovePayload = builder.objectRef<{ removedVirtualClusterId: string }>('Re
   fields: (t) => ({ removedVirtualClusterId: t.exposeID('removedVirtualClusterId') }),
 });
 
-/** Changes to a cluster are for platform admins and the admins of its project. */
-export const adminOfCluster = async (id: string | number, context: Context) => ({
-  platformAdmin: true,
-  projectAdmin: (await context.loaders.cluster.load(String(id)))?.projectId ?? '',
-});
+/**
+ * Changes to a cluster are for platform admins and the admins of its project (a member
+ * gets FORBIDDEN). A cluster the caller cannot see — no such id, or one outside every
+ * project of theirs — is NOT_FOUND on `argument`, the same answer for both.
+ */
+export const adminOfCluster = async (id: string | number, context: Context, argument = 'id') => {
+  const cluster = await context.loaders.cluster.load(String(id));
+  if (!cluster) throw clusterNotFound(argument);
+  return { platformAdmin: true, projectAdmin: cluster.projectId };
+};
 
 /** GraphQL gives null for an omitted input field; the services take "absent" as undefined. */
 const withoutNulls = <T extends object>(input: T) =>
@@ -86,7 +97,7 @@ builder.mutationFields((t) => ({
   setAutoSnapshotPolicy: t.field({
     type: VirtualClusterRef,
     args: { virtualClusterId: t.arg.id({ required: true }), policy: t.arg({ type: PolicyInput, required: true }) },
-    authScopes: (_root, args, context) => adminOfCluster(args.virtualClusterId, context),
+    authScopes: (_root, args, context) => adminOfCluster(args.virtualClusterId, context, 'virtualClusterId'),
     resolve: (_root, { virtualClusterId, policy }, context) =>
       context.clusters.setPolicy(String(virtualClusterId), { enabled: policy.enabled, ...withoutNulls(policy) }),
   }),

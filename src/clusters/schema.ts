@@ -1,7 +1,16 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import type { Context } from '../context.ts';
 import { builder } from '../graphql/builder.ts';
 import type { AutoSnapshotPolicy, VirtualCluster } from './entity.ts';
-import { clusterCursor } from './service.ts';
+import { projectId as projectIdInput, parseInput } from './input.ts';
+import { clusterCursor, clusterNotFound } from './service.ts';
+
+/** Reading a cluster is for its project and platform admins; to anyone else it does not exist (NOT_FOUND, as for a missing id). */
+const memberOfCluster = async (id: string | number, context: Context) => {
+  const cluster = await context.loaders.cluster.load(String(id));
+  if (!cluster) throw clusterNotFound('id');
+  return { platformAdmin: true, projectMember: cluster.projectId };
+};
 
 /** Projects live in another subgraph; vsnap only references them by key. */
 export const ProjectRef = builder
@@ -25,9 +34,11 @@ export const AutoSnapshotPolicyRef = builder.objectRef<AutoSnapshotPolicy>('Auto
     timeZone: t.exposeString('timeZone', { description: 'IANA time zone the schedule is read in.' }),
     retentionMaxSnapshots: t.exposeInt('retentionMaxSnapshots', { nullable: true }),
     retentionMaxAgeSeconds: t.exposeInt('retentionMaxAgeSeconds', { nullable: true }),
-    storageTarget: t.exposeString('storageTarget', {
+    storageLocation: t.string({
       nullable: true,
-      description: '`s3://bucket/prefix` or a local directory; null means the local default.',
+      description: 'The name of the storage location snapshots are written to; null: the default location at the time each is taken.',
+      resolve: async (policy, _args, context) =>
+        policy.storageLocation ? ((await context.loaders.location.load(policy.storageLocation.id))?.name ?? null) : null,
     }),
     volumeSnapshotsEnabled: t.exposeBoolean('volumeSnapshotsEnabled'),
   }),
@@ -65,7 +76,7 @@ builder.queryFields((t) => ({
     args: { projectId: t.arg.id({ required: false }) },
     authScopes: (_root, args) => (args.projectId ? { platformAdmin: true, projectMember: String(args.projectId) } : true),
     resolve: (_root, args, context) => {
-      const projectIds = args.projectId ? [String(args.projectId)] : context.viewer.visibleProjects();
+      const projectIds = args.projectId ? [parseInput(projectIdInput, String(args.projectId), 'projectId')] : context.viewer.visibleProjects();
       return resolveCursorConnection(
         { args, toCursor: clusterCursor, defaultSize: 20, maxSize: 100 },
         (page: ResolveCursorConnectionArgs) => context.clusters.list(projectIds, page),
@@ -76,6 +87,7 @@ builder.queryFields((t) => ({
     type: VirtualClusterRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
+    authScopes: (_root, args, context) => memberOfCluster(args.id, context),
     resolve: (_root, args, context) => context.clusters.get(String(args.id)),
   }),
 }));

@@ -1,13 +1,16 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import { decodeCursor, encodeCursor, type PageRequest } from '../db/keyset.ts';
+import { ConflictError, NotFoundError, quoted } from '../errors.ts';
+import { cursorKey, encodeCursor, type PageRequest } from '../db/keyset.ts';
 import { requestJob, type SnapshotJobs } from '../jobs/jobs.ts';
+import type { StorageLocation } from '../locations/entity.ts';
+import { LocationService } from '../locations/service.ts';
 import type { Logger } from '../logger.ts';
 import { SnapshotSchema } from '../snapshots/entity.ts';
 import { VirtualClusterSchema, type VirtualCluster } from './entity.ts';
 import { clusterName, kubeconfigInput, parseInput, policyInput, projectId, type PolicyInput } from './input.ts';
+import { sealInlineKubeconfig, type KubeconfigRules } from './kubeconfig.ts';
 
 const registerInput = z.object({
   projectId,
@@ -23,27 +26,38 @@ export type UpdateClusterInput = z.input<typeof updateInput>;
 export function clusterCursor(cluster: Pick<VirtualCluster, 'name' | 'id'>): string {
   return encodeCursor([cluster.name, cluster.id]);
 }
+/** What clusterCursor encodes, and nothing else. */
+const clusterCursorKey = z.tuple([clusterName, z.uuid()]);
+
+/**
+ * The answer for an id that names no cluster the caller may see, whether it does not
+ * exist or lies in another project: the same words either way, so they tell nothing.
+ */
+export function clusterNotFound(field = 'id'): NotFoundError {
+  return new NotFoundError('virtual cluster not found', field);
+}
 
 export class ClusterService {
   constructor(
     private readonly em: EntityManager,
     /** Absent in an API-only process without a scheduler: schedules sync when a worker starts. */
     private readonly jobs?: { scheduler: SnapshotJobs; logger: Logger },
+    /** Needed to register a cluster or change its kubeconfig. */
+    private readonly kubeconfigs?: KubeconfigRules,
   ) {}
 
-  async get(id: string): Promise<VirtualCluster> {
+  /** `field`: the argument that named the cluster, for the NOT_FOUND answer. */
+  async get(id: string, field = 'id'): Promise<VirtualCluster> {
     const cluster = z.uuid().safeParse(id).success ? await this.em.findOne(VirtualClusterSchema, { id }) : null;
-    if (!cluster) throw new NotFoundError(`virtual cluster ${id} does not exist`, 'id');
+    if (!cluster) throw clusterNotFound(field);
     return cluster;
   }
 
   /** Clusters ordered by name; `projectIds` undefined means every project. */
   async list(projectIds: readonly string[] | undefined, page: PageRequest): Promise<VirtualCluster[]> {
     const where: Record<string, unknown> = projectIds ? { projectId: { $in: [...projectIds] } } : {};
-    const cursor = page.after ?? page.before;
-    if (cursor) {
-      const key = decodeCursor(cursor, 2);
-      if (!key) throw new ValidationError(`${page.after ? 'after' : 'before'}: is not a valid cursor`, page.after ? 'after' : 'before');
+    const key = cursorKey(page, clusterCursorKey);
+    if (key) {
       const [name, id] = key;
       const op = page.after ? '$gt' : '$lt';
       where.$or = [{ name: { [op]: name } }, { name, id: { [op]: id } }];
@@ -54,12 +68,14 @@ export class ClusterService {
 
   async register(raw: RegisterClusterInput): Promise<VirtualCluster> {
     const input = parseInput(registerInput, raw);
+    const kubeconfig = this.kubeconfigColumns(input.kubeconfig);
+    const policy: PolicyInput = input.autoSnapshotPolicy ?? { enabled: false, timeZone: 'UTC', volumeSnapshotsEnabled: false };
+    const location = await new LocationService(this.em).forPolicy(policy.storageLocation, input.projectId, 'autoSnapshotPolicy.storageLocation');
     const cluster = this.em.create(VirtualClusterSchema, {
       projectId: input.projectId,
       name: input.name,
-      kubeconfigInline: input.kubeconfig.inline ?? null,
-      kubeconfigSecretRef: input.kubeconfig.secretRef ?? null,
-      policy: policyColumns(input.autoSnapshotPolicy ?? { enabled: false, timeZone: 'UTC', volumeSnapshotsEnabled: false }),
+      ...kubeconfig,
+      policy: policyColumns(policy, location),
     });
     await this.flushUnique(cluster);
     await this.syncSchedule(cluster);
@@ -68,20 +84,19 @@ export class ClusterService {
 
   async update(id: string, raw: UpdateClusterInput): Promise<VirtualCluster> {
     const input = parseInput(updateInput, raw);
+    const kubeconfig = input.kubeconfig ? this.kubeconfigColumns(input.kubeconfig) : undefined;
     const cluster = await this.get(id);
     if (input.name !== undefined) cluster.name = input.name;
-    if (input.kubeconfig) {
-      cluster.kubeconfigInline = input.kubeconfig.inline ?? null;
-      cluster.kubeconfigSecretRef = input.kubeconfig.secretRef ?? null;
-    }
+    if (kubeconfig) Object.assign(cluster, kubeconfig);
     await this.flushUnique(cluster);
     return cluster;
   }
 
   async setPolicy(id: string, raw: z.input<typeof policyInput>): Promise<VirtualCluster> {
     const input = parseInput(policyInput, raw);
-    const cluster = await this.get(id);
-    cluster.policy = policyColumns(input);
+    const cluster = await this.get(id, 'virtualClusterId');
+    const location = await new LocationService(this.em).forPolicy(input.storageLocation, cluster.projectId, 'storageLocation');
+    cluster.policy = policyColumns(input, location);
     await this.em.flush();
     await this.syncSchedule(cluster);
     return cluster;
@@ -89,11 +104,12 @@ export class ClusterService {
 
   /** Removes the cluster and its snapshot rows; refused while a snapshot is being taken. */
   async remove(id: string): Promise<VirtualCluster> {
+    if (!z.uuid().safeParse(id).success) throw clusterNotFound();
     const removed = await this.em.transactional(async (em) => {
       const cluster = await em.findOne(VirtualClusterSchema, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!cluster) throw new NotFoundError(`virtual cluster ${id} does not exist`, 'id');
+      if (!cluster) throw clusterNotFound();
       const running = await em.count(SnapshotSchema, { virtualCluster: cluster, status: 'IN_PROGRESS' });
-      if (running > 0) throw new ConflictError(`virtual cluster ${cluster.name} has a snapshot in progress; try again when it has finished`, 'id');
+      if (running > 0) throw new ConflictError(`virtual cluster ${quoted(cluster.name)} has a snapshot in progress; try again when it has finished`, 'id');
       em.remove(cluster);
       return cluster;
     });
@@ -102,6 +118,13 @@ export class ClusterService {
       await requestJob(logger, `removing the auto-snapshot schedule of ${removed.name}`, () => scheduler.removeCluster(removed.id));
     }
     return removed;
+  }
+
+  /** An inline kubeconfig is admitted and sealed (VALIDATION when refused); a secret reference is kept as given. */
+  private kubeconfigColumns(kubeconfig: { inline?: string; secretRef?: string }): Pick<VirtualCluster, 'kubeconfigInline' | 'kubeconfigSecretRef'> {
+    if (kubeconfig.inline === undefined) return { kubeconfigInline: null, kubeconfigSecretRef: kubeconfig.secretRef ?? null };
+    if (!this.kubeconfigs) throw new Error('this ClusterService was built without kubeconfig rules');
+    return { kubeconfigInline: sealInlineKubeconfig(kubeconfig.inline, this.kubeconfigs), kubeconfigSecretRef: null };
   }
 
   private async syncSchedule(cluster: VirtualCluster): Promise<void> {
@@ -116,21 +139,21 @@ export class ClusterService {
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
         this.em.clear();
-        throw new ConflictError(`project ${cluster.projectId} already has a virtual cluster named ${cluster.name}`, 'name');
+        throw new ConflictError(`project ${quoted(cluster.projectId)} already has a virtual cluster named ${quoted(cluster.name)}`, 'name');
       }
       throw error;
     }
   }
 }
 
-function policyColumns(policy: PolicyInput): VirtualCluster['policy'] {
+function policyColumns(policy: PolicyInput, location: StorageLocation | null): VirtualCluster['policy'] {
   return {
     enabled: policy.enabled,
     schedule: policy.schedule ?? null,
     timeZone: policy.timeZone,
     retentionMaxSnapshots: policy.retentionMaxSnapshots ?? null,
     retentionMaxAgeSeconds: policy.retentionMaxAgeSeconds ?? null,
-    storageTarget: policy.storageTarget ?? null,
+    storageLocation: location,
     volumeSnapshotsEnabled: policy.volumeSnapshotsEnabled,
   };
 }

@@ -4,11 +4,13 @@ import { defineConfig, MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { AutoSnapshotPolicySchema, VirtualClusterSchema } from '../clusters/entity.ts';
 import { SnapshotEventSchema } from '../events/entity.ts';
+import { StorageLocationSchema } from '../locations/entity.ts';
 import { SnapshotSchema, VolumeSnapshotSchema } from '../snapshots/entity.ts';
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
 export const ENTITIES = [
+  StorageLocationSchema,
   AutoSnapshotPolicySchema,
   VirtualClusterSchema,
   SnapshotSchema,

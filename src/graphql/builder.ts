@@ -4,7 +4,9 @@ import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError } from 'graphql';
+import { z } from 'zod';
 import type { Context } from '../context.ts';
+import { quoted } from '../errors.ts';
 
 /**
  * The one Pothos builder. Scopes: platform admins see everything; a project's
@@ -49,12 +51,20 @@ export const builder = new SchemaBuilder<{
   },
 });
 
+/** An ISO-8601 date-time with a UTC offset: "2026-03-01T02:00:00Z", "2026-03-01T03:00:00.5+01:00". */
+const isoDateTime = z.iso.datetime({ offset: true });
+
 builder.scalarType('DateTime', {
   description: 'An instant in time, as an ISO-8601 string in UTC.',
   serialize: (value) => value.toISOString(),
+  // A refused value is a coercion error like an Int out of range: BAD_USER_INPUT for a
+  // variable, GRAPHQL_VALIDATION_FAILED for a literal (see maskError in server.ts).
   parseValue: (value) => {
-    const date = typeof value === 'string' ? new Date(value) : undefined;
-    if (!date || Number.isNaN(date.getTime())) throw new GraphQLError('DateTime must be an ISO-8601 string', { extensions: { code: 'VALIDATION' } });
+    const date = typeof value === 'string' && isoDateTime.safeParse(value).success ? new Date(value) : undefined;
+    if (!date || Number.isNaN(date.getTime())) {
+      const shown = typeof value === 'string' ? quoted(value) : `a ${value === null ? 'null' : typeof value}`;
+      throw new GraphQLError(`DateTime must be an ISO-8601 date-time with an offset, such as "2026-03-01T02:00:00Z"; got ${shown}`);
+    }
     return date;
   },
 });

@@ -1,12 +1,15 @@
 import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.ts';
+import { checkEntityRepresentations } from './entities.ts';
 import '../clusters/schema.ts';
 import '../clusters/mutations.ts';
 import '../snapshots/schema.ts';
 import '../snapshots/mutations.ts';
 import '../events/schema.ts';
+import '../locations/schema.ts';
+import '../locations/mutations.ts';
 
 /** The vsnap subgraph: Federation 2 entities VirtualCluster and Snapshot; Project by reference. */
-export const schema = builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' });
+export const schema = checkEntityRepresentations(builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' }));
 
 export const sortedSchema = lexicographicSortSchema(schema);

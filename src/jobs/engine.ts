@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { EngineConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
 import { VSNAP_VERSION } from '../version.ts';
 import { createAgenda } from './agenda.ts';
 import { SnapshotScheduler } from './scheduler.ts';
@@ -22,6 +23,8 @@ export async function startEngine(options: {
   logger: Logger;
   worker: boolean;
   processEveryMs?: number;
+  /** Opens sealed inline kubeconfigs; absent where inline kubeconfigs are refused. */
+  inlineBox?: SecretBox;
 }): Promise<Engine> {
   const logger = options.logger.child({ component: 'engine' });
   const queue = createAgenda(
@@ -37,7 +40,7 @@ export async function startEngine(options: {
     logger,
   );
   const { agenda } = queue;
-  const scheduler = new SnapshotScheduler(agenda, { orm: options.orm, config: options.config, logger, version: VSNAP_VERSION });
+  const scheduler = new SnapshotScheduler(agenda, { orm: options.orm, config: options.config, logger, version: VSNAP_VERSION, inlineBox: options.inlineBox });
   await agenda.ready;
   // An API-only process starts Agenda without job definitions: it only enqueues.
   if (options.worker) scheduler.defineJobs();

@@ -1,5 +1,8 @@
-import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, type KubeConfig } from '@kubernetes/client-node';
+import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext } from '@kubernetes/client-node';
 import { z } from 'zod';
+import { quoted } from '../errors.ts';
+import type { ClusterConnection } from './connect.ts';
+import { EgressRefusedError } from './egress.ts';
 
 /** One listable kind of object: `deployments` in `apps/v1`, `pods` in core `v1`. */
 export interface ResourceType {
@@ -34,10 +37,10 @@ export interface ClusterReader {
   estimateCount(type: ResourceType, signal?: AbortSignal): Promise<number | null>;
   /** Cluster-wide list, one page in memory at a time, objects complete with apiVersion/kind, without managedFields. */
   list(type: ResourceType, options: ListOptions): AsyncIterable<KubeObject>;
-  close(): Promise<void>;
 }
 
-export type ClusterAccessErrorKind = 'unreachable' | 'forbidden' | 'unauthorized' | 'timeout' | 'failed';
+/** `refused`: vsnap's egress policy did not let it connect; no request reached the address. */
+export type ClusterAccessErrorKind = 'unreachable' | 'forbidden' | 'unauthorized' | 'timeout' | 'failed' | 'refused';
 
 export class ClusterAccessError extends Error {
   constructor(
@@ -67,22 +70,36 @@ export interface ClusterReaderOptions {
   timeoutMs?: number;
 }
 
-export function createClusterReader(kc: KubeConfig, options: ClusterReaderOptions = {}): ClusterReader {
+/** A reader over a connection; the connection's owner closes it. */
+export function createClusterReader(kc: ClusterConnection, options: ClusterReaderOptions = {}): ClusterReader {
   return new KubeApiReader(kc, options.timeoutMs ?? 30_000);
 }
 
+/**
+ * How messages name an API server: the URL is tenant input (up to 2048
+ * characters), so it is quoted and cut like any echoed input.
+ */
+export function serverLabel(server: string): string {
+  return `Kubernetes API ${quoted(server)}`;
+}
+
+// Names from discovery end up in messages and archive paths: a real API server's names are
+// DNS-style, so anything else is an answer that is not Kubernetes discovery.
+const discoveryName = z.string().regex(/^[a-z0-9]([-a-z0-9./]{0,251}[a-z0-9])?$/);
+const kindName = z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,62}$/);
+const groupVersion = z.object({ groupVersion: discoveryName, version: discoveryName });
 const apiResourceList = z.object({
-  groupVersion: z.string(),
+  groupVersion: discoveryName,
   resources: z.array(
-    z.object({ name: z.string(), kind: z.string(), namespaced: z.boolean(), verbs: z.array(z.string()) }),
+    z.object({ name: discoveryName, kind: kindName, namespaced: z.boolean(), verbs: z.array(z.string()) }),
   ),
 });
 const apiGroupList = z.object({
   groups: z.array(
     z.object({
-      name: z.string(),
-      versions: z.array(z.object({ groupVersion: z.string(), version: z.string() })),
-      preferredVersion: z.object({ groupVersion: z.string(), version: z.string() }).optional(),
+      name: discoveryName,
+      versions: z.array(groupVersion),
+      preferredVersion: groupVersion.optional(),
     }),
   ),
 });
@@ -92,7 +109,6 @@ const objectList = z.object({
     .optional(),
   items: z.array(z.unknown()).nullable(),
 });
-const statusBody = z.object({ message: z.string().optional(), reason: z.string().optional() });
 
 interface ApiRequest {
   path: string;
@@ -103,22 +119,17 @@ interface ApiRequest {
   signal?: AbortSignal;
 }
 
-type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
-
 class KubeApiReader implements ClusterReader {
   readonly server: string;
+  private readonly at: string;
   private readonly http = new IsomorphicFetchHttpLibrary();
-  // client-node builds a new undici Agent on every applySecurityAuthentication; keep the first
-  // so requests share one connection pool, and close it with the reader.
-  private dispatcher: Dispatcher | undefined;
 
   constructor(
-    private readonly kc: KubeConfig,
+    private readonly kc: ClusterConnection,
     private readonly timeoutMs: number,
   ) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    this.server = cluster.server.replace(/\/+$/, '');
+    this.server = kc.server.replace(/\/+$/, '');
+    this.at = serverLabel(this.server);
   }
 
   async discover(signal?: AbortSignal): Promise<ResourceType[]> {
@@ -161,7 +172,7 @@ class KubeApiReader implements ClusterReader {
         if (token && error instanceof ClusterAccessError && error.status === 410) {
           throw new ClusterAccessError(
             'failed',
-            `Kubernetes API ${this.server}: list of ${key} expired mid-way (continue token expired, 410 Gone); the cluster changes faster than it can be read, try again`,
+            `${this.at}: list of ${key} expired mid-way (continue token expired, 410 Gone); the cluster changes faster than it can be read, try again`,
             this.server,
             key,
             410,
@@ -175,15 +186,9 @@ class KubeApiReader implements ClusterReader {
     } while (token);
   }
 
-  async close(): Promise<void> {
-    const dispatcher = this.dispatcher;
-    this.dispatcher = undefined;
-    await dispatcher?.close();
-  }
-
   private complete(item: unknown, apiVersion: string, kind: string, key: string): KubeObject {
     if (!isRecord(item) || !isRecord(item.metadata) || typeof item.metadata.name !== 'string') {
-      throw new ClusterAccessError('failed', `Kubernetes API ${this.server} sent a malformed ${key} item`, this.server, key);
+      throw new ClusterAccessError('failed', `${this.at} sent a malformed ${key} item`, this.server, key);
     }
     const { managedFields: _dropped, ...metadata } = item.metadata;
     return { apiVersion, kind, ...item, metadata: { ...metadata, name: item.metadata.name } };
@@ -192,8 +197,9 @@ class KubeApiReader implements ClusterReader {
   private async fetchAs<T>(schema: z.ZodType<T>, request: ApiRequest): Promise<T> {
     const parsed = schema.safeParse(await this.getJson(request));
     if (parsed.success) return parsed.data;
-    const message = `Kubernetes API ${this.server} sent an unexpected answer to ${request.what}: ${z.prettifyError(parsed.error)}`;
-    throw new ClusterAccessError('failed', message, this.server, request.resource);
+    // What the answer held is not repeated: it may be anything a server chose to send.
+    const message = `${this.at} sent an answer to ${request.what} that is not the expected Kubernetes object`;
+    throw new ClusterAccessError('failed', message, this.server, request.resource, undefined, { cause: parsed.error });
   }
 
   private async getJson({ path, query = {}, what, resource, signal }: ApiRequest): Promise<unknown> {
@@ -203,44 +209,40 @@ class KubeApiReader implements ClusterReader {
       new ClusterAccessError(kind, message, this.server, resource, status, { cause });
     const context = new RequestContext(url.toString(), HttpMethod.GET);
     context.setHeaderParam('Accept', 'application/json');
-    try {
-      await this.kc.applySecurityAuthentication(context);
-    } catch (error) {
-      throw fail('unauthorized', `Kubernetes API ${this.server}: credentials unusable to ${what}: ${messageOf(error)}`, error);
-    }
-    this.dispatcher ??= context.getDispatcher();
-    if (this.dispatcher) context.setDispatcher(this.dispatcher);
+    await this.kc.applySecurityAuthentication(context);
     const timeout = AbortSignal.timeout(this.timeoutMs);
     context.setSignal(signal ? AbortSignal.any([signal, timeout]) : timeout);
 
     try {
       const response = await this.http.send(context).toPromise();
-      const text = await response.body.text();
-      if (response.httpStatusCode >= 200 && response.httpStatusCode < 300) return JSON.parse(text) as unknown;
-      throw this.statusError(response.httpStatusCode, text, what, resource);
+      if (response.httpStatusCode >= 200 && response.httpStatusCode < 300) return JSON.parse(await response.body.text()) as unknown;
+      // The body of a failure is never shown, so it is not read either (it could be any size).
+      await response.body.stream()?.cancel().catch(() => undefined);
+      throw this.statusError(response.httpStatusCode, what, resource);
     } catch (error) {
       if (error instanceof ClusterAccessError) throw error;
       if (signal?.aborted) throw signal.reason;
+      const refused = egressRefusal(error);
+      if (refused) throw fail('refused', `${refused.message} (${what})`, error);
       if (timeout.aborted) {
-        throw fail('timeout', `Kubernetes API ${this.server} did not answer within ${this.timeoutMs} ms to ${what}`, error);
+        throw fail('timeout', `${this.at} did not answer within ${this.timeoutMs} ms to ${what}`, error);
       }
       if (error instanceof SyntaxError) {
-        throw fail('failed', `Kubernetes API ${this.server} sent invalid JSON to ${what}`, error);
+        throw fail('failed', `${this.at} sent invalid JSON to ${what}`, error);
       }
-      throw fail('unreachable', `Kubernetes API ${this.server} unreachable: ${transportCause(error)} (${what})`, error);
+      throw fail('unreachable', `${this.at} unreachable: ${transportReason(error)} (${what})`, error);
     }
   }
 
-  private statusError(status: number, body: string, what: string, resource?: string): ClusterAccessError {
-    const parsed = statusBody.safeParse(safeJson(body));
-    const detail = (parsed.success ? parsed.data.message : undefined) ?? (body.slice(0, 200) || `HTTP ${status}`);
-    const at = `Kubernetes API ${this.server}`;
+  /** The status and our own words for it: the body is the server's to choose, so it is never repeated. */
+  private statusError(status: number, what: string, resource?: string): ClusterAccessError {
+    const at = this.at;
     const [kind, message]: [ClusterAccessErrorKind, string] =
       status === 401 ? ['unauthorized', `${at} rejected the credentials (401 Unauthorized) to ${what}`]
-      : status === 403 ? ['forbidden', `${at}: forbidden: cannot ${what}: ${detail}`]
-      : status === 504 || status === 408 ? ['timeout', `${at} timed out (${status}) to ${what}: ${detail}`]
-      : status === 502 || status === 503 ? ['unreachable', `${at} unavailable (${status}) to ${what}: ${detail}`]
-      : ['failed', `${at} answered ${status} to ${what}: ${detail}`];
+      : status === 403 ? ['forbidden', `${at}: forbidden: cannot ${what} (403 Forbidden)`]
+      : status === 504 || status === 408 ? ['timeout', `${at} timed out (${status}) to ${what}`]
+      : status === 502 || status === 503 ? ['unreachable', `${at} unavailable (${status}) to ${what}`]
+      : ['failed', `${at} answered ${status} to ${what}`];
     return new ClusterAccessError(kind, message, this.server, resource, status);
   }
 }
@@ -260,27 +262,49 @@ function listPath(type: ResourceType): string {
   return type.group ? `/apis/${type.group}/${type.version}/${type.resource}` : `/api/${type.version}/${type.resource}`;
 }
 
-/** The system error under undici's "fetch failed", e.g. "connect ECONNREFUSED 127.0.0.1:1234". */
-function transportCause(error: unknown): string {
-  let current: unknown = error;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  if (current instanceof AggregateError && current.errors[0] instanceof Error) current = current.errors[0];
-  if (current instanceof Error) return current.message || ('code' in current ? String(current.code) : current.name);
-  return String(current);
+/** The egress refusal under undici's "fetch failed", if that is why the request failed. */
+export function egressRefusal(error: unknown): EgressRefusedError | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (current instanceof EgressRefusedError) return current;
+  }
+  return undefined;
+}
+
+/** Our words for common connection failures; TLS and system messages can carry what the server sent (its certificate's names). */
+const TRANSPORT_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection reset',
+  UND_ERR_SOCKET: 'connection closed by the server',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ERR_TLS_CERT_ALTNAME_INVALID: "the server's certificate is not valid for its host name",
+  CERT_HAS_EXPIRED: "the server's certificate has expired",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "the server's certificate is not trusted (self-signed)",
+  SELF_SIGNED_CERT_IN_CHAIN: "the server's certificate is not trusted (self-signed chain)",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's certificate is not trusted",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the server's certificate is not trusted",
+  EPROTO: 'TLS handshake failed',
+};
+
+/** Why a connection failed, in our words: a known code's reason, else the bare code. */
+export function transportReason(error: unknown): string {
+  for (let current = error, depth = 0; depth < 6; depth++) {
+    if (current instanceof AggregateError && current.errors[0] instanceof Error) current = current.errors[0];
+    if (!(current instanceof Error)) break;
+    const code = 'code' in current && typeof current.code === 'string' ? current.code : undefined;
+    if (code && TRANSPORT_REASONS[code]) return TRANSPORT_REASONS[code];
+    if (code?.startsWith('ERR_SSL_')) return 'TLS handshake failed';
+    if (code && !current.cause && /^[A-Z0-9_]{2,40}$/.test(code)) return `connection failed (${code})`;
+    current = current.cause;
+  }
+  return 'connection failed';
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -2,9 +2,10 @@
  * Which PersistentVolumeClaims of a cluster can get a CSI VolumeSnapshot, and
  * with which VolumeSnapshotClass. Read-only: planning creates nothing.
  */
-import { ApiException, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { ClusterAccessError, type ClusterAccessErrorKind } from './cluster-reader.ts';
+import { ClusterAccessError, egressRefusal, serverLabel, transportReason, type ClusterAccessErrorKind } from './cluster-reader.ts';
+import type { ClusterConnection } from './connect.ts';
 
 export const SNAPSHOT_GROUP = 'snapshot.storage.k8s.io';
 export const SNAPSHOT_VERSION = 'v1';
@@ -40,7 +41,7 @@ const snapshotClassList = z.object({
 });
 
 /** Every PVC of the cluster, sorted by namespace and name, each planned or skipped with a reason. */
-export async function planVolumeSnapshots(kc: KubeConfig): Promise<VolumePlan[]> {
+export async function planVolumeSnapshots(kc: ClusterConnection): Promise<VolumePlan[]> {
   // Settle all three before failing, so no request outlives the call.
   const [claimsRead, driversRead, classesRead] = await Promise.allSettled([listClaims(kc), listCsiDrivers(kc), listSnapshotClasses(kc)]);
   const claims = fulfilled(claimsRead);
@@ -89,7 +90,7 @@ interface Claim {
   volumeName?: string;
 }
 
-async function listClaims(kc: KubeConfig): Promise<Claim[]> {
+async function listClaims(kc: ClusterConnection): Promise<Claim[]> {
   const core = kc.makeApiClient(CoreV1Api);
   const claims: Claim[] = [];
   let token: string | undefined;
@@ -111,7 +112,7 @@ async function listClaims(kc: KubeConfig): Promise<Claim[]> {
 }
 
 /** PersistentVolume name → its CSI driver, or null for a volume that is not CSI. */
-async function listCsiDrivers(kc: KubeConfig): Promise<Map<string, string | null>> {
+async function listCsiDrivers(kc: ClusterConnection): Promise<Map<string, string | null>> {
   const core = kc.makeApiClient(CoreV1Api);
   const drivers = new Map<string, string | null>();
   let token: string | undefined;
@@ -128,7 +129,7 @@ async function listCsiDrivers(kc: KubeConfig): Promise<Map<string, string | null
 }
 
 /** A cluster without the snapshot CRDs (404) has no classes: its CSI volumes are skipped, not an error. */
-async function listSnapshotClasses(kc: KubeConfig): Promise<SnapshotClass[]> {
+async function listSnapshotClasses(kc: ClusterConnection): Promise<SnapshotClass[]> {
   const custom = kc.makeApiClient(CustomObjectsApi);
   let body: unknown;
   try {
@@ -139,9 +140,7 @@ async function listSnapshotClasses(kc: KubeConfig): Promise<SnapshotClass[]> {
     throw mapped;
   }
   const parsed = snapshotClassList.safeParse(body);
-  if (!parsed.success) {
-    throw accessError(kc, 'failed', `malformed VolumeSnapshotClass list: ${z.prettifyError(parsed.error)}`);
-  }
+  if (!parsed.success) throw accessError(kc, 'failed', 'malformed VolumeSnapshotClass list', parsed.error);
   return parsed.data.items.map((item) => ({
     name: item.metadata.name,
     driver: item.driver,
@@ -149,7 +148,7 @@ async function listSnapshotClasses(kc: KubeConfig): Promise<SnapshotClass[]> {
   }));
 }
 
-async function call<T>(kc: KubeConfig, action: string, request: () => Promise<T>): Promise<T> {
+async function call<T>(kc: ClusterConnection, action: string, request: () => Promise<T>): Promise<T> {
   try {
     return await request();
   } catch (error) {
@@ -167,72 +166,55 @@ export function statusOf(error: unknown): number | undefined {
   return undefined;
 }
 
-/** Turns whatever a client-node call threw into a ClusterAccessError that says what failed and why. */
-export function kubeApiError(kc: KubeConfig, error: unknown, action: string): ClusterAccessError {
+/**
+ * Turns whatever a client-node call threw into a ClusterAccessError that says
+ * what failed and why in our own words: the status code, never the body or the
+ * Status message the server sent with it.
+ */
+export function kubeApiError(kc: ClusterConnection, error: unknown, action: string): ClusterAccessError {
   if (error instanceof ClusterAccessError) return error;
-  const server = kc.getCurrentCluster()?.server ?? 'unknown server';
   const status = statusOf(error);
   if (status !== undefined) {
-    const detail = serverMessage(error);
     const [kind, text]: [ClusterAccessErrorKind, string] =
       status === 401
-        ? ['unauthorized', `Kubernetes API ${server} rejected the credentials (401 Unauthorized)`]
+        ? ['unauthorized', `${serverLabel(kc.server)} rejected the credentials (401 Unauthorized)`]
         : status === 403
-          ? ['forbidden', `forbidden (403)${detail ? `: ${detail}` : ''}`]
+          ? ['forbidden', 'forbidden (403)']
           : status === 404
-            ? ['failed', `not found (404)${detail ? `: ${detail}` : ''}`]
-            : ['failed', `HTTP ${status}${detail ? `: ${detail}` : ''}`];
+            ? ['failed', 'not found (404)']
+            : ['failed', `HTTP ${status}`];
     return accessError(kc, kind, `cannot ${action}: ${text}`, error, status);
   }
+  const refused = egressRefusal(error);
+  if (refused) return accessError(kc, 'refused', `${refused.message} (${action})`, error);
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return accessError(kc, 'timeout', `cannot ${action}: ${error.message}`, error);
+    return accessError(kc, 'timeout', `cannot ${action}: ${error.name === 'TimeoutError' ? 'timed out' : 'aborted'}`, error);
   }
-  const transport = transportCode(error);
-  if (transport) {
-    const why = transport.code === 'ECONNREFUSED' ? 'connection refused' : transport.message;
-    return accessError(kc, 'unreachable', `cannot ${action}: Kubernetes API ${server} is unreachable (${why})`, error);
+  if (error instanceof SyntaxError) return accessError(kc, 'failed', `cannot ${action}: ${serverLabel(kc.server)} sent invalid JSON`, error);
+  if (hasCode(error)) {
+    return accessError(kc, 'unreachable', `cannot ${action}: ${serverLabel(kc.server)} is unreachable (${transportReason(error)})`, error);
   }
-  return accessError(kc, 'failed', `cannot ${action}: ${messageOf(error)}`, error);
+  // Anything else is vsnap's own failure (its message is for the log, which has the cause).
+  return accessError(kc, 'failed', `cannot ${action}: unexpected error (${error instanceof Error ? error.name : typeof error})`, error);
 }
 
 export function accessError(
-  kc: KubeConfig,
+  kc: ClusterConnection,
   kind: ClusterAccessErrorKind,
   message: string,
   cause?: unknown,
   status?: number,
 ): ClusterAccessError {
-  const server = kc.getCurrentCluster()?.server ?? 'unknown server';
-  return new ClusterAccessError(kind, message, server, undefined, status, { cause });
+  return new ClusterAccessError(kind, message, kc.server, undefined, status, { cause });
 }
 
-const statusBodySchema = z.object({ message: z.string() });
-
-/** The `message` of the Status body the API server sent with an error, if any. */
-function serverMessage(error: unknown): string | undefined {
-  // A Watch's error carries the status text or, for an ERROR event, the Status message.
-  if (!(error instanceof ApiException)) return error instanceof Error ? error.message : undefined;
-  const raw: unknown = error.body;
-  let body = raw;
-  if (typeof raw === 'string') {
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      return raw.trim() || undefined;
-    }
-  }
-  const parsed = statusBodySchema.safeParse(body);
-  return parsed.success ? parsed.data.message : undefined;
-}
-
-/** The system or TLS error under undici's "fetch failed": ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED... */
-function transportCode(error: unknown): { code: string; message: string } | undefined {
+/** A system or TLS error under undici's "fetch failed": ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED... */
+function hasCode(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) {
-    if ('code' in current && typeof current.code === 'string') {
-      return { code: current.code, message: current.message };
-    }
+    if ('code' in current && typeof current.code === 'string') return true;
+    if (current instanceof AggregateError) return true;
   }
-  return undefined;
+  return false;
 }
 
 export function messageOf(error: unknown): string {

@@ -4,8 +4,9 @@
  * temporary API objects. Kubernetes only: the caller records the volume phases.
  */
 import { createHash } from 'node:crypto';
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { z } from 'zod';
+import type { ClusterConnection } from './connect.ts';
 import { parseQuantity } from './quantity.ts';
 import {
   accessError,
@@ -88,7 +89,7 @@ export function volumeSnapshotObjectName(snapshotId: string, pvcName: string): s
 
 /** Creates the VolumeSnapshot (or adopts the one a previous attempt created) and waits for the CSI outcome. */
 export async function takeVolumeSnapshot(
-  kc: KubeConfig,
+  kc: ClusterConnection,
   plan: VolumePlan,
   options: TakeVolumeSnapshotOptions,
 ): Promise<VolumeSnapshotResult> {
@@ -128,7 +129,7 @@ export async function takeVolumeSnapshot(
  * ClusterAccessError when the cleanup fails or times out.
  */
 export async function cleanupVolumeSnapshot(
-  kc: KubeConfig,
+  kc: ClusterConnection,
   plan: Pick<VolumePlan, 'namespace' | 'pvcName'>,
   snapshotName: string,
   options: CleanupVolumeSnapshotOptions = {},
@@ -225,6 +226,8 @@ const contentSchema = z.object({
     .nullish(),
 });
 
+const MAX_CONTROLLER_MESSAGE = 300;
+
 type Readiness =
   | { ready: true; contentName: string; restoreSize: string | number | null | undefined }
   | { ready: false; reason: string };
@@ -236,13 +239,18 @@ function judgeReadiness(snapshot: VolumeSnapshotObject): Readiness | undefined {
     if (!contentName) return { ready: false, reason: 'readyToUse without a boundVolumeSnapshotContentName' };
     return { ready: true, contentName, restoreSize: status.restoreSize };
   }
-  if (status?.error) return { ready: false, reason: status.error.message || 'the snapshot controller reported an error' };
+  if (status?.error) {
+    // The snapshot controller's words, from an object of the tenant's own cluster: shown, but capped.
+    const said = status.error.message?.replace(/\p{Cc}+/gu, ' ');
+    if (!said) return { ready: false, reason: 'the snapshot controller reported an error' };
+    return { ready: false, reason: said.length <= MAX_CONTROLLER_MESSAGE ? said : `${said.slice(0, MAX_CONTROLLER_MESSAGE)}… (cut)` };
+  }
   if (snapshot.metadata.deletionTimestamp) return { ready: false, reason: 'the VolumeSnapshot is being deleted' };
   return undefined;
 }
 
 async function createOrAdopt(
-  kc: KubeConfig,
+  kc: ClusterConnection,
   ref: ObjectRef,
   plan: VolumePlan,
   className: string,
@@ -277,7 +285,7 @@ async function createOrAdopt(
 }
 
 async function readContent(
-  kc: KubeConfig,
+  kc: ClusterConnection,
   readiness: Extract<Readiness, { ready: true }>,
   signal: AbortSignal,
 ): Promise<VolumeSnapshotResult> {
@@ -293,7 +301,7 @@ async function readContent(
 
 /** Retain to keep the backend snapshot, Delete to remove it; `keep` undefined follows the content's readyToUse. */
 async function settleDeletionPolicy(
-  kc: KubeConfig,
+  kc: ClusterConnection,
   ref: ObjectRef,
   snapshot: ObjectRef,
   keep: boolean | undefined,

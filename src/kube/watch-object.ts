@@ -11,11 +11,11 @@ import {
   Observable,
   Watch,
   type ConfigurationOptions,
-  type KubeConfig,
   type ObservableMiddleware,
 } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { ClusterAccessError } from './cluster-reader.ts';
+import type { ClusterConnection } from './connect.ts';
 import { accessError, kubeApiError, SNAPSHOT_GROUP, SNAPSHOT_VERSION, statusOf } from './volume-plan.ts';
 
 // ---- addressing, reading and deleting one object ----
@@ -41,10 +41,10 @@ export const metadataSchema = z.object({
 export const versionedSchema = z.object({ metadata: metadataSchema });
 type Versioned = z.infer<typeof versionedSchema>;
 
-export function parseObject<T>(kc: KubeConfig, ref: ObjectRef, schema: z.ZodType<T>, body: unknown): T {
+export function parseObject<T>(kc: ClusterConnection, ref: ObjectRef, schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  throw accessError(kc, 'failed', `malformed ${describe(ref)}: ${z.prettifyError(parsed.error)}`);
+  throw accessError(kc, 'failed', `malformed ${describe(ref)}`, parsed.error);
 }
 
 /** Lets an AbortSignal cancel a generated client's request. */
@@ -59,7 +59,7 @@ export function signalOptions(signal: AbortSignal): ConfigurationOptions<Observa
   return { middleware: [middleware], middlewareMergeStrategy: 'append' };
 }
 
-export async function getObject<T>(kc: KubeConfig, ref: ObjectRef, schema: z.ZodType<T>, signal: AbortSignal): Promise<T | undefined> {
+export async function getObject<T>(kc: ClusterConnection, ref: ObjectRef, schema: z.ZodType<T>, signal: AbortSignal): Promise<T | undefined> {
   const api = kc.makeApiClient(CustomObjectsApi);
   const params = { group: SNAPSHOT_GROUP, version: SNAPSHOT_VERSION, plural: ref.plural, name: ref.name };
   try {
@@ -74,7 +74,7 @@ export async function getObject<T>(kc: KubeConfig, ref: ObjectRef, schema: z.Zod
 }
 
 /** Deletes in the background: the controllers' finalizers decide when it is gone, which `follow` waits for. */
-export async function deleteObject(kc: KubeConfig, ref: ObjectRef, signal: AbortSignal): Promise<void> {
+export async function deleteObject(kc: ClusterConnection, ref: ObjectRef, signal: AbortSignal): Promise<void> {
   const api = kc.makeApiClient(CustomObjectsApi);
   const params = { group: SNAPSHOT_GROUP, version: SNAPSHOT_VERSION, plural: ref.plural, name: ref.name };
   try {
@@ -115,7 +115,7 @@ interface Sighting<T> {
  * the follow with an error. Without `start` it reads first.
  */
 export async function follow<T extends Versioned, R>(
-  kc: KubeConfig,
+  kc: ClusterConnection,
   ref: ObjectRef,
   schema: z.ZodType<T>,
   start: T | undefined,
@@ -157,7 +157,7 @@ const listSchema = z.object({
 });
 
 async function readFresh<T extends Versioned>(
-  kc: KubeConfig,
+  kc: ClusterConnection,
   ref: ObjectRef,
   schema: z.ZodType<T>,
   signal: AbortSignal,
@@ -173,7 +173,7 @@ async function readFresh<T extends Versioned>(
     throw kubeApiError(kc, error, `read ${describe(ref)}`);
   }
   const list = listSchema.safeParse(body);
-  if (!list.success) throw accessError(kc, 'failed', `malformed list of ${ref.plural}: ${z.prettifyError(list.error)}`);
+  if (!list.success) throw accessError(kc, 'failed', `malformed list of ${ref.plural}`, list.error);
   const objects = list.data.items.map((item) => parseObject(kc, ref, schema, item));
   const object = objects.find((candidate) => candidate.metadata.name === ref.name);
   return { object, resourceVersion: list.data.metadata?.resourceVersion ?? object?.metadata.resourceVersion ?? undefined };
@@ -181,21 +181,18 @@ async function readFresh<T extends Versioned>(
 
 type SessionEnd<R> = { verdict: R; events: number } | { error: unknown; events: number };
 
-/** The Status object of a watch ERROR event, as an error carrying its HTTP code. */
+/** The Status object of a watch ERROR event, as an error carrying its HTTP code (its message is the server's, so dropped). */
 class WatchStatusError extends Error {
-  constructor(
-    readonly statusCode: number | undefined,
-    message: string,
-  ) {
-    super(message);
+  constructor(readonly statusCode: number | undefined) {
+    super(`watch ended with an error event${statusCode === undefined ? '' : ` (${statusCode})`}`);
     this.name = 'WatchStatusError';
   }
 }
 
-const watchStatusSchema = z.object({ code: z.number().nullish(), message: z.string().nullish() });
+const watchStatusSchema = z.object({ code: z.number().int().nullish() });
 
 function watchSession<T extends Versioned, R>(
-  kc: KubeConfig,
+  kc: ClusterConnection,
   ref: ObjectRef,
   schema: z.ZodType<T>,
   resourceVersion: string | undefined,
@@ -223,9 +220,7 @@ function watchSession<T extends Versioned, R>(
       if (type === 'BOOKMARK') return;
       if (type === 'ERROR') {
         const status = watchStatusSchema.safeParse(raw);
-        const code = status.success ? (status.data.code ?? undefined) : undefined;
-        const message = (status.success && status.data.message) || 'watch error';
-        return finish({ error: new WatchStatusError(code, message) });
+        return finish({ error: new WatchStatusError(status.success ? (status.data.code ?? undefined) : undefined) });
       }
       const parsed = schema.safeParse(raw);
       if (!parsed.success) return finish({ error: accessError(kc, 'failed', `malformed ${describe(ref)} in a watch event`) });

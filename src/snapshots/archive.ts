@@ -15,6 +15,7 @@ import { pack as tarPack, type Pack } from 'tar-stream';
 import {
   ClusterAccessError,
   resourceKey,
+  serverLabel,
   type ClusterReader,
   type KubeObject,
   type ResourceType,
@@ -141,7 +142,7 @@ async function writeEntries(pack: Pack, options: ArchiveOptions, signal: AbortSi
   const skipped: SkippedResource[] = probed.flatMap((p) => (p.skipped ? [p.skipped] : []));
   const readable = probed.flatMap((p) => (p.skipped ? [] : [p]));
   if (types.length > 0 && readable.length === 0) {
-    throw new ClusterAccessError('forbidden', `Kubernetes API ${reader.server}: forbidden: cannot list any resource (${skipped[0]?.reason})`, reader.server);
+    throw new ClusterAccessError('forbidden', `${serverLabel(reader.server)}: forbidden: cannot list any resource (${skipped[0]?.reason})`, reader.server);
   }
   for (const s of skipped) logger?.warn({ resource: s.resource }, `not archived: ${s.reason}`);
 

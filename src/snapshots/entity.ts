@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { VirtualClusterSchema } from '../clusters/entity.ts';
+import { StorageLocationSchema } from '../locations/entity.ts';
 import { INITIAL_SNAPSHOT_STATUS, INITIAL_VOLUME_PHASE, SNAPSHOT_STATUSES, VOLUME_SNAPSHOT_PHASES } from './lifecycle.ts';
 
 export const SNAPSHOT_TRIGGERS = ['SCHEDULE', 'MANUAL'] as const;
@@ -31,13 +32,16 @@ export const SnapshotSchema = defineEntity({
     scheduledAt: p.datetime(),
     startedAt: p.datetime().nullable(),
     finishedAt: p.datetime().nullable(),
-    /** The storage target the worker writes to (`s3://bucket/prefix` or a directory), fixed when taking starts. */
-    storageTarget: p.text().nullable(),
+    /**
+     * The location the worker writes to, fixed when taking starts. A location is not
+     * deleted while it holds snapshots; a FAILED snapshot (no archive) lets it go.
+     */
+    storageLocation: () => p.manyToOne(StorageLocationSchema).nullable().deleteRule('set null').index('snapshot_storage_location_idx'),
     /** The open multipart upload (or temporary file) while the archive is written; aborted if the worker dies. */
     uploadId: p.text().nullable(),
     /** Renewed by the worker while it takes the snapshot: a stale one means the worker was lost. */
     heartbeatAt: p.datetime().nullable(),
-    /** Where the archive is stored: `s3://bucket/key` or `file:///path`. */
+    /** Where the archive is stored: `s3://bucket/key` or the file's absolute path. Platform admins only. */
     location: p.text().nullable(),
     /** Objects written per resource, `<group>/<version>/<resource>` → count. */
     resourceCounts: p.json<Record<string, number>>().nullable(),

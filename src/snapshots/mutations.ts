@@ -1,27 +1,33 @@
 import { adminOfCluster } from '../clusters/mutations.ts';
+import type { Context } from '../context.ts';
 import { builder } from '../graphql/builder.ts';
 import { SnapshotRef } from './schema.ts';
+import { snapshotNotFound } from './service.ts';
 
 const DeletePayload = builder.objectRef<{ deletedSnapshotId: string }>('DeleteSnapshotPayload').implement({
   fields: (t) => ({ deletedSnapshotId: t.exposeID('deletedSnapshotId') }),
 });
+
+/** Like adminOfCluster: platform admins and admins of the snapshot's project; NOT_FOUND for a snapshot the caller cannot see. */
+const adminOfSnapshot = async (id: string | number, context: Context) => {
+  const snapshot = await context.loaders.snapshot.load(String(id));
+  if (!snapshot) throw snapshotNotFound('id');
+  return { platformAdmin: true, projectAdmin: snapshot.projectId };
+};
 
 builder.mutationFields((t) => ({
   createSnapshot: t.field({
     type: SnapshotRef,
     description: 'Schedules a snapshot now. CONFLICT while the cluster already has one SCHEDULED.',
     args: { virtualClusterId: t.arg.id({ required: true }) },
-    authScopes: (_root, args, context) => adminOfCluster(args.virtualClusterId, context),
+    authScopes: (_root, args, context) => adminOfCluster(args.virtualClusterId, context, 'virtualClusterId'),
     resolve: (_root, args, context) => context.snapshots.schedule(String(args.virtualClusterId), 'MANUAL'),
   }),
   deleteSnapshot: t.field({
     type: DeletePayload,
     description: 'Deletes the snapshot. CONFLICT while it is being taken.',
     args: { id: t.arg.id({ required: true }) },
-    authScopes: async (_root, args, context) => ({
-      platformAdmin: true,
-      projectAdmin: (await context.loaders.snapshot.load(String(args.id)))?.projectId ?? '',
-    }),
+    authScopes: (_root, args, context) => adminOfSnapshot(args.id, context),
     resolve: async (_root, args, context) => ({ deletedSnapshotId: (await context.snapshots.delete(String(args.id))).id }),
   }),
 }));

@@ -6,7 +6,8 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SnapshotEventSchema } from '../events/entity.ts';
-import { openObjectStore } from '../storage/index.ts';
+import { StorageLocationSchema } from '../locations/entity.ts';
+import { openLocationStore } from '../locations/store.ts';
 import { SnapshotSchema } from './entity.ts';
 import type { SnapshotStatus } from './lifecycle.ts';
 import { isStale, recoverLostSnapshot, type EngineDeps } from './take.ts';
@@ -17,23 +18,25 @@ export interface ReconcileReport {
   reappeared: number;
 }
 
-/** Compares stored snapshots with their storage targets' listings. */
+/** Compares stored snapshots with their storage locations' listings. */
 export async function reconcileStorage(deps: EngineDeps): Promise<ReconcileReport> {
   const em = deps.orm.em.fork();
   // Rows first, listing second: a snapshot finished after the listing is not misjudged missing.
   const stored = await em.find(SnapshotSchema, {
     status: { $in: ['COMPLETED', 'PARTIALLY_FAILED', 'NOT_FOUND'] },
-    storageTarget: { $ne: null },
+    storageLocation: { $ne: null },
   });
   const report: ReconcileReport = { missing: 0, reappeared: 0 };
-  const byTarget = Map.groupBy(stored, (snapshot) => snapshot.storageTarget!);
-  for (const [target, snapshots] of byTarget) {
+  const byLocation = Map.groupBy(stored, (snapshot) => snapshot.storageLocation!.id);
+  const locations = await em.find(StorageLocationSchema, { id: { $in: [...byLocation.keys()] } });
+  for (const location of locations) {
+    const snapshots = byLocation.get(location.id) ?? [];
     const present = new Set<string>();
     try {
-      for await (const object of openObjectStore(target, deps.config.s3).list()) present.add(object.name);
+      for await (const object of (await openLocationStore(location, deps.config.storage)).list()) present.add(object.name);
     } catch (error) {
-      // An unreachable store says nothing about its objects: leave the rows as they are.
-      deps.logger.warn({ err: error, target }, 'storage could not be listed; reconcile skipped for it');
+      // An unreachable or refused store says nothing about its objects: leave the rows as they are.
+      deps.logger.warn({ err: error, storageLocation: location.name }, 'storage could not be listed; reconcile skipped for it');
       continue;
     }
     for (const snapshot of snapshots) {

@@ -5,7 +5,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { VirtualClusterSchema } from '../clusters/entity.ts';
-import { openObjectStore } from '../storage/index.ts';
+import { openLocationStore } from '../locations/store.ts';
 import { SnapshotSchema, type Snapshot } from './entity.ts';
 import { expiredSnapshots } from './retention-policy.ts';
 import type { EngineDeps } from './take.ts';
@@ -44,8 +44,9 @@ export async function enforceRetention(deps: EngineDeps, now = new Date()): Prom
 
 /** Object first, then the row. */
 export async function removeSnapshot(deps: EngineDeps, em: EntityManager, snapshot: Snapshot): Promise<void> {
-  if (snapshot.storageTarget && snapshot.location) {
-    await openObjectStore(snapshot.storageTarget, deps.config.s3).remove(snapshot.name);
+  if (snapshot.storageLocation && snapshot.location) {
+    await em.populate(snapshot, ['storageLocation']);
+    await (await openLocationStore(snapshot.storageLocation, deps.config.storage)).remove(snapshot.name);
   }
   await em.nativeDelete(SnapshotSchema, { id: snapshot.id });
 }

@@ -4,7 +4,18 @@ import { builder } from '../graphql/builder.ts';
 import type { SnapshotView, VolumeSnapshotView } from './views.ts';
 import { SNAPSHOT_TRIGGERS } from './entity.ts';
 import { SNAPSHOT_STATUSES, VOLUME_SNAPSHOT_PHASES } from './lifecycle.ts';
-import { snapshotCursor } from './service.ts';
+import type { Context } from '../context.ts';
+import { snapshotCursor, snapshotNotFound } from './service.ts';
+
+/**
+ * snapshot(id) runs for anyone in the snapshot's project (the Snapshot type then refuses a
+ * member field by field, FORBIDDEN); to anyone else it does not exist (NOT_FOUND, as for a missing id).
+ */
+const memberOfSnapshot = async (id: string | number, context: Context) => {
+  const snapshot = await context.loaders.snapshot.load(String(id));
+  if (!snapshot) throw snapshotNotFound('id');
+  return { platformAdmin: true, projectMember: snapshot.projectId };
+};
 
 export const SnapshotStatusEnum = builder.enumType('SnapshotStatus', { values: SNAPSHOT_STATUSES });
 export const VolumeSnapshotPhaseEnum = builder.enumType('VolumeSnapshotPhase', { values: VOLUME_SNAPSHOT_PHASES });
@@ -48,7 +59,17 @@ export const SnapshotRef = builder.objectRef<SnapshotView>('Snapshot').implement
     scheduledAt: t.expose('scheduledAt', { type: 'DateTime' }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
-    location: t.exposeString('location', { nullable: true, description: 'Where the archive is stored.' }),
+    storageLocation: t.string({
+      nullable: true,
+      description: 'The name of the storage location it was written to; null before it is taken (or when that location was deleted).',
+      resolve: async (snapshot, _args, context) =>
+        snapshot.storageLocation ? ((await context.loaders.location.load(snapshot.storageLocation.id))?.name ?? null) : null,
+    }),
+    location: t.exposeString('location', {
+      nullable: true,
+      description: 'Where the archive is stored: `s3://bucket/key` or a path on the worker. Platform admins only (it shows buckets and paths).',
+      authScopes: { platformAdmin: true },
+    }),
     sizeBytes: t.exposeFloat('sizeBytes', { nullable: true }),
     sha256: t.exposeString('sha256', { nullable: true }),
     objectCount: t.exposeInt('objectCount', { nullable: true }),
@@ -89,6 +110,7 @@ builder.queryField('snapshot', (t) =>
     type: SnapshotRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
+    authScopes: (_root, args, context) => memberOfSnapshot(args.id, context),
     resolve: (_root, args, context) => context.snapshots.get(String(args.id)),
   }),
 );

@@ -4,10 +4,11 @@ import { z } from 'zod';
 import { ClusterService } from '../clusters/service.ts';
 import { requestJob, type SnapshotJobs } from '../jobs/jobs.ts';
 import type { Logger } from '../logger.ts';
-import { decodeCursor, encodeCursor, type PageRequest } from '../db/keyset.ts';
-import { ConflictError, errorMessage, NotFoundError, StorageUnavailableError, ValidationError } from '../errors.ts';
-import type { ObjectStoreOpener } from '../storage/index.ts';
+import { cursorKey, encodeCursor, type PageRequest } from '../db/keyset.ts';
+import { ConflictError, errorMessage, NotFoundError, quoted, StorageUnavailableError } from '../errors.ts';
+import type { LocationStoreOpener } from '../locations/store.ts';
 import { SnapshotEventSchema, type SnapshotEvent } from '../events/entity.ts';
+import type { StorageLocation } from '../locations/entity.ts';
 import { SnapshotSchema, type Snapshot, type SnapshotTrigger } from './entity.ts';
 import type { SnapshotStatus } from './lifecycle.ts';
 import { snapshotObjectName } from './naming.ts';
@@ -16,13 +17,26 @@ import { snapshotView, volumeSnapshotView, type SnapshotView, type VolumeSnapsho
 /** The columns a snapshot view needs (not the archive's per-resource counts). */
 const SNAPSHOT_VIEW_COLUMNS = [
   'id', 'virtual_cluster_id', 'project_id', 'name', 'status', 'trigger', 'volume_snapshots_enabled', 'scheduled_at',
-  'started_at', 'finished_at', 'location', 'size_bytes', 'sha256', 'object_count', 'message',
+  'started_at', 'finished_at', 'storage_location_id', 'location', 'size_bytes', 'sha256', 'object_count', 'message',
 ].map((column) => `s.${column}`).join(', ');
 import { scheduleSnapshot } from './transitions.ts';
 
 /** Newest first: the order of every snapshot list. */
 export function snapshotCursor(snapshot: Pick<Snapshot, 'scheduledAt' | 'id'>): string {
   return encodeCursor([snapshot.scheduledAt.toISOString(), snapshot.id]);
+}
+/**
+ * Exactly what snapshotCursor makes: an instant as toISOString() prints it (years 1 to 9999,
+ * which Postgres reads too), and a UUID.
+ */
+const snapshotCursorKey = z.tuple([
+  z.string().regex(/^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/).refine((time) => !Number.isNaN(Date.parse(time)) && new Date(time).toISOString() === time),
+  z.uuid(),
+]);
+
+/** For an id that names no snapshot the caller may see: the same answer whether it exists elsewhere or not at all. */
+export function snapshotNotFound(field = 'id'): NotFoundError {
+  return new NotFoundError('snapshot not found', field);
 }
 
 export interface SnapshotPageQuery extends PageRequest {
@@ -34,13 +48,13 @@ export class SnapshotService {
     private readonly em: EntityManager,
     /** Absent in an API-only process without a scheduler: a worker's reconcile picks SCHEDULED snapshots up. */
     private readonly jobs?: { scheduler: SnapshotJobs; logger: Logger },
-    /** Opens the store behind a storage target, to delete archives. */
-    private readonly storage?: ObjectStoreOpener,
+    /** Opens the store behind a storage location, to delete archives. */
+    private readonly storage?: LocationStoreOpener,
   ) {}
 
   async get(id: string): Promise<Snapshot> {
     const snapshot = z.uuid().safeParse(id).success ? await this.em.findOne(SnapshotSchema, { id }) : null;
-    if (!snapshot) throw new NotFoundError(`snapshot ${id} does not exist`, 'id');
+    if (!snapshot) throw snapshotNotFound();
     return snapshot;
   }
 
@@ -57,15 +71,8 @@ export class SnapshotService {
       filters.push('s.status = ?');
       params.push(query.status);
     }
-    const cursor = query.after ?? query.before;
-    if (cursor) {
-      const field = query.after ? 'after' : 'before';
-      const key = decodeCursor(cursor, 2);
-      // Exactly what snapshotCursor makes (an ISO instant and a UUID): anything else would fail in Postgres' casts.
-      const time = key && typeof key[0] === 'string' && !Number.isNaN(Date.parse(key[0])) ? new Date(key[0]).toISOString() : undefined;
-      if (!key || time !== key[0] || !z.uuid().safeParse(key[1]).success) {
-        throw new ValidationError(`${field}: is not a valid cursor`, field);
-      }
+    const key = cursorKey(query, snapshotCursorKey);
+    if (key) {
       // `after` reads older snapshots, `before` newer ones.
       filters.push(`(s.scheduled_at, s.id) ${query.after ? '<' : '>'} (?::timestamptz, ?::uuid)`);
       params.push(key[0], key[1]);
@@ -112,7 +119,7 @@ export class SnapshotService {
   }
 
   private async insertScheduled(clusterId: string, trigger: SnapshotTrigger, at: Date): Promise<Snapshot> {
-    const cluster = await new ClusterService(this.em).get(clusterId);
+    const cluster = await new ClusterService(this.em).get(clusterId, 'virtualClusterId');
     try {
       return await this.em.transactional((em) =>
         scheduleSnapshot(
@@ -133,8 +140,8 @@ export class SnapshotService {
         this.em.clear();
         throw new ConflictError(
           error.message.includes('snapshot_one_scheduled_per_cluster')
-            ? `virtual cluster ${cluster.name} already has a SCHEDULED snapshot; only one may wait at a time`
-            : `virtual cluster ${cluster.name} already has a snapshot taken at ${at.toISOString()}`,
+            ? `virtual cluster ${quoted(cluster.name)} already has a SCHEDULED snapshot; only one may wait at a time`
+            : `virtual cluster ${quoted(cluster.name)} already has a snapshot taken at ${at.toISOString()}`,
           'virtualClusterId',
         );
       }
@@ -149,24 +156,25 @@ export class SnapshotService {
   async delete(id: string): Promise<Snapshot> {
     return this.em.transactional(async (em) => {
       const snapshot = z.uuid().safeParse(id).success
-        ? await em.findOne(SnapshotSchema, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE })
+        ? await em.findOne(SnapshotSchema, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['storageLocation'] })
         : null;
-      if (!snapshot) throw new NotFoundError(`snapshot ${id} does not exist`, 'id');
+      if (!snapshot) throw snapshotNotFound();
       if (snapshot.status === 'IN_PROGRESS') {
-        throw new ConflictError(`snapshot ${snapshot.name} is being taken; delete it once it has finished`, 'id');
+        throw new ConflictError(`snapshot ${quoted(snapshot.name)} is being taken; delete it once it has finished`, 'id');
       }
-      if (snapshot.location && snapshot.storageTarget) await this.removeArchive(snapshot.storageTarget, snapshot.name);
+      if (snapshot.location && snapshot.storageLocation) await this.removeArchive(snapshot.storageLocation, snapshot.name);
       em.remove(snapshot);
       return snapshot;
     });
   }
 
-  private async removeArchive(storageTarget: string, name: string): Promise<void> {
-    if (!this.storage) throw new StorageUnavailableError(`no storage is configured to delete ${name} from ${storageTarget}`);
+  private async removeArchive(location: StorageLocation, name: string): Promise<void> {
+    const where = `storage location ${location.name}`;
+    if (!this.storage) throw new StorageUnavailableError(`no storage is configured to delete ${name} from ${where}`);
     try {
-      await this.storage(storageTarget).remove(name);
+      await (await this.storage(location)).remove(name);
     } catch (error) {
-      throw new StorageUnavailableError(`could not delete ${name} from ${storageTarget}: ${errorMessage(error)}`);
+      throw new StorageUnavailableError(`could not delete ${name} from ${where}: ${errorMessage(error)}`);
     }
   }
 }

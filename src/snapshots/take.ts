@@ -6,13 +6,16 @@
  */
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { readKubeconfig } from '../clusters/kubeconfig.ts';
+import { loadClusterKubeconfig } from '../clusters/kubeconfig.ts';
 import type { EngineConfig } from '../config.ts';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { createClusterReader, type ClusterReader } from '../kube/cluster-reader.ts';
-import { kubeConfigFrom } from '../kube/connect.ts';
-import { openObjectStore, type Upload } from '../storage/index.ts';
+import { ClusterAccessError, createClusterReader, egressRefusal } from '../kube/cluster-reader.ts';
+import { connectCluster, type ClusterConnection } from '../kube/connect.ts';
+import { locationForSnapshot } from '../locations/service.ts';
+import { openLocationStore } from '../locations/store.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
+import { StorageError, type Upload } from '../storage/index.ts';
 import { writeClusterArchive } from './archive.ts';
 import { SnapshotSchema, type Snapshot } from './entity.ts';
 import { deriveFinalStatus } from './lifecycle.ts';
@@ -24,6 +27,8 @@ export interface EngineDeps {
   config: EngineConfig;
   logger: Logger;
   version: string;
+  /** Opens sealed inline kubeconfigs; absent where inline kubeconfigs are refused. */
+  inlineBox?: SecretBox;
 }
 
 export interface JobControl {
@@ -33,7 +38,8 @@ export interface JobControl {
   touch(): Promise<void>;
 }
 
-export type TakeOutcome = 'taken' | 'deferred' | 'recovered' | 'skipped';
+/** refused: its storage location could not be used, so it FAILED without starting. */
+export type TakeOutcome = 'taken' | 'deferred' | 'recovered' | 'skipped' | 'refused';
 
 /** Takes the snapshot `snapshotId` if it is still SCHEDULED. */
 export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: JobControl): Promise<TakeOutcome> {
@@ -41,10 +47,11 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
   const log = deps.logger.child({ snapshotId });
   const start = await claim(deps, em, snapshotId, log);
   if (start !== 'claimed') return start;
-  const snapshot = await em.findOneOrFail(SnapshotSchema, { id: snapshotId }, { populate: ['virtualCluster'] });
+  const snapshot = await em.findOneOrFail(SnapshotSchema, { id: snapshotId }, { populate: ['virtualCluster', 'storageLocation'] });
   const cluster = snapshot.virtualCluster;
-  const storageTarget = snapshot.storageTarget ?? deps.config.defaultStorageTarget;
-  log.info({ cluster: cluster.name, storageTarget }, 'taking snapshot');
+  // Claimed snapshots always have one; the type cannot say so.
+  const location = snapshot.storageLocation!;
+  log.info({ cluster: cluster.name, storageLocation: location.name }, 'taking snapshot');
 
   const timeout = AbortSignal.timeout(deps.config.snapshotTimeoutMs);
   // Aborted on the first failure too: volume work is pointless once the snapshot has failed.
@@ -52,11 +59,12 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
   const signal = AbortSignal.any([job.signal, timeout, giveUp.signal]);
   const heartbeat = startHeartbeat(deps, snapshotId, job, log);
   let upload: Upload | undefined;
-  let reader: ClusterReader | undefined;
+  let kc: ClusterConnection | undefined;
   let volumes: Promise<VolumeOutcome[]> = Promise.resolve([]);
   try {
-    const kc = kubeConfigFrom({ inline: await readKubeconfig(em, cluster, deps.config.kubeconfigSecretsDir) });
-    const store = openObjectStore(storageTarget, deps.config.s3);
+    const sources = { secretsDir: deps.config.kubeconfigSecretsDir, egress: deps.config.kubeEgress, inlineBox: deps.inlineBox };
+    kc = connectCluster(await loadClusterKubeconfig(em, cluster, sources), deps.config.kubeEgress);
+    const store = await openLocationStore(location, deps.config.storage);
     upload = await store.beginUpload(snapshot.name);
     await em.nativeUpdate(SnapshotSchema, { id: snapshotId }, { uploadId: upload.uploadId });
 
@@ -65,9 +73,8 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
       // Settled below; a rejection here must not go unhandled while the archive streams.
       volumes.catch(() => undefined);
     }
-    reader = createClusterReader(kc, { timeoutMs: deps.config.kubeRequestTimeoutMs });
     const archive = writeClusterArchive({
-      reader,
+      reader: createClusterReader(kc, { timeoutMs: deps.config.kubeRequestTimeoutMs }),
       clusterName: cluster.name,
       takenAt: snapshot.startedAt ?? new Date(),
       vsnapVersion: deps.version,
@@ -89,7 +96,10 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
     log.info({ location: stored.location, sizeBytes: stored.size, objects: summary.objectCount }, 'snapshot stored');
     return 'taken';
   } catch (error) {
-    const reason = timeout.aborted ? `timed out after ${deps.config.snapshotTimeoutMs / 1000}s` : errorMessage(error);
+    const reason = timeout.aborted ? `timed out after ${deps.config.snapshotTimeoutMs / 1000}s` : failureReason(error);
+    const refused = egressRefusal(error);
+    // The tenant's message names only their host; the log has the address it resolved to.
+    if (refused) log.warn({ host: refused.host, address: refused.address, refusal: refused.refusal }, 'egress policy refused the API server address');
     log.warn({ reason, errorClass: (error as object | undefined)?.constructor.name, errorCode: (error as { code?: unknown } | undefined)?.code }, 'snapshot failed');
     giveUp.abort(error);
     await upload?.abort().catch((abortError: unknown) => log.error({ err: abortError }, 'could not abort the upload'));
@@ -98,8 +108,18 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
     return 'taken';
   } finally {
     heartbeat.stop();
-    await reader?.close();
+    await kc?.close();
   }
+}
+
+/**
+ * The FAILED message: a cluster that could not be read is reported in the
+ * reader's words ("API server address not allowed: ...", "Kubernetes API ...
+ * answered 500 ..."), not as the storage write its archive stream broke.
+ */
+function failureReason(error: unknown): string {
+  if (error instanceof StorageError && error.reason === 'source' && error.cause instanceof ClusterAccessError) return error.cause.message;
+  return errorMessage(error);
 }
 
 /**
@@ -109,7 +129,7 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
 async function claim(deps: EngineDeps, em: EntityManager, snapshotId: string, log: Logger): Promise<'claimed' | Exclude<TakeOutcome, 'taken'>> {
   try {
     return await em.transactional(async (tx) => {
-      const snapshot = await tx.findOne(SnapshotSchema, { id: snapshotId }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['virtualCluster'] });
+      const snapshot = await tx.findOne(SnapshotSchema, { id: snapshotId }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['virtualCluster', 'storageLocation'] });
       if (!snapshot) {
         log.info('snapshot was deleted before it was taken');
         return 'skipped';
@@ -124,9 +144,17 @@ async function claim(deps: EngineDeps, em: EntityManager, snapshotId: string, lo
       }
       if (snapshot.status !== 'SCHEDULED') return 'skipped';
       const now = new Date();
+      // Checked now, not when the policy was set: the location may have gone or been closed to the project since.
+      const location = await locationForSnapshot(tx, snapshot.virtualCluster.policy.storageLocation, snapshot.projectId);
+      if (typeof location === 'string') {
+        Object.assign(snapshot, { finishedAt: now, message: location });
+        await moveSnapshot(tx, snapshot, 'FAILED', location);
+        log.warn(`snapshot refused: ${location}`);
+        return 'refused';
+      }
       snapshot.startedAt = now;
       snapshot.heartbeatAt = now;
-      snapshot.storageTarget = snapshot.virtualCluster.policy.storageTarget ?? deps.config.defaultStorageTarget;
+      snapshot.storageLocation = location;
       await moveSnapshot(tx, snapshot, 'IN_PROGRESS', 'taking the snapshot');
       return 'claimed';
     });
@@ -147,8 +175,9 @@ export function isStale(snapshot: Pick<Snapshot, 'heartbeatAt' | 'startedAt'>, l
 /** A worker died mid-snapshot: abort its upload and fail what it left behind. */
 export async function recoverLostSnapshot(deps: EngineDeps, tx: EntityManager, snapshot: Snapshot, log: Logger): Promise<void> {
   const lastSeen = (snapshot.heartbeatAt ?? snapshot.startedAt)?.toISOString() ?? 'never';
-  if (snapshot.uploadId && snapshot.storageTarget) {
-    const store = openObjectStore(snapshot.storageTarget, deps.config.s3);
+  if (snapshot.uploadId && snapshot.storageLocation) {
+    await tx.populate(snapshot, ['storageLocation']);
+    const store = await openLocationStore(snapshot.storageLocation, deps.config.storage);
     await store.abortUpload(snapshot.name, snapshot.uploadId);
     // The worker may have died between completing the upload and recording it: a FAILED
     // snapshot has no archive, so a complete object under its name goes too.

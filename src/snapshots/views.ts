@@ -18,6 +18,8 @@ export interface SnapshotView {
   scheduledAt: Date;
   startedAt?: Date | null;
   finishedAt?: Date | null;
+  /** The location it was written to (a reference on entities, the id on rows). */
+  storageLocation?: { id: string } | null;
   location?: string | null;
   sizeBytes?: number | null;
   sha256?: string | null;
@@ -59,6 +61,7 @@ export function snapshotView(row: Row): SnapshotView {
     scheduledAt: time(row.scheduled_at)!,
     startedAt: time(row.started_at),
     finishedAt: time(row.finished_at),
+    storageLocation: row.storage_location_id == null ? null : { id: String(row.storage_location_id) },
     location: text(row.location),
     sizeBytes: count(row.size_bytes),
     sha256: text(row.sha256),

@@ -2,7 +2,7 @@
  * The volume half of a snapshot: one VolumeSnapshot row per PVC, moved through
  * its phases (transitions.ts) as the CSI objects in the cluster progress.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterConnection } from '../kube/connect.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   cleanupVolumeSnapshot,
@@ -50,7 +50,7 @@ export async function snapshotVolumes(
   deps: EngineDeps,
   em: EntityManager,
   snapshot: Snapshot,
-  kc: KubeConfig,
+  kc: ClusterConnection,
   signal: AbortSignal,
 ): Promise<VolumeOutcome[]> {
   const plans = await planVolumeSnapshots(kc);
@@ -79,7 +79,7 @@ export async function snapshotVolumes(
 async function snapshotVolume(
   deps: EngineDeps,
   em: EntityManager,
-  kc: KubeConfig,
+  kc: ClusterConnection,
   snapshot: Snapshot,
   plan: VolumePlan,
   volumeId: string,

@@ -7,7 +7,7 @@ export const S3_MIN_PART_SIZE = 5 * MiB;
 export const S3_MAX_PART_SIZE = 5 * 1024 * MiB;
 export const DEFAULT_PART_SIZE = 8 * MiB;
 
-/** How to reach the S3 endpoint behind every `s3://bucket/prefix` storage target. */
+/** How to reach an S3 endpoint: the S3_* defaults, or one storage location's own settings. */
 export interface S3Settings {
   /** `http(s)://host[:port]`; unset means AWS S3 (`https://s3.amazonaws.com`, routed by region). */
   endpoint?: string;
@@ -35,7 +35,7 @@ export const s3Environment = z.object({
     (v) => (v === '' ? undefined : v),
     z
       .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
-      .refine((url) => ['', '/'].includes(new URL(url).pathname), 'must have no path (the bucket comes from the storage target)')
+      .refine((url) => ['', '/'].includes(new URL(url).pathname), 'must have no path (the bucket comes from the storage location)')
       .optional(),
   ),
   S3_REGION: z.string().trim().min(1).default('us-east-1'),
@@ -66,4 +66,32 @@ export function s3Settings(env: S3Environment): S3Settings {
     pathStyle: env.S3_PATH_STYLE,
     partSizeBytes: env.S3_PART_SIZE_MIB * MiB,
   };
+}
+
+/** Everything a storage location is opened with besides its own row. */
+export interface StorageSettings {
+  /** Endpoint, region, addressing, part size and default credentials of S3 locations. */
+  s3: S3Settings;
+  /** Absolute directory every LOCAL location lives under. */
+  localRoot: string;
+  /** Mounted secrets holding S3 credentials: `<secretsDir>/<secret-name>/access-key` and `secret-key`. */
+  secretsDir: string;
+  /**
+   * The `S3[_<NAME>]_ACCESS_KEY` / `_SECRET_KEY` variables, read at start-up, for
+   * locations whose credentials come from the environment. Nothing else of the
+   * environment is kept, so no location can name another variable.
+   */
+  credentialVariables: Readonly<Record<string, string>>;
+}
+
+/** The variables a location may take credentials from: `S3_ACCESS_KEY`, `S3_<NAME>_SECRET_KEY`, ... */
+export const S3_CREDENTIAL_VARIABLE = /^S3(_[A-Z0-9]+)*_(ACCESS|SECRET)_KEY$/;
+
+export function s3CredentialVariables(source: NodeJS.ProcessEnv): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const [name, value] of Object.entries(source)) {
+    const trimmed = value?.trim();
+    if (S3_CREDENTIAL_VARIABLE.test(name) && trimmed) variables[name] = trimmed;
+  }
+  return variables;
 }

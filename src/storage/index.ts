@@ -1,8 +1,8 @@
-export type { ObjectStat, ObjectStore, ObjectStoreOpener, StoredObject, Upload, WrittenObject } from './object-store.ts';
+export type { ObjectStat, ObjectStore, StoredObject, Upload, WrittenObject } from './object-store.ts';
 export { StorageError, type StorageFailure } from './errors.ts';
-export { openObjectStore, parseStorageTarget, type StorageTarget } from './open.ts';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './s3.ts';
 export { LocalObjectStore } from './local.ts';
+export { isInside, localDirectoryPath, localDirectoryProblem, MAX_LOCAL_DIRECTORY_LENGTH } from './local-directory.ts';
 export {
   DEFAULT_PART_SIZE,
   S3_MAX_PART_SIZE,
@@ -10,6 +10,9 @@ export {
   s3Environment,
   s3Problems,
   s3Settings,
+  s3CredentialVariables,
+  S3_CREDENTIAL_VARIABLE,
   type S3Environment,
   type S3Settings,
+  type StorageSettings,
 } from './config.ts';

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { errorMessage, StorageError } from './errors.ts';
 import { SingleWriteUpload } from './failure.ts';
+import { isInside, localDirectoryPath } from './local-directory.ts';
 import {
   assertObjectName,
   type ObjectStat,
@@ -14,20 +16,39 @@ import {
 import { cancelled, sourceChunks } from './source.ts';
 
 /** The backend said no in a way an operator fixes: permissions, space, a file where a directory should be. */
-const REFUSED_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR', 'EISDIR', 'EEXIST', 'ENAMETOOLONG']);
+const REFUSED_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR', 'EISDIR', 'EEXIST', 'ENAMETOOLONG', 'ELOOP']);
+
+/** Archives hold Secrets: only vsnap's own user may read them or list their directories. */
+const DIRECTORY_MODE = 0o700;
+const ARCHIVE_MODE = 0o600;
+const CREATE_PARTIAL = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW;
+// No O_CREAT: an upload aborted by id in the meantime must not come back to life.
+const WRITE_PARTIAL = constants.O_WRONLY | constants.O_NOFOLLOW;
+const READ_ARCHIVE = constants.O_RDONLY | constants.O_NOFOLLOW;
 
 /**
- * Archives as files in one directory. An upload writes `.<name>.<uploadId>.partial`
- * beside the final name, fsyncs it, renames it into place and fsyncs the
- * directory, so a crash leaves either the whole archive or no archive under the
- * final name. Dot-files (temporaries included) are never listed.
+ * Archives as files in one directory under the local storage root. An upload
+ * writes `.<name>.<uploadId>.partial` beside the final name, fsyncs it, renames
+ * it into place and fsyncs the directory, so a crash leaves either the whole
+ * archive or no archive under the final name. Dot-files (temporaries included)
+ * are never listed.
+ *
+ * Nothing leaves the root: directories are created one component at a time and
+ * each must be a real directory (not a symbolic link), the directory's real path
+ * must lie inside the root's real path before any file in it is touched, and
+ * files are opened with O_NOFOLLOW. (Node has no openat: a link swapped in
+ * between that check and the write would take write access to the 0700 root,
+ * that is, vsnap's own user.)
  */
 export class LocalObjectStore implements ObjectStore {
+  readonly root: string;
   readonly location: string;
 
-  constructor(directory: string) {
-    if (!path.isAbsolute(directory)) throw new StorageError('invalid', `directory "${directory}" must be an absolute path`);
-    this.location = path.resolve(directory);
+  /** `directory` is relative to `root` ('' for the root itself); see localDirectoryPath. */
+  constructor(root: string, directory = '') {
+    if (!path.isAbsolute(root)) throw new StorageError('invalid', `LOCAL_STORAGE_ROOT "${root}" must be an absolute path`);
+    this.root = path.resolve(root);
+    this.location = localDirectoryPath(this.root, directory);
   }
 
   locationOf(name: string): string {
@@ -36,23 +57,31 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async beginUpload(name: string): Promise<Upload> {
+    assertObjectName(name);
     const uploadId = randomUUID();
-    const partial = this.partialPath(name, uploadId);
-    await this.fsCall(() => fs.mkdir(this.location, { recursive: true }));
+    const directory = await this.createdDirectory();
+    const partial = path.join(directory, partialName(name, uploadId));
     // Created now so that an abort by id, even before any byte, has something to remove.
-    await this.fsCall(async () => (await fs.open(partial, 'wx')).close(), partial);
+    await fsCall(async () => (await fs.open(partial, CREATE_PARTIAL, ARCHIVE_MODE)).close(), partial);
     return new LocalUpload(this, name, uploadId);
   }
 
   async abortUpload(name: string, uploadId: string): Promise<void> {
-    const partial = this.partialPath(name, uploadId);
-    await this.fsCall(() => fs.rm(partial, { force: true }), partial);
+    const file = partialName(name, uploadId);
+    const directory = await this.existingDirectory();
+    if (directory === null) return;
+    const partial = path.join(directory, file);
+    await fsCall(() => fs.rm(partial, { force: true }), partial);
   }
 
   async stat(name: string): Promise<ObjectStat | null> {
-    const file = this.locationOf(name);
+    assertObjectName(name);
+    const directory = await this.existingDirectory();
+    if (directory === null) return null;
+    const file = path.join(directory, name);
     try {
-      const stat = await fs.stat(file);
+      // lstat: a symbolic link under an archive's name is not an archive.
+      const stat = await fs.lstat(file);
       return stat.isFile() ? { size: stat.size, lastModified: stat.mtime } : null;
     } catch (error) {
       if (codeOf(error) === 'ENOENT') return null;
@@ -61,9 +90,12 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async read(name: string): Promise<Readable> {
-    const file = this.locationOf(name);
+    assertObjectName(name);
+    const directory = await this.existingDirectory();
+    const file = path.join(directory ?? this.location, name);
+    if (directory === null) throw new StorageError('missing', file);
     try {
-      const handle = await fs.open(file, 'r');
+      const handle = await fs.open(file, READ_ARCHIVE);
       return handle.createReadStream();
     } catch (error) {
       if (codeOf(error) === 'ENOENT') throw new StorageError('missing', file, { cause: error });
@@ -72,20 +104,25 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async remove(name: string): Promise<void> {
-    const file = this.locationOf(name);
-    await this.fsCall(() => fs.rm(file, { force: true }), file);
+    assertObjectName(name);
+    const directory = await this.existingDirectory();
+    if (directory === null) return;
+    const file = path.join(directory, name);
+    await fsCall(() => fs.rm(file, { force: true }), file);
   }
 
   async *list(): AsyncIterable<StoredObject> {
+    const directory = await this.existingDirectory();
+    if (directory === null) return;
     let entries: string[];
     try {
-      entries = (await fs.readdir(this.location, { withFileTypes: true }))
+      entries = (await fs.readdir(directory, { withFileTypes: true }))
         .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
         .map((entry) => entry.name)
         .sort();
     } catch (error) {
       if (codeOf(error) === 'ENOENT') return;
-      throw localFailure(error, this.location);
+      throw localFailure(error, directory);
     }
     for (const name of entries) {
       const stat = await this.stat(name);
@@ -93,43 +130,91 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
-  /** @internal */
-  partialPath(name: string, uploadId: string): string {
-    assertObjectName(name);
-    if (!/^[A-Za-z0-9-]+$/.test(uploadId)) throw new StorageError('invalid', `upload id "${uploadId}" is malformed`);
-    return path.join(this.location, `.${name}.${uploadId}.partial`);
+  /**
+   * The directory's real path, created (0700, and the root with it) where
+   * missing. Each component is created and checked on its own, so a symbolic
+   * link planted in the root cannot make vsnap create or write anything outside it.
+   */
+  async createdDirectory(): Promise<string> {
+    await fsCall(() => fs.mkdir(this.root, { recursive: true, mode: DIRECTORY_MODE }), this.root);
+    const realRoot = await fsCall(() => fs.realpath(this.root), this.root);
+    let current = realRoot;
+    let shown = this.root;
+    for (const component of path.relative(this.root, this.location).split(path.sep).filter(Boolean)) {
+      current = path.join(current, component);
+      shown = path.join(shown, component);
+      await fs.mkdir(current, { mode: DIRECTORY_MODE }).catch((error: unknown) => {
+        if (codeOf(error) !== 'EEXIST') throw localFailure(error, shown);
+      });
+      const stat = await fsCall(() => fs.lstat(current), shown);
+      if (!stat.isDirectory()) throw this.refusal(`${shown} ${stat.isSymbolicLink() ? 'is a symbolic link' : 'is not a directory'}`);
+    }
+    return this.checkedInside(realRoot, await fsCall(() => fs.realpath(current), shown));
   }
 
-  /** @internal */
-  async fsCall<T>(operation: () => Promise<T>, file = this.location): Promise<T> {
+  /** The directory's real path, or null when it (or the root) does not exist yet. */
+  async existingDirectory(): Promise<string | null> {
+    let realRoot: string;
+    let real: string;
     try {
-      return await operation();
+      realRoot = await fs.realpath(this.root);
+      real = await fs.realpath(this.location);
     } catch (error) {
-      throw localFailure(error, file);
+      if (codeOf(error) === 'ENOENT') return null;
+      throw localFailure(error, this.location);
     }
+    return this.checkedInside(realRoot, real);
+  }
+
+  /** The last check before touching files: whatever the path went through, it ends inside the root. */
+  private checkedInside(realRoot: string, real: string): string {
+    if (!isInside(realRoot, real)) throw this.refusal(`${this.location} resolves to ${real}, outside LOCAL_STORAGE_ROOT`);
+    return real;
+  }
+
+  private refusal(what: string): StorageError {
+    return new StorageError(
+      'refused',
+      `${what}; vsnap writes only to real directories inside LOCAL_STORAGE_ROOT (${this.root}): remove the link or point the location elsewhere`,
+    );
   }
 }
 
 class LocalUpload extends SingleWriteUpload<LocalObjectStore> {
   protected async transfer(source: Readable, signal?: AbortSignal): Promise<number> {
-    const partial = this.store.partialPath(this.name, this.uploadId);
-    const final = this.store.locationOf(this.name);
-    // r+, not w: an upload aborted by id in the meantime must not come back to life.
-    const handle = await this.store.fsCall(() => fs.open(partial, 'r+'), partial);
+    const directory = await this.store.existingDirectory();
+    if (directory === null) throw new StorageError('refused', `${this.store.location} no longer exists`);
+    const partial = path.join(directory, partialName(this.name, this.uploadId));
+    const final = path.join(directory, this.name);
+    const handle = await fsCall(() => fs.open(partial, WRITE_PARTIAL), partial);
     let size = 0;
     try {
       for await (const chunk of sourceChunks(source, signal)) {
-        await this.store.fsCall(() => writeAll(handle, chunk), partial);
+        await fsCall(() => writeAll(handle, chunk), partial);
         size += chunk.length;
       }
-      await this.store.fsCall(() => handle.sync(), partial);
+      await fsCall(() => handle.sync(), partial);
     } finally {
       await handle.close();
     }
     if (signal?.aborted) throw cancelled(signal);
-    await this.store.fsCall(() => fs.rename(partial, final), final);
-    await this.store.fsCall(() => syncDirectory(this.store.location));
+    await fsCall(() => fs.rename(partial, final), final);
+    await fsCall(() => syncDirectory(directory), directory);
     return size;
+  }
+}
+
+function partialName(name: string, uploadId: string): string {
+  assertObjectName(name);
+  if (!/^[A-Za-z0-9-]+$/.test(uploadId)) throw new StorageError('invalid', `upload id "${uploadId}" is malformed`);
+  return `.${name}.${uploadId}.partial`;
+}
+
+async function fsCall<T>(operation: () => Promise<T>, file: string): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw localFailure(error, file);
   }
 }
 
@@ -158,7 +243,7 @@ function codeOf(error: unknown): string | undefined {
 function localFailure(error: unknown, file: string): StorageError {
   if (error instanceof StorageError) return error;
   const code = codeOf(error);
-  const detail = `${file}: ${errorMessage(error)}`;
   if (code === 'ENOENT') return new StorageError('refused', `${file} no longer exists (${errorMessage(error)})`, { cause: error });
-  return new StorageError(code && REFUSED_CODES.has(code) ? 'refused' : 'failed', detail, { cause: error });
+  if (code === 'ELOOP') return new StorageError('refused', `${file} is a symbolic link; vsnap follows none inside LOCAL_STORAGE_ROOT`, { cause: error });
+  return new StorageError(code && REFUSED_CODES.has(code) ? 'refused' : 'failed', `${file}: ${errorMessage(error)}`, { cause: error });
 }

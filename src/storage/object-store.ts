@@ -43,9 +43,6 @@ export interface ObjectStore {
   list(): AsyncIterable<StoredObject>;
 }
 
-/** Opens the store behind a storage target (`s3://bucket/prefix` or an absolute directory). */
-export type ObjectStoreOpener = (target: string) => ObjectStore;
-
 export interface Upload {
   readonly name: string;
   readonly uploadId: string;

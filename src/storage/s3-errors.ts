@@ -14,6 +14,8 @@ export interface S3Context {
   bucket: string;
   /** `s3://bucket/prefix[/name]` */
   location: string;
+  /** Where the credentials come from, for a refusal to name; default the S3_* variables. */
+  credentials?: string;
 }
 
 const CREDENTIAL_CODES = new Set([
@@ -87,7 +89,7 @@ export function storageErrorFromS3(error: unknown, context: S3Context): StorageE
   if (CREDENTIAL_CODES.has(code)) {
     return new StorageError(
       'refused',
-      `access to ${context.location} denied; check S3_ACCESS_KEY, S3_SECRET_KEY and the bucket policy (${detail})`,
+      `access to ${context.location} denied; check ${context.credentials ?? 'S3_ACCESS_KEY, S3_SECRET_KEY'} and the bucket policy (${detail})`,
       { cause: error },
     );
   }

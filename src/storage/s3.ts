@@ -29,6 +29,8 @@ export interface S3ObjectStoreOptions extends Omit<S3Settings, 'partSizeBytes'> 
   allowSmallParts?: boolean;
   /** A request whose connection stays silent this long fails as 'unreachable' (default 60 s); minio itself never gives up. */
   idleTimeoutMs?: number;
+  /** Where accessKey and secretKey came from, named when S3 denies access (default: the S3_* variables). */
+  credentialsSource?: string;
 }
 
 /**
@@ -44,6 +46,7 @@ export class S3ObjectStore implements ObjectStore {
   readonly partSize: number;
   readonly endpoint: string;
   private readonly client: Client;
+  private readonly credentialsSource?: string;
 
   constructor(options: S3ObjectStoreOptions) {
     this.bucket = options.bucket;
@@ -56,6 +59,7 @@ export class S3ObjectStore implements ObjectStore {
       throw new StorageError('invalid', `S3 endpoint "${options.endpoint}" must be an http:// or https:// URL`);
     }
     this.endpoint = url.origin;
+    this.credentialsSource = options.credentialsSource;
     const useSSL = url.protocol === 'https:';
     this.client = new Client({
       transport: idleTimeoutTransport(useSSL ? https : http, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS),
@@ -176,7 +180,7 @@ export class S3ObjectStore implements ObjectStore {
 
   private failure(error: unknown, name?: string): StorageError {
     const location = name === undefined ? this.location : this.locationOf(name);
-    return storageErrorFromS3(error, { endpoint: this.endpoint, bucket: this.bucket, location });
+    return storageErrorFromS3(error, { endpoint: this.endpoint, bucket: this.bucket, location, credentials: this.credentialsSource });
   }
 }
 

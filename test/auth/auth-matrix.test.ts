@@ -6,8 +6,11 @@
  * of federation) and every change (register / update / remove a cluster, its
  * policy, createSnapshot, deleteSnapshot) are for platform admins and admins of
  * the cluster's project. A member of the project sees the cluster itself and gets
- * FORBIDDEN on the protected fields, the rest of the response intact. A request
- * without a valid bearer token is refused as a whole: HTTP 401, UNAUTHENTICATED.
+ * FORBIDDEN on the protected fields, the rest of the response intact. To a caller
+ * outside every project of the cluster, its clusters and snapshots do not exist:
+ * NOT_FOUND (and null from federation's _entities), exactly as for an id of nothing
+ * (test/security/privacy.test.ts compares the two byte for byte). A request without a
+ * valid bearer token is refused as a whole: HTTP 401, UNAUTHENTICATED.
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { getNamedType, isObjectType, isUnionType, parse, print, type GraphQLNamedType } from 'graphql';
@@ -16,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClusterSchema } from '../../src/clusters/entity.ts';
 import { SnapshotEventSchema } from '../../src/events/entity.ts';
 import { schema } from '../../src/graphql/schema.ts';
+import { StorageLocationSchema } from '../../src/locations/entity.ts';
 import { SnapshotSchema, VolumeSnapshotSchema } from '../../src/snapshots/entity.ts';
 import { moveSnapshot, moveVolume } from '../../src/snapshots/transitions.ts';
 import {
@@ -32,9 +36,16 @@ import {
   AuthUpdateVirtualClusterDocument,
   AuthVirtualClusterDocument,
   AuthVirtualClustersDocument,
+  AuthCreateStorageLocationDocument,
+  AuthDeleteStorageLocationDocument,
+  AuthSnapshotLocationDocument,
+  AuthStorageLocationsDocument,
+  AuthStorageLocationsEveryFieldDocument,
+  AuthUpdateStorageLocationDocument,
   type RegisterVirtualClusterInput,
 } from '../generated/graphql.ts';
 import { errorCodes, startTestApp, TEST_JWT_SECRET, tokens, type GraphQLResponse, type TestApp } from '../support/app.ts';
+import { STATIC_KUBECONFIG } from '../support/kubeconfig.ts';
 
 /** The cluster under test lives in P1; P2 is somebody else's project. */
 const P1 = 'auth-p1';
@@ -52,28 +63,48 @@ const WHO: Record<Role, string> = {
   anonymous: 'anonymous (no token)',
 };
 
-type Outcome = 'ALLOWED' | 'FORBIDDEN' | 'UNAUTHENTICATED';
+/** NOT_FOUND: the row does not exist for this caller (null, and a NOT_FOUND error where a missing id gives one). */
+type Outcome = 'ALLOWED' | 'FORBIDDEN' | 'NOT_FOUND' | 'UNAUTHENTICATED';
 type Access = Record<Role, Outcome>;
 
-/** Snapshot data, and every mutation: platform admins and the admins of the cluster's project. */
+/** Snapshot data, and every change to a cluster or snapshot: platform admins and the admins of the cluster's project. */
 const CLUSTER_ADMINS: Access = {
   platformAdmin: 'ALLOWED',
   projectAdmin: 'ALLOWED',
+  otherProjectAdmin: 'NOT_FOUND',
+  member: 'FORBIDDEN',
+  memberAndOtherAdmin: 'FORBIDDEN',
+  anonymous: 'UNAUTHENTICATED',
+};
+
+/** Registering a cluster in a project: its admins and platform admins (projects are no secret here: FORBIDDEN). */
+const PROJECT_ADMINS: Access = { ...CLUSTER_ADMINS, otherProjectAdmin: 'FORBIDDEN' };
+
+/** The cluster itself: anyone in its project, and platform admins. */
+const CLUSTER_PROJECT: Access = {
+  platformAdmin: 'ALLOWED',
+  projectAdmin: 'ALLOWED',
+  otherProjectAdmin: 'NOT_FOUND',
+  member: 'ALLOWED',
+  memberAndOtherAdmin: 'ALLOWED',
+  anonymous: 'UNAUTHENTICATED',
+};
+
+/** Storage locations (their buckets, paths, credentials sources) and where an archive lies: platform admins only. */
+const PLATFORM_ADMINS: Access = {
+  platformAdmin: 'ALLOWED',
+  projectAdmin: 'FORBIDDEN',
   otherProjectAdmin: 'FORBIDDEN',
   member: 'FORBIDDEN',
   memberAndOtherAdmin: 'FORBIDDEN',
   anonymous: 'UNAUTHENTICATED',
 };
 
-/** The cluster itself: anyone in its project, and platform admins. */
-const CLUSTER_PROJECT: Access = {
-  platformAdmin: 'ALLOWED',
-  projectAdmin: 'ALLOWED',
-  otherProjectAdmin: 'FORBIDDEN',
-  member: 'ALLOWED',
-  memberAndOtherAdmin: 'ALLOWED',
-  anonymous: 'UNAUTHENTICATED',
-};
+/** Snapshot.location: platform admins only; to an outsider the snapshot does not exist at all. */
+const SNAPSHOT_LOCATION_ACCESS: Access = { ...PLATFORM_ADMINS, otherProjectAdmin: 'NOT_FOUND' };
+
+/** Snapshot fields whose access differs from the rest of the snapshot's. */
+const FIELD_ACCESS: Partial<Record<string, Access>> = { location: SNAPSHOT_LOCATION_ACCESS };
 
 /** Federation's entry point is not in the printed SDL (the subgraph schema adds it), so it is parsed here. */
 type EntitiesQuery = {
@@ -120,7 +151,7 @@ const uniqueName = (prefix: string) => `${prefix}-${++counter}`;
 async function registerCluster(input: Partial<RegisterVirtualClusterInput> = {}) {
   const response = await app.request(
     AuthRegisterVirtualClusterDocument,
-    { input: { projectId: P1, name: uniqueName('target'), kubeconfig: { inline: 'apiVersion: v1' }, ...input } },
+    { input: { projectId: P1, name: uniqueName('target'), kubeconfig: { inline: STATIC_KUBECONFIG }, ...input } },
     token.platformAdmin,
   );
   expect(response.errors).toBeUndefined();
@@ -153,7 +184,8 @@ async function completeWithOneVolume(snapshotId: string) {
     await moveVolume(em, volume, 'COMPLETED_CLEANING_UP', 'ready to use; removing the temporary objects');
     await moveVolume(em, volume, 'COMPLETED', 'volume snapshot secret-volume-handle kept');
     snapshot.finishedAt = new Date();
-    snapshot.location = `file:///var/lib/vsnap/${snapshot.name}`;
+    snapshot.storageLocation = await em.findOneOrFail(StorageLocationSchema, { name: 'default' });
+    snapshot.location = `/var/lib/vsnap/snapshots/${snapshot.name}`;
     snapshot.sizeBytes = 48_213;
     snapshot.sha256 = 'c0ffee'.repeat(10) + 'beef';
     snapshot.objectCount = 97;
@@ -217,9 +249,9 @@ function expectUnauthenticated(response: GraphQLResponse<unknown>) {
 }
 
 /** A field-level refusal: HTTP 200, only FORBIDDEN errors, and exactly the data the caller may see. */
-function expectForbidden(response: GraphQLResponse<unknown>, data: unknown, errors = 1) {
+function expectForbidden(response: GraphQLResponse<unknown>, data: unknown, errors = 1, code: 'FORBIDDEN' | 'NOT_FOUND' = 'FORBIDDEN') {
   expect(response.status).toBe(200);
-  expect(errorCodes(response)).toEqual(Array.from({ length: errors }, () => 'FORBIDDEN'));
+  expect(errorCodes(response)).toEqual(Array.from({ length: errors }, () => code));
   expect(response.data).toEqual(data);
 }
 
@@ -235,7 +267,7 @@ interface ReadCase {
   request: (token: string | undefined) => Promise<GraphQLResponse<unknown>>;
   /** The whole response data for a caller who may read everything. */
   allowed: () => unknown;
-  /** The whole response data (and number of FORBIDDEN errors) for a refused caller. */
+  /** The whole response data (and number of FORBIDDEN, or for an outsider NOT_FOUND, errors) for a refused caller. */
   forbidden: (role: Role) => { data: unknown; errors?: number };
 }
 
@@ -258,7 +290,7 @@ const READS: ReadCase[] = [
           timeZone: 'Europe/Berlin',
           retentionMaxSnapshots: 7,
           retentionMaxAgeSeconds: null,
-          storageTarget: null,
+          storageLocation: null,
           volumeSnapshotsEnabled: true,
         },
         createdAt: anyString,
@@ -300,7 +332,7 @@ const READS: ReadCase[] = [
         scheduledAt: anyString,
         startedAt: anyString,
         finishedAt: anyString,
-        location: seed.snapshot.location,
+        storageLocation: 'default',
         sizeBytes: 48_213,
         sha256: seed.snapshot.sha256,
         objectCount: 97,
@@ -398,14 +430,15 @@ const READS: ReadCase[] = [
     allowed: () => ({
       _entities: [{ __typename: 'Snapshot', id: seed.snapshot.id, name: seed.snapshot.name, status: 'COMPLETED', sha256: seed.snapshot.sha256 }],
     }),
-    forbidden: () => ({ data: { _entities: [null] } }),
+    // To an outsider the snapshot is missing: null without an error, as for an id of nothing.
+    forbidden: (role) => ({ data: { _entities: [null] }, errors: role === 'otherProjectAdmin' ? 0 : 1 }),
   },
   {
     read: 'federation _entities: VirtualCluster',
     access: CLUSTER_PROJECT,
     request: (t) => app.request(AuthEntitiesDocument, { representations: [{ __typename: 'VirtualCluster', id: seed.cluster.id }] }, t),
     allowed: () => ({ _entities: [{ __typename: 'VirtualCluster', ...clusterBasics() }] }),
-    forbidden: () => ({ data: { _entities: [null] } }),
+    forbidden: () => ({ data: { _entities: [null] }, errors: 0 }),
   },
   {
     read: 'federation _entities: Snapshot and VirtualCluster in one request',
@@ -425,7 +458,7 @@ const READS: ReadCase[] = [
     // A member still resolves the cluster entity; only the snapshot is withheld.
     forbidden: (role) =>
       role === 'otherProjectAdmin'
-        ? { data: { _entities: [null, null] }, errors: 2 }
+        ? { data: { _entities: [null, null] }, errors: 0 }
         : { data: { _entities: [null, { __typename: 'VirtualCluster', ...clusterBasics() }] } },
   },
 ];
@@ -442,7 +475,7 @@ describe.each(READS)('read $read', (read) => {
     expectNoLeak(response, role);
     if (outcome === 'UNAUTHENTICATED') return expectUnauthenticated(response);
     const { data, errors } = read.forbidden(role);
-    expectForbidden(response, data, errors);
+    expectForbidden(response, data, errors, outcome);
   });
 });
 
@@ -473,7 +506,8 @@ describe('every field of the snapshot types, one at a time', () => {
       { snapshot: Record<string, unknown> | null },
       { id: string }
     >;
-    it.each(ROLES.map((role) => ({ role, who: WHO[role], outcome: CLUSTER_ADMINS[role] })))('$who → $outcome', async ({ role, outcome }) => {
+    const access = FIELD_ACCESS[selection] ?? CLUSTER_ADMINS;
+    it.each(ROLES.map((role) => ({ role, who: WHO[role], outcome: access[role] })))('$who → $outcome', async ({ role, outcome }) => {
       const response = await app.request(document, { id: seed.snapshot.id }, token[role]);
       if (outcome === 'ALLOWED') {
         expect(response.errors).toBeUndefined();
@@ -483,7 +517,8 @@ describe('every field of the snapshot types, one at a time', () => {
       }
       expectNoLeak(response, role);
       if (outcome === 'UNAUTHENTICATED') return expectUnauthenticated(response);
-      expectForbidden(response, { snapshot: null });
+      // A caller who may read the snapshot loses only the field; anyone else the whole snapshot.
+      expectForbidden(response, { snapshot: CLUSTER_ADMINS[role] === 'ALLOWED' ? { [selection]: null } : null }, 1, outcome);
     });
   });
 });
@@ -535,6 +570,7 @@ async function tableCounts() {
     snapshots: await em.count(SnapshotSchema, {}),
     volumeSnapshots: await em.count(VolumeSnapshotSchema, {}),
     events: await em.count(SnapshotEventSchema, {}),
+    storageLocations: await em.count(StorageLocationSchema, {}),
   };
 }
 
@@ -564,11 +600,11 @@ interface MutationCase {
 const MUTATIONS: MutationCase[] = [
   {
     mutation: 'registerVirtualCluster',
-    access: CLUSTER_ADMINS,
+    access: PROJECT_ADMINS,
     prepare: async () => {
       const name = uniqueName('new');
       return {
-        run: (t) => app.request(AuthRegisterVirtualClusterDocument, { input: { projectId: P1, name, kubeconfig: { inline: 'apiVersion: v1' } } }, t),
+        run: (t) => app.request(AuthRegisterVirtualClusterDocument, { input: { projectId: P1, name, kubeconfig: { inline: STATIC_KUBECONFIG } } }, t),
         state: () => clusterRow({ projectId: P1, name }),
         written: async (response) => {
           expect(response.data).toEqual({ registerVirtualCluster: { id: anyString, name, projectId: P1 } });
@@ -615,7 +651,7 @@ const MUTATIONS: MutationCase[] = [
     access: CLUSTER_ADMINS,
     prepare: async () => {
       const cluster = await registerCluster();
-      const policy = { enabled: true, schedule: '*/5 * * * *', retentionMaxSnapshots: 1, storageTarget: 's3://exfiltrate/bucket' };
+      const policy = { enabled: true, schedule: '*/5 * * * *', retentionMaxSnapshots: 1 };
       return {
         run: (t) => app.request(AuthSetAutoSnapshotPolicyDocument, { virtualClusterId: cluster.id, policy }, t),
         state: () => clusterRow({ id: cluster.id }),
@@ -672,7 +708,11 @@ describe.each(MUTATIONS)('mutation $mutation', ({ mutation, access, prepare }) =
       return;
     }
     if (outcome === 'UNAUTHENTICATED') expectUnauthenticated(response);
-    else {
+    else if (outcome === 'NOT_FOUND') {
+      // The words of an id of nothing: nothing of the row, the project or the mutation's rules.
+      expectForbidden(response, null, 1, 'NOT_FOUND');
+      expect(response.errors?.[0]?.message).toMatch(/^(virtual cluster|snapshot) not found$/);
+    } else {
       expectForbidden(response, null);
       expect(response.errors?.[0]?.message).toContain(mutation);
     }
@@ -816,7 +856,7 @@ describe('a request without a valid bearer token is refused with 401', () => {
     expectUnauthenticated(await app.request(AuthCreateSnapshotDocument, { virtualClusterId: cluster.id }, expired));
     expectUnauthenticated(await app.request(AuthRemoveVirtualClusterDocument, { id: cluster.id }, expired));
     expectUnauthenticated(
-      await app.request(AuthRegisterVirtualClusterDocument, { input: { projectId: P1, name: uniqueName('expired'), kubeconfig: { inline: 'x' } } }, expired),
+      await app.request(AuthRegisterVirtualClusterDocument, { input: { projectId: P1, name: uniqueName('expired'), kubeconfig: { inline: STATIC_KUBECONFIG } } }, expired),
     );
     expect({ tables: await tableCounts(), cluster: await clusterRow({ id: cluster.id }) }).toEqual(before);
   });
@@ -826,12 +866,11 @@ describe('a request without a valid bearer token is refused with 401', () => {
 // Error paths
 // ---------------------------------------------------------------------------------------------
 
-/** A FORBIDDEN error points at the field it nulled (maskError keeps graphql-js's located error). */
+/** A FORBIDDEN error points at the field it nulled (maskError keeps graphql-js's located error); NOT_FOUND also names the argument. */
 describe('FORBIDDEN errors point at the protected field', () => {
   it.each<[string, () => Promise<GraphQLResponse<unknown>>, (string | number)[]]>([
     ['member: snapshot(id)', () => app.request(AuthSnapshotDocument, { id: seed.snapshot.id }, token.member), ['snapshot']],
     ['member: VirtualCluster.snapshots', () => app.request(AuthClusterSnapshotsDocument, { id: seed.cluster.id }, token.member), ['virtualCluster', 'snapshots']],
-    ['admin of another project: virtualCluster(id)', () => app.request(AuthVirtualClusterDocument, { id: seed.cluster.id }, token.otherProjectAdmin), ['virtualCluster']],
     [
       'member: _entities Snapshot',
       () => app.request(AuthEntitiesDocument, { representations: [{ __typename: 'Snapshot', id: seed.snapshot.id }] }, token.member),
@@ -842,5 +881,261 @@ describe('FORBIDDEN errors point at the protected field', () => {
     const response = await request();
     expect(errorCodes(response)).toEqual(['FORBIDDEN']);
     expect(response.errors?.[0]?.path).toEqual(path);
+  });
+
+  it.each<[string, () => Promise<GraphQLResponse<unknown>>, (string | number)[], string]>([
+    ['admin of another project: virtualCluster(id)', () => app.request(AuthVirtualClusterDocument, { id: seed.cluster.id }, token.otherProjectAdmin), ['virtualCluster'], 'id'],
+    ['admin of another project: snapshot(id)', () => app.request(AuthSnapshotDocument, { id: seed.snapshot.id }, token.otherProjectAdmin), ['snapshot'], 'id'],
+    [
+      'admin of another project: createSnapshot',
+      () => app.request(AuthCreateSnapshotDocument, { virtualClusterId: seed.cluster.id }, token.otherProjectAdmin),
+      ['createSnapshot'],
+      'virtualClusterId',
+    ],
+  ])('%s → NOT_FOUND at the field, extensions.field naming the argument', async (_case, request, path, field) => {
+    const response = await request();
+    expect(errorCodes(response)).toEqual(['NOT_FOUND']);
+    expect(response.errors?.[0]?.path).toEqual(path);
+    expect(response.errors?.[0]?.extensions?.field).toBe(field);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Storage locations
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Platform admins manage locations and read every field; anyone else sees the
+ * name, kind and default flag of the locations one of their projects may use,
+ * and gets FORBIDDEN on every other field. Snapshot.location (bucket and key, or
+ * a path) is for platform admins only.
+ */
+describe('storage locations', () => {
+  const OPEN = 'auth-loc-open';
+  const ONLY_P1 = 'auth-loc-p1';
+  const ONLY_P2 = 'auth-loc-p2';
+  /** What a tenant must never read of a location. */
+  const hidden = ['auth-secret-bucket', 'hidden/prefix', 'minio.internal.example', 'S3_AUTH_HIDDEN', 'auth-hidden-dir', 'auth-p2-bucket', 'auth-hidden-secret'];
+
+  beforeAll(async () => {
+    for (const input of [
+      {
+        name: OPEN,
+        kind: 'S3' as const,
+        bucket: 'auth-secret-bucket',
+        prefix: 'hidden/prefix',
+        endpoint: 'https://minio.internal.example:9000',
+        credentials: { fromEnvironment: 'S3_AUTH_HIDDEN' },
+      },
+      { name: ONLY_P1, kind: 'LOCAL' as const, directory: 'auth-hidden-dir', allowedProjectIds: [P1] },
+      { name: ONLY_P2, kind: 'S3' as const, bucket: 'auth-p2-bucket', credentials: { fromSecret: 'auth-hidden-secret' }, allowedProjectIds: [P2] },
+    ]) {
+      const response = await app.request(AuthCreateStorageLocationDocument, { input }, token.platformAdmin);
+      expect(response.errors).toBeUndefined();
+    }
+  });
+
+  const seeded = (response: GraphQLResponse<{ storageLocations: { name: string }[] }>) =>
+    response.data?.storageLocations.map(({ name }) => name).filter((name) => name === 'default' || name.startsWith('auth-loc-'));
+
+  describe('storageLocations lists name, kind and default of the locations open to one of the caller\'s projects', () => {
+    it.each<{ role: Role; names: string[] }>([
+      { role: 'platformAdmin', names: ['auth-loc-open', 'auth-loc-p1', 'auth-loc-p2', 'default'] },
+      { role: 'projectAdmin', names: ['auth-loc-open', 'auth-loc-p1', 'default'] },
+      { role: 'otherProjectAdmin', names: ['auth-loc-open', 'auth-loc-p2', 'default'] },
+      { role: 'member', names: ['auth-loc-open', 'auth-loc-p1', 'default'] },
+      { role: 'memberAndOtherAdmin', names: ['auth-loc-open', 'auth-loc-p1', 'auth-loc-p2', 'default'] },
+    ])('$role sees $names', async ({ role, names }) => {
+      const response = await app.request(AuthStorageLocationsDocument, {}, token[role]);
+      expect(response.errors).toBeUndefined();
+      expect(seeded(response)).toEqual(names);
+      expect(response.data?.storageLocations.find((l) => l.name === OPEN)).toEqual({ name: OPEN, kind: 'S3', default: false });
+      expect(response.data?.storageLocations.find((l) => l.name === 'default')).toEqual({ name: 'default', kind: 'LOCAL', default: true });
+      if (role !== 'platformAdmin') for (const secret of hidden) expect(JSON.stringify(response)).not.toContain(secret);
+    });
+
+    it.each<{ role: Role; projectId: string; names: string[] | 'FORBIDDEN' }>([
+      { role: 'platformAdmin', projectId: P2, names: ['auth-loc-open', 'auth-loc-p2', 'default'] },
+      { role: 'member', projectId: P1, names: ['auth-loc-open', 'auth-loc-p1', 'default'] },
+      { role: 'projectAdmin', projectId: P2, names: 'FORBIDDEN' },
+      { role: 'otherProjectAdmin', projectId: P1, names: 'FORBIDDEN' },
+    ])('$role asking for project $projectId: $names', async ({ role, projectId, names }) => {
+      const response = await app.request(AuthStorageLocationsDocument, { projectId }, token[role]);
+      if (names === 'FORBIDDEN') {
+        expectForbidden(response, null);
+        return;
+      }
+      expect(response.errors).toBeUndefined();
+      expect(seeded(response)).toEqual(names);
+    });
+
+    it('anonymous gets 401', async () => {
+      expectUnauthenticated(await app.request(AuthStorageLocationsDocument, {}, undefined));
+    });
+
+    it('a platform admin reads every field, credential sources included (never the keys)', async () => {
+      const response = await app.request(AuthStorageLocationsEveryFieldDocument, {}, token.platformAdmin);
+      expect(response.errors).toBeUndefined();
+      expect(response.data?.storageLocations.find((l) => l.name === OPEN)).toEqual({
+        id: anyString,
+        name: OPEN,
+        kind: 'S3',
+        default: false,
+        bucket: 'auth-secret-bucket',
+        prefix: 'hidden/prefix',
+        endpoint: 'https://minio.internal.example:9000',
+        region: null,
+        pathStyle: null,
+        credentials: { source: 'ENVIRONMENT', environmentPrefix: 'S3_AUTH_HIDDEN', secretName: null },
+        directory: null,
+        allowedProjectIds: null,
+        createdAt: anyString,
+        updatedAt: anyString,
+      });
+      expect(response.data?.storageLocations.find((l) => l.name === ONLY_P2)?.credentials).toEqual({
+        source: 'SECRET',
+        environmentPrefix: null,
+        secretName: 'auth-hidden-secret',
+      });
+    });
+  });
+
+  describe('every StorageLocation field, one at a time', () => {
+    const type = schema.getType('StorageLocation');
+    if (!isObjectType(type)) throw new Error('StorageLocation is not an object type');
+    const TENANT_FIELDS = ['name', 'kind', 'default'];
+    const FIELDS = Object.values(type.getFields()).map((field) => ({
+      field: field.name,
+      selection: isObjectType(getNamedType(field.type)) ? `${field.name} { __typename }` : field.name,
+      access: TENANT_FIELDS.includes(field.name) ? CLUSTER_PROJECT : PLATFORM_ADMINS,
+    }));
+
+    it('covers what tenants may not read', () => {
+      expect(FIELDS.filter((f) => f.access === PLATFORM_ADMINS).map((f) => f.field).sort()).toEqual([
+        'allowedProjectIds', 'bucket', 'createdAt', 'credentials', 'directory', 'endpoint', 'id', 'pathStyle', 'prefix', 'region', 'updatedAt',
+      ]);
+    });
+
+    describe.each(FIELDS)('StorageLocation.$field', ({ field, selection, access }) => {
+      const document = parse(`query AuthOneLocationField($projectId: ID!) { storageLocations(projectId: $projectId) { name ${selection} } }`) as TypedDocumentNode<
+        { storageLocations: Record<string, unknown>[] | null },
+        { projectId: string }
+      >;
+      it.each(ROLES.map((role) => ({ role, who: WHO[role], outcome: role === 'otherProjectAdmin' ? 'FORBIDDEN' : access[role] })))(
+        '$who → $outcome',
+        async ({ role, outcome }) => {
+          const response = await app.request(document, { projectId: P1 }, token[role]);
+          if (outcome === 'UNAUTHENTICATED') return expectUnauthenticated(response);
+          if (outcome === 'ALLOWED') {
+            expect(response.errors).toBeUndefined();
+            expect(response.data?.storageLocations?.find((l) => l.name === OPEN)).toHaveProperty([field]);
+            return;
+          }
+          for (const secret of hidden) expect(JSON.stringify(response)).not.toContain(secret);
+          expect(response.status).toBe(200);
+          expect(new Set(errorCodes(response))).toEqual(new Set(['FORBIDDEN']));
+          if (role === 'otherProjectAdmin') return expectForbidden(response, null);
+          // Nullable fields are nulled one location at a time; the non-null id takes the list with it.
+          if (field === 'id') expect(response.data).toBeNull();
+          else for (const location of response.data!.storageLocations!) expect(location[field]).toBeNull();
+          expect(response.errors?.[0]?.message).toBe(`not allowed to read StorageLocation.${field}`);
+        },
+      );
+    });
+  });
+
+  describe('Snapshot.location', () => {
+    it.each(ROLES.map((role) => ({ role, who: WHO[role], outcome: SNAPSHOT_LOCATION_ACCESS[role] })))('$who → $outcome', async ({ role, outcome }) => {
+      const response = await app.request(AuthSnapshotLocationDocument, { id: seed.snapshot.id }, token[role]);
+      if (outcome === 'ALLOWED') {
+        expect(response.errors).toBeUndefined();
+        expect(response.data).toEqual({ snapshot: { id: seed.snapshot.id, location: seed.snapshot.location } });
+        return;
+      }
+      expect(JSON.stringify(response)).not.toContain(seed.snapshot.location);
+      if (outcome === 'UNAUTHENTICATED') return expectUnauthenticated(response);
+      // An admin of the project still reads the snapshot, without where it lies.
+      expectForbidden(response, { snapshot: role === 'projectAdmin' ? { id: seed.snapshot.id, location: null } : null }, 1, outcome);
+    });
+  });
+
+  interface LocationMutation {
+    mutation: string;
+    prepare: () => Promise<{ run: (token: string | undefined) => Promise<GraphQLResponse<unknown>>; written: (response: GraphQLResponse<unknown>) => Promise<void> }>;
+  }
+  let counter = 0;
+  const locationRow = async (name: string) => {
+    const row = await app.orm.em.fork().findOne(StorageLocationSchema, { name });
+    return row && { name: row.name, kind: row.kind, directory: row.directory, isDefault: row.isDefault, updatedAt: row.updatedAt };
+  };
+  const createLocal = async (name: string) => {
+    const response = await app.request(AuthCreateStorageLocationDocument, { input: { name, kind: 'LOCAL', directory: name } }, token.platformAdmin);
+    expect(response.errors).toBeUndefined();
+  };
+
+  const LOCATION_MUTATIONS: LocationMutation[] = [
+    {
+      mutation: 'createStorageLocation',
+      prepare: async () => {
+        const name = `auth-new-${++counter}`;
+        return {
+          run: (t) => app.request(AuthCreateStorageLocationDocument, { input: { name, kind: 'LOCAL', directory: 'tenant-choice' } }, t),
+          written: async (response) => {
+            expect(response.data).toEqual({ createStorageLocation: { name } });
+            expect(await locationRow(name)).toMatchObject({ name, kind: 'LOCAL', directory: 'tenant-choice' });
+          },
+        };
+      },
+    },
+    {
+      mutation: 'updateStorageLocation',
+      prepare: async () => {
+        const name = `auth-upd-${++counter}`;
+        await createLocal(name);
+        return {
+          run: (t) => app.request(AuthUpdateStorageLocationDocument, { name, input: { directory: 'moved' } }, t),
+          written: async (response) => {
+            expect(response.data).toEqual({ updateStorageLocation: { name } });
+            expect(await locationRow(name)).toMatchObject({ directory: 'moved' });
+          },
+        };
+      },
+    },
+    {
+      mutation: 'deleteStorageLocation',
+      prepare: async () => {
+        const name = `auth-del-${++counter}`;
+        await createLocal(name);
+        return {
+          run: (t) => app.request(AuthDeleteStorageLocationDocument, { name }, t),
+          written: async (response) => {
+            expect(response.data).toEqual({ deleteStorageLocation: { deletedStorageLocationName: name } });
+            expect(await locationRow(name)).toBeNull();
+          },
+        };
+      },
+    },
+  ];
+
+  describe.each(LOCATION_MUTATIONS)('mutation $mutation', ({ mutation, prepare }) => {
+    it.each(ROLES.map((role) => ({ role, who: WHO[role], outcome: PLATFORM_ADMINS[role] })))('$who → $outcome', async ({ role, outcome }) => {
+      const target = await prepare();
+      const before = await tableCounts();
+      const rows = await app.orm.em.fork().find(StorageLocationSchema, {}, { orderBy: { name: 'asc' } });
+      const response = await target.run(token[role]);
+      if (outcome === 'ALLOWED') {
+        expect(response.status).toBe(200);
+        expect(response.errors).toBeUndefined();
+        await target.written(response);
+        return;
+      }
+      if (outcome === 'UNAUTHENTICATED') expectUnauthenticated(response);
+      else {
+        expectForbidden(response, null);
+        expect(response.errors?.[0]?.message).toBe(`not allowed to read Mutation.${mutation}`);
+      }
+      expect(await tableCounts()).toEqual(before);
+      expect(await app.orm.em.fork().find(StorageLocationSchema, {}, { orderBy: { name: 'asc' } })).toEqual(rows);
+    });
   });
 });

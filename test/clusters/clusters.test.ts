@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClusterSchema } from '../../src/clusters/entity.ts';
+import { encodeCursor } from '../../src/db/keyset.ts';
 import {
+  CreateStorageLocationDocument,
   RegisterVirtualClusterDocument,
   RemoveVirtualClusterDocument,
   SetAutoSnapshotPolicyDocument,
@@ -11,6 +13,7 @@ import {
   type VirtualClustersQuery,
 } from '../generated/graphql.ts';
 import { errorCodes, startTestApp, tokens, type GraphQLResponse, type TestApp } from '../support/app.ts';
+import { STATIC_KUBECONFIG } from '../support/kubeconfig.ts';
 
 let app: TestApp;
 let admin: string;
@@ -27,7 +30,7 @@ const uniqueProject = () => `proj-${process.pid}-${++counter}`;
 async function register(input: Partial<RegisterVirtualClusterInput> = {}) {
   const response = await app.request(
     RegisterVirtualClusterDocument,
-    { input: { projectId: uniqueProject(), name: 'prod', kubeconfig: { inline: 'apiVersion: v1' }, ...input } },
+    { input: { projectId: uniqueProject(), name: 'prod', kubeconfig: { inline: STATIC_KUBECONFIG }, ...input } },
     admin,
   );
   expect(response.errors).toBeUndefined();
@@ -35,6 +38,10 @@ async function register(input: Partial<RegisterVirtualClusterInput> = {}) {
 }
 
 const countClusters = () => app.orm.em.fork().count(VirtualClusterSchema, {});
+
+/** Caller input as messages repeat it: JSON-quoted, the first 64 characters. */
+const shown = (input: string) => (input.length <= 64 ? JSON.stringify(input) : `"${input.slice(0, 64)}"… (${input.length} characters)`);
+const DNS_LABEL = 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending alphanumeric';
 
 describe('registerVirtualCluster', () => {
   it('stores the cluster with auto snapshots off by default', async () => {
@@ -52,27 +59,42 @@ describe('registerVirtualCluster', () => {
     expect(cluster).toMatchObject({ kubeconfigSource: 'SECRET_REF', autoSnapshotPolicy: { enabled: true, schedule: '0 3 * * *', timeZone: 'Europe/Berlin' } });
   });
 
+  // Each input breaks exactly one rule; the base input (a secret reference) breaks none.
   it.each([
-    [{ name: 'Prod_1' }, 'name'],
-    [{ name: 'x'.repeat(64) }, 'name'],
-    [{ name: '-prod' }, 'name'],
-    [{ projectId: '' }, 'projectId'],
-    [{ kubeconfig: {} }, 'kubeconfig'],
-    [{ kubeconfig: { inline: 'a', secretRef: 'b/c' } }, 'kubeconfig'],
-    [{ kubeconfig: { secretRef: 'no-key' } }, 'kubeconfig.secretRef'],
-    [{ autoSnapshotPolicy: { enabled: true } }, 'autoSnapshotPolicy.schedule'],
-    [{ autoSnapshotPolicy: { enabled: true, schedule: '61 * * * *' } }, 'autoSnapshotPolicy.schedule'],
-    [{ autoSnapshotPolicy: { enabled: false, timeZone: 'Mars/Olympus' } }, 'autoSnapshotPolicy.timeZone'],
-  ] as const)('rejects %j with VALIDATION on %s and writes nothing', async (override, field) => {
+    [{ name: 'Prod' }, 'name', DNS_LABEL],
+    [{ name: '-prod' }, 'name', DNS_LABEL],
+    [{ name: 'x'.repeat(64) }, 'name', 'must be at most 63 characters'],
+    [{ projectId: 'Proj' }, 'projectId', 'must be a DNS-1123 label'],
+    [{ projectId: 'p'.repeat(64) }, 'projectId', 'must be at most 63 characters'],
+    [{ kubeconfig: {} }, 'kubeconfig', 'give exactly one of inline or secretRef'],
+    [{ kubeconfig: { inline: 'apiVersion: v1', secretRef: 'b/c' } }, 'kubeconfig', 'give exactly one of inline or secretRef'],
+    [{ kubeconfig: { secretRef: 'no-key' } }, 'kubeconfig.secretRef', 'must be "<secret-name>/<key>", the secret name a lower-case DNS name'],
+    // Found by the property test: Postgres refuses NUL in text (it was an internal error).
+    [{ kubeconfig: { inline: 'apiVersion: v1\u0000' } }, 'kubeconfig.inline', 'must not contain NUL characters'],
+    // ...and a lone surrogate would have been stored as U+FFFD.
+    [{ kubeconfig: { inline: 'apiVersion: v1 # \ud800' } }, 'kubeconfig.inline', 'must be well-formed Unicode (it has a lone surrogate)'],
+    [{ autoSnapshotPolicy: { enabled: true } }, 'autoSnapshotPolicy.schedule', 'is required when auto snapshots are enabled'],
+    [
+      { autoSnapshotPolicy: { enabled: true, schedule: '61 * * * *' } },
+      'autoSnapshotPolicy.schedule',
+      '"61 * * * *" is not a valid cron expression (Invalid value for minute: 61)',
+    ],
+    [{ autoSnapshotPolicy: { enabled: false, timeZone: 'Mars/Olympus' } }, 'autoSnapshotPolicy.timeZone', '"Mars/Olympus" is not an IANA time zone'],
+    [
+      { autoSnapshotPolicy: { enabled: false, storageLocation: 'no-such-location' } },
+      'autoSnapshotPolicy.storageLocation',
+      '"no-such-location" is not a storage location this project may use',
+    ],
+  ] as const)('rejects %j with VALIDATION on %s and writes nothing', async (override, field, problem) => {
     const before = await countClusters();
     const response = await app.request(
       RegisterVirtualClusterDocument,
-      { input: { projectId: uniqueProject(), name: 'prod', kubeconfig: { inline: 'x' }, ...override } },
+      { input: { projectId: uniqueProject(), name: 'prod', kubeconfig: { secretRef: 'vc/config' }, ...override } },
       admin,
     );
     expect(errorCodes(response)).toEqual(['VALIDATION']);
-    expect(response.errors?.[0]?.extensions?.field).toBe(field);
-    expect(response.errors?.[0]?.message).toContain(field);
+    expect(response.errors?.[0]).toMatchObject({ message: `${field}: ${problem}`, path: ['registerVirtualCluster'], extensions: { field } });
+    expect(response.data).toBeNull();
     expect(await countClusters()).toBe(before);
   });
 
@@ -81,11 +103,14 @@ describe('registerVirtualCluster', () => {
     const before = await countClusters();
     const response = await app.request(
       RegisterVirtualClusterDocument,
-      { input: { projectId: first.projectId, name: 'twin', kubeconfig: { inline: 'x' } } },
+      { input: { projectId: first.projectId, name: 'twin', kubeconfig: { inline: STATIC_KUBECONFIG } } },
       admin,
     );
     expect(errorCodes(response)).toEqual(['CONFLICT']);
-    expect(response.errors?.[0]?.extensions?.field).toBe('name');
+    expect(response.errors?.[0]).toMatchObject({
+      message: `project "${first.projectId}" already has a virtual cluster named "twin"`,
+      extensions: { field: 'name' },
+    });
     expect(await countClusters()).toBe(before);
     // The same name in another project is fine.
     await register({ name: 'twin' });
@@ -106,11 +131,30 @@ describe('updateVirtualCluster and removeVirtualCluster', () => {
   it('answers NOT_FOUND for an unknown id and VALIDATION for a bad name', async () => {
     const missing = await app.request(UpdateVirtualClusterDocument, { id: '00000000-0000-4000-8000-000000000000', input: { name: 'x' } }, admin);
     expect(errorCodes(missing)).toEqual(['NOT_FOUND']);
+    expect(missing.errors?.[0]).toMatchObject({ message: 'virtual cluster not found', path: ['updateVirtualCluster'], extensions: { field: 'id' } });
     const cluster = await register();
     const bad = await app.request(UpdateVirtualClusterDocument, { id: cluster.id, input: { name: 'NO' } }, admin);
     expect(errorCodes(bad)).toEqual(['VALIDATION']);
+    expect(bad.errors?.[0]).toMatchObject({ message: `name: ${DNS_LABEL}`, extensions: { field: 'name' } });
     const read = await app.request(VirtualClusterDocument, { id: cluster.id }, admin);
     expect(read.data?.virtualCluster?.name).toBe('prod');
+  });
+
+  // Found by the property test: an id that is no UUID reached Postgres' uuid cast (INTERNAL_SERVER_ERROR).
+  it.each([
+    ['garbage', 'garbage'],
+    ['an id of nothing', '00000000-0000-4000-8000-000000000000'],
+    ['an id of 5 MB', 'f'.repeat(5 * 1024 * 1024)],
+  ])('removeVirtualCluster(%s) answers NOT_FOUND on id and writes nothing', async (_what, id) => {
+    await register();
+    const before = await countClusters();
+    const response = await app.request(RemoveVirtualClusterDocument, { id }, admin);
+    expect(response.status).toBe(200);
+    expect(response.errors).toEqual([
+      { message: 'virtual cluster not found', locations: [expect.anything()], path: ['removeVirtualCluster'], extensions: { code: 'NOT_FOUND', field: 'id' } },
+    ]);
+    expect(response.data).toBeNull();
+    expect(await countClusters()).toBe(before);
   });
 
   it('removes a cluster', async () => {
@@ -123,6 +167,15 @@ describe('updateVirtualCluster and removeVirtualCluster', () => {
 });
 
 describe('setAutoSnapshotPolicy', () => {
+  beforeAll(async () => {
+    const created = await app.request(
+      CreateStorageLocationDocument,
+      { input: { name: 'backups-prod', kind: 'S3', bucket: 'vsnap-backups', prefix: 'prod' } },
+      admin,
+    );
+    expect(created.errors).toBeUndefined();
+  });
+
   it('stores a validated policy', async () => {
     const cluster = await register();
     const policy = {
@@ -131,7 +184,7 @@ describe('setAutoSnapshotPolicy', () => {
       timeZone: 'America/New_York',
       retentionMaxSnapshots: 10,
       retentionMaxAgeSeconds: 7 * 86400,
-      storageTarget: 's3://vsnap-backups/prod',
+      storageLocation: 'backups-prod',
       volumeSnapshotsEnabled: true,
     };
     const response = await app.request(SetAutoSnapshotPolicyDocument, { virtualClusterId: cluster.id, policy }, admin);
@@ -139,20 +192,46 @@ describe('setAutoSnapshotPolicy', () => {
     expect(response.data?.setAutoSnapshotPolicy.autoSnapshotPolicy).toEqual(policy);
   });
 
+  // Each policy breaks exactly one rule; the message is exact, caller input in it JSON-quoted and cut at 64 characters.
   it.each([
-    [{ enabled: true, schedule: 'every day' }, 'schedule'],
-    [{ enabled: true, schedule: '0 0 31 2 *' }, 'schedule'],
-    [{ enabled: true, schedule: '0 3 * * *', timeZone: 'Not/AZone' }, 'timeZone'],
-    [{ enabled: false, retentionMaxSnapshots: 0 }, 'retentionMaxSnapshots'],
-    [{ enabled: false, retentionMaxAgeSeconds: 5 }, 'retentionMaxAgeSeconds'],
-    [{ enabled: false, storageTarget: 'ftp://somewhere' }, 'storageTarget'],
-    [{ enabled: false, storageTarget: 's3://A_BAD_BUCKET/x' }, 'storageTarget'],
-    [{ enabled: false, storageTarget: 'relative/dir' }, 'storageTarget'],
-  ])('rejects %j with VALIDATION on %s and keeps the old policy', async (policy, field) => {
+    [{ enabled: true, schedule: 'every day' }, 'schedule', '"every day" must have five fields: minute hour day-of-month month day-of-week'],
+    [{ enabled: true, schedule: '0 0 31 2 *' }, 'schedule', '"0 0 31 2 *" never fires'],
+    [{ enabled: true, schedule: '*/0 * * * *' }, 'schedule', '"*/0 * * * *" is not a valid cron expression (Syntax error, illegal stepping: 0)'],
+    [
+      { enabled: true, schedule: `${'9'.repeat(70)} * * * *` },
+      'schedule',
+      `"${'9'.repeat(64)}"… (78 characters) is not a valid cron expression (Invalid value for minute: 1e+70)`,
+    ],
+    [{ enabled: true, schedule: 'x'.repeat(121) }, 'schedule', 'must be at most 120 characters'],
+    // croner repeats the offending entry raw: a control character in it comes back escaped, never as is.
+    [
+      { enabled: true, schedule: '0 3 * * \u0007' },
+      'schedule',
+      '"0 3 * * \\u0007" is not a valid cron expression (configuration entry 5 (\\u0007) contains illegal characters.)',
+    ],
+    [{ enabled: true, schedule: '0 3 * * *', timeZone: 'Not/AZone' }, 'timeZone', '"Not/AZone" is not an IANA time zone'],
+    [{ enabled: false, timeZone: 'Z'.repeat(5 * 1024 * 1024) }, 'timeZone', 'must be at most 64 characters'],
+    [{ enabled: false, retentionMaxSnapshots: 0 }, 'retentionMaxSnapshots', 'must be at least 1'],
+    [{ enabled: false, retentionMaxAgeSeconds: 5 }, 'retentionMaxAgeSeconds', 'must be at least 60 seconds'],
+  ])('rejects %j with VALIDATION on %s and keeps the old policy', async (policy, field, problem) => {
     const cluster = await register({ autoSnapshotPolicy: { enabled: true, schedule: '0 1 * * *' } });
     const response = await app.request(SetAutoSnapshotPolicyDocument, { virtualClusterId: cluster.id, policy }, admin);
     expect(errorCodes(response)).toEqual(['VALIDATION']);
-    expect(response.errors?.[0]?.extensions?.field).toBe(field);
+    expect(response.errors?.[0]).toMatchObject({ message: `${field}: ${problem}`, path: ['setAutoSnapshotPolicy'], extensions: { field } });
+    const read = await app.request(VirtualClusterDocument, { id: cluster.id }, admin);
+    expect(read.data?.virtualCluster?.autoSnapshotPolicy).toMatchObject({ enabled: true, schedule: '0 1 * * *' });
+  });
+
+  it.each([
+    [{ enabled: false, storageLocation: 'no-such-location' }, '"no-such-location" is not a storage location this project may use'],
+    // A path or URL is only a name no location has: tenants never choose where archives go.
+    [{ enabled: false, storageLocation: 's3://vsnap-backups/prod' }, '"s3://vsnap-backups/prod" is not a storage location this project may use'],
+    [{ enabled: false, storageLocation: 'x'.repeat(64) }, 'must be at most 63 characters'],
+  ])('rejects storageLocation %j with VALIDATION and keeps the old policy', async (policy, problem) => {
+    const cluster = await register({ autoSnapshotPolicy: { enabled: true, schedule: '0 1 * * *' } });
+    const response = await app.request(SetAutoSnapshotPolicyDocument, { virtualClusterId: cluster.id, policy }, admin);
+    expect(errorCodes(response)).toEqual(['VALIDATION']);
+    expect(response.errors?.[0]).toMatchObject({ message: `storageLocation: ${problem}`, extensions: { field: 'storageLocation' } });
     const read = await app.request(VirtualClusterDocument, { id: cluster.id }, admin);
     expect(read.data?.virtualCluster?.autoSnapshotPolicy).toMatchObject({ enabled: true, schedule: '0 1 * * *' });
   });
@@ -177,8 +256,29 @@ describe('virtualClusters', () => {
     expect(pages).toBe(3);
   });
 
-  it('rejects a cursor it did not make', async () => {
-    const response = await app.request(VirtualClustersDocument, { first: 2, after: 'not-a-cursor' }, admin);
+  it.each([
+    ['garbage', 'not-a-cursor'],
+    ['a cursor of the snapshot list', encodeCursor(['2026-02-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000'])],
+    ['a cursor of three values', encodeCursor(['prod', '00000000-0000-4000-8000-000000000000', 3])],
+    // Found by the property test: both reached Postgres (a uuid cast, a NUL in text) as internal errors.
+    ['a cursor whose id is no UUID', encodeCursor(['prod', 'zz'])],
+    ['a cursor with NUL in its name', encodeCursor(['prod\u0000', '00000000-0000-4000-8000-000000000000'])],
+  ])('rejects %s with VALIDATION on after / before', async (_what, cursor) => {
+    for (const variables of [{ first: 2, after: cursor }, { last: 2, before: cursor }]) {
+      const field = 'after' in variables ? 'after' : 'before';
+      const response = await app.request(VirtualClustersDocument, variables, admin);
+      expect(errorCodes(response)).toEqual(['VALIDATION']);
+      expect(response.errors?.[0]).toMatchObject({ message: `${field}: ${shown(cursor)} is not a cursor of this list`, extensions: { field } });
+    }
+  });
+
+  // Found by the property test: a NUL in projectId reached Postgres as an internal error.
+  it.each([
+    ['proj\u0000', 'must not contain NUL characters'],
+    ['Bad_Project', 'must be a DNS-1123 label'],
+  ])('answers VALIDATION on projectId for %j', async (projectId, problem) => {
+    const response = await app.request(VirtualClustersDocument, { projectId }, admin);
     expect(errorCodes(response)).toEqual(['VALIDATION']);
+    expect(response.errors?.[0]).toMatchObject({ message: `projectId: ${problem}`, path: ['virtualClusters'], extensions: { field: 'projectId' } });
   });
 });

@@ -8,12 +8,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEngine, type Engine } from '../../src/jobs/engine.ts';
 import { createLogger } from '../../src/logger.ts';
-import { openObjectStore } from '../../src/storage/index.ts';
+import { SecretBox } from '../../src/secrets/secret-box.ts';
 import { startKubeServer, type KubeTestServer } from '../kube/server.ts';
 import { ROOT, killIfRunning, spawnMain, waitFor, type SpawnedMain } from '../server/helpers.ts';
 import { startTestApp, testEngineConfig, TEST_JWT_SECRET, type TestApp } from '../support/app.ts';
 import { startS3Server, type S3TestServer } from '../support/s3.ts';
-import { BUCKET, isFinished, rigOf } from './harness.ts';
+import { BUCKET, CREDENTIALS_PREFIX, isFinished, rigOf, rigStorage } from './harness.ts';
 
 let kube: KubeTestServer;
 let s3: S3TestServer;
@@ -21,6 +21,8 @@ let app: TestApp;
 let worker: SpawnedMain | undefined;
 let rescuer: Engine | undefined;
 let dataDir: string;
+/** The worker process opens the inline kubeconfigs this process seals: both hold the key. */
+const sealingKey = { id: 'crash', key: randomBytes(32) };
 
 beforeAll(async () => {
   [kube, s3] = await Promise.all([startKubeServer(), startS3Server()]);
@@ -32,7 +34,7 @@ beforeAll(async () => {
   }
   kube.faults.latencyMs = 100;
   // This process only enqueues; the worker is a separate process we can kill.
-  app = await startTestApp({ engine: { s3: s3.settings() }, worker: false });
+  app = await startTestApp({ engine: { storage: rigStorage(s3) }, worker: false, inlineBox: new SecretBox([sealingKey]) });
   dataDir = await fs.mkdtemp(path.join(ROOT, '.vsnap', 'crash-worker-'));
 });
 
@@ -51,12 +53,12 @@ it('recovers a snapshot whose worker was killed mid-upload', { timeout: 90_000 }
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
     VSNAP_DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
-    S3_ENDPOINT: s3.endpoint,
-    S3_ACCESS_KEY: s3.accessKey,
-    S3_SECRET_KEY: s3.secretKey,
-    S3_REGION: s3.region,
+    // The cluster's location brings the endpoint; its keys come from these.
+    [`${CREDENTIALS_PREFIX}_ACCESS_KEY`]: s3.accessKey,
+    [`${CREDENTIALS_PREFIX}_SECRET_KEY`]: s3.secretKey,
     KUBE_LIST_PAGE_SIZE: '5',
     WORKER_LOCK_LIFETIME_SECONDS: '2',
+    SECRETS_KEY: `${sealingKey.id}:${sealingKey.key.toString('base64')}`,
   });
   await worker.waitForOutput(/snapshot worker started/, 'stdout', 30_000);
 
@@ -77,7 +79,7 @@ it('recovers a snapshot whose worker was killed mid-upload', { timeout: 90_000 }
   rescuer = await startEngine({
     orm: app.orm,
     postgresUrl: app.databaseUrl,
-    config: testEngineConfig({ s3: s3.settings(), lockLifetimeMs: 2_000 }),
+    config: testEngineConfig({ storage: rigStorage(s3), lockLifetimeMs: 2_000 }),
     logger: createLogger(process.env.LOG_LEVEL ?? 'silent'),
     worker: true,
     processEveryMs: 250,
@@ -89,7 +91,7 @@ it('recovers a snapshot whose worker was killed mid-upload', { timeout: 90_000 }
 
   // The upload is aborted (its parts are gone) and nothing stands under the final name.
   expect((await s3.pendingUploads(BUCKET)).filter((upload) => upload.uploadId === pending.uploadId)).toEqual([]);
-  const store = openObjectStore(`s3://${BUCKET}/${cluster.name}`, s3.settings());
+  const store = engineRig.store(cluster.name);
   expect(await store.stat(snapshot.name)).toBeNull();
   expect([...(await collect(store.list()))]).toEqual([]);
 });

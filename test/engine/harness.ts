@@ -1,20 +1,26 @@
 /**
  * An end-to-end rig for the snapshot engine: the API and an Agenda worker on a
  * test database, a Kubernetes API test server and an S3 server, all real.
+ * Clusters write to S3 storage locations on that server, each with the server's
+ * endpoint and credentials of its own: the engine's S3_* defaults lead nowhere.
  */
+import { createHash, randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
-import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { extract } from 'tar-stream';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import type { EngineConfig } from '../../src/config.ts';
-import { openObjectStore } from '../../src/storage/index.ts';
+import { S3ObjectStore, type ObjectStore, type StorageSettings } from '../../src/storage/index.ts';
 import {
   CreateSnapshotDocument,
+  CreateStorageLocationDocument,
   EngineSnapshotDocument,
   RegisterVirtualClusterDocument,
   type AutoSnapshotPolicyInput,
+  type CreateStorageLocationInput,
   type EngineSnapshotQuery,
 } from '../generated/graphql.ts';
 import { startKubeServer, type KubeTestServer } from '../kube/server.ts';
@@ -22,13 +28,27 @@ import { startTestApp, tokens, type TestApp } from '../support/app.ts';
 import { startS3Server, type S3TestServer } from '../support/s3.ts';
 
 export const BUCKET = 'vsnap-e2e';
+/** The rig's S3 locations read their keys from S3_E2E_ACCESS_KEY / S3_E2E_SECRET_KEY. */
+export const CREDENTIALS_PREFIX = 'S3_E2E';
+/** The default location: where clusters whose policy names none write. */
+export const DEFAULT_LOCATION = 'e2e-default';
 
 export interface EngineRig {
   app: TestApp;
   kube: KubeTestServer;
   s3: S3TestServer;
   admin: string;
-  registerCluster(options?: { name?: string; policy?: Partial<AutoSnapshotPolicyInput>; kubeconfig?: string }): Promise<{ id: string; name: string }>;
+  /** How the engine opens storage locations (set by startEngineRig). */
+  storage?: StorageSettings;
+  /**
+   * A cluster with a location of its own (`<name>` prefix in BUCKET) unless the
+   * policy names one (or null for the default); `storageLocation` is the location it writes to.
+   */
+  registerCluster(options?: { name?: string; policy?: Partial<AutoSnapshotPolicyInput>; kubeconfig?: string }): Promise<{ id: string; name: string; storageLocation: string }>;
+  /** An S3 location on the rig's server (bucket BUCKET unless given), created by a platform admin; returns its name. */
+  createLocation(options: { name?: string; prefix?: string } & Partial<CreateStorageLocationInput>): Promise<string>;
+  /** The rig's S3 server as a store at `prefix` of `bucket`, to look at archives directly. */
+  store(prefix: string, bucket?: string): ObjectStore;
   createSnapshot(clusterId: string): Promise<string>;
   snapshot(id: string): Promise<NonNullable<EngineSnapshotQuery['snapshot']>>;
   /** Polls the snapshot over GraphQL until `done` holds (or fails after `timeoutMs`). */
@@ -37,23 +57,48 @@ export interface EngineRig {
 }
 
 let counter = 0;
+export const E2E_PROJECT = `e2e-${process.pid}`;
 
-export async function startEngineRig(engine: Partial<EngineConfig> = {}): Promise<EngineRig> {
+/** `storage` overrides parts of rigStorage (a local root, a secrets directory, credential variables). */
+export async function startEngineRig(engine: Partial<EngineConfig> = {}, storage: Partial<StorageSettings> = {}): Promise<EngineRig> {
   const [kube, s3] = await Promise.all([startKubeServer(), startS3Server()]);
   await s3.createBucket(BUCKET);
   kube.seedStandard();
-  const app = await startTestApp({ engine: { s3: s3.settings({ partSizeBytes: 5 * 1024 * 1024 }), defaultStorageTarget: `s3://${BUCKET}/default`, ...engine } });
-  return rigOf(app, kube, s3);
+  const settings = engine.storage ?? rigStorage(s3, storage);
+  const app = await startTestApp({ engine: { storage: settings, ...engine } });
+  const rig = await rigOf(app, kube, s3);
+  rig.storage = settings;
+  await rig.createLocation({ name: DEFAULT_LOCATION, prefix: 'default', default: true });
+  return rig;
+}
+
+/**
+ * Storage settings of a rig engine: S3 defaults that reach nothing (a closed
+ * port), so an archive lands in s3rver only through a location's own endpoint and
+ * credentials; the rig's credentials under CREDENTIALS_PREFIX.
+ */
+export function rigStorage(s3: S3TestServer, overrides: Partial<StorageSettings> = {}): StorageSettings {
+  return {
+    s3: { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', pathStyle: true, partSizeBytes: 5 * 1024 * 1024 },
+    localRoot: path.join(os.tmpdir(), `vsnap-rig-storage-${randomUUID()}`),
+    secretsDir: '/nonexistent-storage-secrets',
+    ...overrides,
+    credentialVariables: {
+      [`${CREDENTIALS_PREFIX}_ACCESS_KEY`]: s3.accessKey,
+      [`${CREDENTIALS_PREFIX}_SECRET_KEY`]: s3.secretKey,
+      ...overrides.credentialVariables,
+    },
+  };
 }
 
 /**
  * One rig for a test file: started before its tests, closed after them, with the
  * Kubernetes faults reset before each test. `ready` receives the rig.
  */
-export function useEngineRig(ready: (rig: EngineRig) => void, engine: Partial<EngineConfig> = {}): void {
+export function useEngineRig(ready: (rig: EngineRig) => void, engine: Partial<EngineConfig> = {}, storage: Partial<StorageSettings> = {}): void {
   let rig: EngineRig | undefined;
   beforeAll(async () => {
-    rig = await startEngineRig(engine);
+    rig = await startEngineRig(engine, storage);
     ready(rig);
   });
   afterAll(() => rig?.close());
@@ -74,21 +119,45 @@ export async function rigOf(app: TestApp, kube: KubeTestServer, s3: S3TestServer
     s3,
     admin,
     async registerCluster({ name = `vc${++counter}`, policy, kubeconfig = kube.kubeconfig } = {}) {
+      // A policy may name a location, or none (null: the default one).
+      const storageLocation = policy && 'storageLocation' in policy ? (policy.storageLocation ?? null) : await rig.createLocation({ name: `loc-${name}`, prefix: name });
       const response = await app.request(
         RegisterVirtualClusterDocument,
         {
           input: {
-            projectId: `e2e-${process.pid}`,
+            projectId: E2E_PROJECT,
             name,
             kubeconfig: { inline: kubeconfig },
-            autoSnapshotPolicy: { enabled: false, storageTarget: `s3://${BUCKET}/${name}`, ...policy },
+            autoSnapshotPolicy: { enabled: false, ...policy, storageLocation },
           },
         },
         admin,
       );
       expect(response.errors).toBeUndefined();
-      return response.data!.registerVirtualCluster;
+      return { ...response.data!.registerVirtualCluster, storageLocation: storageLocation ?? DEFAULT_LOCATION };
     },
+    async createLocation({ name = `loc${++counter}`, prefix = name, ...input }) {
+      const response = await app.request(
+        CreateStorageLocationDocument,
+        {
+          input: {
+            name,
+            kind: 'S3',
+            bucket: BUCKET,
+            prefix,
+            endpoint: s3.endpoint,
+            region: s3.region,
+            pathStyle: true,
+            credentials: { fromEnvironment: CREDENTIALS_PREFIX },
+            ...input,
+          },
+        },
+        admin,
+      );
+      expect(response.errors).toBeUndefined();
+      return response.data!.createStorageLocation.name;
+    },
+    store: (prefix, bucket = BUCKET) => new S3ObjectStore({ ...s3.settings(), bucket, prefix }),
     async createSnapshot(clusterId) {
       const response = await app.request(CreateSnapshotDocument, { virtualClusterId: clusterId }, admin);
       expect(response.errors).toBeUndefined();
@@ -143,8 +212,8 @@ export interface ReadArchive {
 }
 
 /** Fetches an archive back from storage and unpacks it in memory (test archives are small). */
-export async function readArchive(storageTarget: string, name: string, s3: S3TestServer): Promise<ReadArchive> {
-  const source = await openObjectStore(storageTarget, s3.settings()).read(name);
+export async function readArchive(store: ObjectStore, name: string): Promise<ReadArchive> {
+  const source = await store.read(name);
   const hash = createHash('sha256');
   let size = 0;
   const entries: { name: string; body: string }[] = [];

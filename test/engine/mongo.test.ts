@@ -8,9 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENDA_TABLE } from '../../src/jobs/agenda.ts';
-import { openObjectStore } from '../../src/storage/index.ts';
 import { EngineClusterSnapshotsDocument, SetAutoSnapshotPolicyDocument } from '../generated/graphql.ts';
-import { BUCKET, isFinished, startEngineRig, type EngineRig } from './harness.ts';
+import { isFinished, startEngineRig, type EngineRig } from './harness.ts';
 
 const MONGODB_URL = process.env.MONGODB_URL;
 
@@ -49,13 +48,13 @@ describe.skipIf(!MONGODB_URL)('snapshot engine on the MongoDB job store', () => 
     const snapshot = await rig.waitFor(await rig.createSnapshot(cluster.id), isFinished);
     expect(snapshot.status).toBe('COMPLETED');
     expect(snapshot.events.map((e) => e.to)).toEqual(['SCHEDULED', 'IN_PROGRESS', 'COMPLETED']);
-    expect(await openObjectStore(`s3://${BUCKET}/${cluster.name}`, rig.s3.settings()).stat(snapshot.name)).not.toBeNull();
+    expect(await rig.store(cluster.name).stat(snapshot.name)).not.toBeNull();
   });
 
   it('reconcile-storage run out of turn marks a vanished object NOT_FOUND', async () => {
     const cluster = await rig.registerCluster();
     const snapshot = await rig.waitFor(await rig.createSnapshot(cluster.id), isFinished);
-    await openObjectStore(`s3://${BUCKET}/${cluster.name}`, rig.s3.settings()).remove(snapshot.name);
+    await rig.store(cluster.name).remove(snapshot.name);
     await rig.app.engine!.scheduler.runNow('reconcile-storage');
     const missing = await rig.waitFor(snapshot.id, (s) => s.status === 'NOT_FOUND', 20_000);
     expect(missing.events.at(-1)).toMatchObject({ from: 'COMPLETED', to: 'NOT_FOUND' });
@@ -65,7 +64,7 @@ describe.skipIf(!MONGODB_URL)('snapshot engine on the MongoDB job store', () => 
     const cluster = await rig.registerCluster();
     const set = await rig.app.request(
       SetAutoSnapshotPolicyDocument,
-      { virtualClusterId: cluster.id, policy: { enabled: true, schedule: '* * * * *', timeZone: 'UTC', storageTarget: `s3://${BUCKET}/${cluster.name}` } },
+      { virtualClusterId: cluster.id, policy: { enabled: true, schedule: '* * * * *', timeZone: 'UTC', storageLocation: cluster.storageLocation } },
       rig.admin,
     );
     expect(set.errors).toBeUndefined();

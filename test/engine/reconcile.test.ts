@@ -12,7 +12,8 @@ import { VirtualClusterSchema } from '../../src/clusters/entity.ts';
 import { SnapshotSchema } from '../../src/snapshots/entity.ts';
 import { snapshotObjectName } from '../../src/snapshots/naming.ts';
 import { moveSnapshot, scheduleSnapshot } from '../../src/snapshots/transitions.ts';
-import { openObjectStore, S3ObjectStore, type ObjectStore } from '../../src/storage/index.ts';
+import { StorageLocationSchema } from '../../src/locations/entity.ts';
+import { S3ObjectStore, type ObjectStore } from '../../src/storage/index.ts';
 import { BUCKET, isFinished, runToCompletion, type EngineRig, useEngineRig } from './harness.ts';
 
 let rig: EngineRig;
@@ -20,7 +21,7 @@ useEngineRig((started) => (rig = started));
 
 
 function storeOf(clusterName: string, bucket = BUCKET): ObjectStore {
-  return openObjectStore(`s3://${bucket}/${clusterName}`, rig.s3.settings());
+  return rig.store(clusterName, bucket);
 }
 
 async function readObject(store: ObjectStore, name: string): Promise<Buffer> {
@@ -111,7 +112,7 @@ describe('reconcile-storage: stored objects', () => {
   it('leaves the rows of a storage target that cannot be listed alone', { timeout: 60_000 }, async () => {
     const goneBucket = `vsnap-gone-${process.pid}`;
     await rig.s3.createBucket(goneBucket);
-    const unlistable = await rig.registerCluster({ policy: { storageTarget: `s3://${goneBucket}/archives` } });
+    const unlistable = await rig.registerCluster({ policy: { storageLocation: await rig.createLocation({ bucket: goneBucket, prefix: 'archives' }) } });
     const stranded = await takeFinished(unlistable.id);
     expect(stranded.status).toBe('COMPLETED');
     expect(stranded.location).toBe(`s3://${goneBucket}/archives/${stranded.name}`);
@@ -120,7 +121,7 @@ describe('reconcile-storage: stored objects', () => {
     const markerSnapshot = await takeFinished(marker.id);
 
     // The whole bucket goes (S3 deletes only empty buckets): its listing now fails with NoSuchBucket.
-    await openObjectStore(`s3://${goneBucket}/archives`, rig.s3.settings()).remove(stranded.name);
+    await rig.store('archives', goneBucket).remove(stranded.name);
     const { port } = new URL(rig.s3.endpoint);
     const client = new Client({
       endPoint: '127.0.0.1',
@@ -207,7 +208,8 @@ describe('reconcile-storage: stuck snapshots', () => {
     await em.transactional(async (tx) => {
       const snapshot = await tx.findOneOrFail(SnapshotSchema, { id: stuck.id });
       const lastBeat = new Date(Date.now() - 60_000);
-      Object.assign(snapshot, { startedAt: lastBeat, heartbeatAt: lastBeat, storageTarget: `s3://${BUCKET}/${cluster.name}`, uploadId: upload.uploadId });
+      const storageLocation = await tx.findOneOrFail(StorageLocationSchema, { name: cluster.storageLocation });
+      Object.assign(snapshot, { startedAt: lastBeat, heartbeatAt: lastBeat, storageLocation, uploadId: upload.uploadId });
       await moveSnapshot(tx, snapshot, 'IN_PROGRESS', 'taking the snapshot');
     });
     expect((await rig.s3.pendingUploads(BUCKET)).find((u) => u.uploadId === upload.uploadId)?.parts).toHaveLength(1);

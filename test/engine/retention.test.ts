@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClusterSchema } from '../../src/clusters/entity.ts';
 import { snapshotObjectName } from '../../src/snapshots/naming.ts';
 import { scheduleSnapshot } from '../../src/snapshots/transitions.ts';
-import { openObjectStore, type ObjectStore } from '../../src/storage/index.ts';
+import type { ObjectStore } from '../../src/storage/index.ts';
 import { EngineClusterSnapshotsDocument, EngineSnapshotDocument, SetAutoSnapshotPolicyDocument, type AutoSnapshotPolicyInput } from '../generated/graphql.ts';
 import { errorCodes } from '../support/app.ts';
 import { BUCKET, isFinished, runToCompletion, type EngineRig, useEngineRig } from './harness.ts';
@@ -39,7 +39,7 @@ async function expectGone(id: string): Promise<void> {
 }
 
 function storeOf(clusterName: string, bucket = BUCKET): ObjectStore {
-  return openObjectStore(`s3://${bucket}/${clusterName}`, rig.s3.settings());
+  return rig.store(clusterName, bucket);
 }
 
 /** Moves a snapshot back in time. scheduledAt is bookkeeping, not a status: a plain UPDATE is fair. */
@@ -52,7 +52,7 @@ async function age(id: string, seconds: number): Promise<void> {
 describe('enforce-retention: retentionMaxSnapshots', () => {
   it('removes exactly the oldest finished snapshots beyond the maximum, object first', { timeout: 60_000 }, async () => {
     const cluster = await rig.registerCluster();
-    const set = await setPolicy(cluster.id, { enabled: false, retentionMaxSnapshots: 2, storageTarget: `s3://${BUCKET}/${cluster.name}` });
+    const set = await setPolicy(cluster.id, { enabled: false, retentionMaxSnapshots: 2, storageLocation: cluster.storageLocation });
     expect(set.errors).toBeUndefined();
     expect(set.data!.setAutoSnapshotPolicy.autoSnapshotPolicy.retentionMaxSnapshots).toBe(2);
     // A bystander without retention keeps everything.
@@ -152,7 +152,7 @@ describe('enforce-retention: retentionMaxAgeSeconds', () => {
     await age(twoMinutesOld.id, 120);
     // 30 s inside the limit: kept.
     await age(almostOld.id, 30);
-    const set = await setPolicy(cluster.id, { enabled: false, retentionMaxAgeSeconds: 60, storageTarget: `s3://${BUCKET}/${cluster.name}` });
+    const set = await setPolicy(cluster.id, { enabled: false, retentionMaxAgeSeconds: 60, storageLocation: cluster.storageLocation });
     expect(set.errors).toBeUndefined();
 
     await runToCompletion(rig, 'enforce-retention');
@@ -186,14 +186,16 @@ describe('enforce-retention: storage failures', () => {
     // Registered first, so it comes first when the clusters are read back.
     const goneBucket = `vsnap-retention-gone-${process.pid}`;
     await rig.s3.createBucket(goneBucket);
-    const broken = await rig.registerCluster({ policy: { retentionMaxSnapshots: 1, storageTarget: `s3://${goneBucket}/archives` } });
+    const broken = await rig.registerCluster({
+      policy: { retentionMaxSnapshots: 1, storageLocation: await rig.createLocation({ bucket: goneBucket, prefix: 'archives' }) },
+    });
     const brokenTaken = [await takeFinished(broken.id), await takeFinished(broken.id)];
     const healthy = await rig.registerCluster({ policy: { retentionMaxSnapshots: 1 } });
     const healthyTaken = [await takeFinished(healthy.id), await takeFinished(healthy.id)];
     expect([...brokenTaken, ...healthyTaken].map((s) => s.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED', 'COMPLETED']);
 
     // The broken cluster's bucket goes away (emptied first: S3 deletes only empty buckets).
-    const brokenStore = openObjectStore(`s3://${goneBucket}/archives`, rig.s3.settings());
+    const brokenStore = rig.store('archives', goneBucket);
     for (const snapshot of brokenTaken) await brokenStore.remove(snapshot.name);
     const { port } = new URL(rig.s3.endpoint);
     const client = new Client({ endPoint: '127.0.0.1', port: Number(port), useSSL: false, accessKey: rig.s3.accessKey, secretKey: rig.s3.secretKey, region: rig.s3.region, pathStyle: true });

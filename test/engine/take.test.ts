@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { openObjectStore } from '../../src/storage/index.ts';
 import { DeleteSnapshotDocument, EngineClusterSnapshotsDocument, SetAutoSnapshotPolicyDocument, SnapshotDocument } from '../generated/graphql.ts';
 import { errorCodes } from '../support/app.ts';
 import { STANDARD_SEED } from '../kube/server.ts';
@@ -20,10 +19,11 @@ describe('createSnapshot', () => {
       ['SCHEDULED', 'IN_PROGRESS'],
       ['IN_PROGRESS', 'COMPLETED'],
     ]);
+    expect(snapshot.storageLocation).toBe(cluster.storageLocation);
     expect(snapshot.location).toBe(`s3://${BUCKET}/${cluster.name}/${snapshot.name}`);
     expect(snapshot.name).toMatch(new RegExp(`^${cluster.name}-\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}\\.\\d{3}Z\\.tar\\.gz$`));
 
-    const archive = await readArchive(`s3://${BUCKET}/${cluster.name}`, snapshot.name, rig.s3);
+    const archive = await readArchive(rig.store(cluster.name), snapshot.name);
     expect(archive.sha256).toBe(snapshot.sha256);
     expect(archive.size).toBe(snapshot.sizeBytes);
     expect(archive.entries[0]?.name).toBe('manifest.json');
@@ -50,7 +50,7 @@ describe('createSnapshot', () => {
   it('deleteSnapshot removes the archive from storage, then the row', async () => {
     const cluster = await rig.registerCluster();
     const snapshot = await rig.waitFor(await rig.createSnapshot(cluster.id), isFinished);
-    const store = openObjectStore(`s3://${BUCKET}/${cluster.name}`, rig.s3.settings());
+    const store = rig.store(cluster.name);
     expect(await store.stat(snapshot.name)).not.toBeNull();
 
     const deleted = await rig.app.request(DeleteSnapshotDocument, { id: snapshot.id }, rig.admin);
@@ -88,7 +88,7 @@ describe('createSnapshot', () => {
     expect(snapshot.message).toContain('team-a/logs');
 
     // volumes.json, last in the archive, says the same.
-    const archive = await readArchive(`s3://${BUCKET}/${cluster.name}`, snapshot.name, rig.s3);
+    const archive = await readArchive(rig.store(cluster.name), snapshot.name);
     const volumes = JSON.parse(archive.entries.at(-1)!.body) as { pvcName: string; phase: string }[];
     expect(volumes.find((v) => v.pvcName === 'data')?.phase).toBe('COMPLETED');
     expect(volumes.find((v) => v.pvcName === 'logs')?.phase).toBe('FAILED');
@@ -105,7 +105,7 @@ describe('createSnapshot', () => {
   });
 
   it('fails with the reason when S3 refuses the upload, leaving no object', async () => {
-    const cluster = await rig.registerCluster({ policy: { storageTarget: 's3://no-such-bucket/x' } });
+    const cluster = await rig.registerCluster({ policy: { storageLocation: await rig.createLocation({ bucket: 'no-such-bucket', prefix: 'x' }) } });
     const snapshot = await rig.waitFor(await rig.createSnapshot(cluster.id), isFinished);
     expect(snapshot.status).toBe('FAILED');
     expect(snapshot.message).toMatch(/storage refused/);
@@ -127,7 +127,7 @@ describe('auto-snapshot policy', () => {
     const cluster = await rig.registerCluster();
     const set = await rig.app.request(
       SetAutoSnapshotPolicyDocument,
-      { virtualClusterId: cluster.id, policy: { enabled: true, schedule: '* * * * *', timeZone: 'Europe/Berlin', storageTarget: `s3://${BUCKET}/${cluster.name}` } },
+      { virtualClusterId: cluster.id, policy: { enabled: true, schedule: '* * * * *', timeZone: 'Europe/Berlin', storageLocation: cluster.storageLocation } },
       rig.admin,
     );
     expect(set.errors).toBeUndefined();

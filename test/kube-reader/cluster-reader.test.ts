@@ -8,20 +8,29 @@ import {
   type KubeObject,
   type ResourceType,
 } from '../../src/kube/cluster-reader.ts';
-import { kubeConfigFrom } from '../../src/kube/connect.ts';
+import type { ClusterConnection } from '../../src/kube/connect.ts';
 import { raw } from '../kube/clients.ts';
 import { startKubeServer, type KubeTestServer } from '../kube/server.ts';
+import { connectTo } from '../support/kubeconfig.ts';
 
 let server: KubeTestServer;
 let reader: ClusterReader;
+/** Every connection a test opens, closed after it. */
+const connections: ClusterConnection[] = [];
+
+function readerOf(kubeconfig: string, timeoutMs?: number): ClusterReader {
+  const connection = connectTo(kubeconfig);
+  connections.push(connection);
+  return createClusterReader(connection, { timeoutMs });
+}
 
 beforeEach(async () => {
   server = await startKubeServer();
-  reader = createClusterReader(kubeConfigFrom({ inline: server.kubeconfig }), { timeoutMs: 5_000 });
+  reader = readerOf(server.kubeconfig, 5_000);
 });
 
 afterEach(async () => {
-  await reader.close();
+  await Promise.all(connections.splice(0).map((connection) => connection.close()));
   await server.close();
 });
 
@@ -145,8 +154,7 @@ describe('list', () => {
   it('fails clearly when the continue token expires mid-way instead of restarting', async () => {
     await server.close();
     server = await startKubeServer({ compactAfter: 50 });
-    await reader.close();
-    reader = createClusterReader(kubeConfigFrom({ inline: server.kubeconfig }), { timeoutMs: 5_000 });
+    reader = readerOf(server.kubeconfig, 5_000);
     server.seedSynthetic(100);
     const iterator = reader.list(configmaps, { pageSize: 10 })[Symbol.asyncIterator]();
     for (let i = 0; i < 10; i++) await iterator.next();
@@ -174,8 +182,8 @@ describe('errors', () => {
     const secrets = { ...configmaps, resource: 'secrets', kind: 'Secret' };
     const error = await accessError(all(reader.list(secrets, { pageSize: 10 })));
     expect(error).toMatchObject({ kind: 'forbidden', resource: 'secrets', server: server.url, status: 403 });
-    expect(error.message).toContain(`Kubernetes API ${server.url}`);
-    expect(error.message).toContain('forbidden: cannot list secrets');
+    // Our words and the status: the Status message the server sent ("secrets is forbidden: User ...") is not repeated.
+    expect(error.message).toBe(`Kubernetes API "${server.url}": forbidden: cannot list secrets (403 Forbidden)`);
     // Discovery still works; it is the list that is refused.
     expect((await reader.discover()).map((t) => t.resource)).toContain('secrets');
   });
@@ -185,42 +193,40 @@ describe('errors', () => {
     const started = Date.now();
     const error = await accessError(reader.discover());
     expect(error.kind).toBe('unreachable');
-    expect(error.message).toContain(`Kubernetes API ${server.url} unavailable (503)`);
+    expect(error.message).toBe(`Kubernetes API "${server.url}" unavailable (503) to discover /api/v1`);
 
     server.faults.unavailable = 'reset';
     const reset = await accessError(all(reader.list(configmaps, { pageSize: 10 })));
     expect(reset.kind).toBe('unreachable');
-    expect(reset.message).toContain(`Kubernetes API ${server.url} unreachable`);
+    expect(reset.message).toBe(`Kubernetes API "${server.url}" unreachable: connection closed by the server (list configmaps)`);
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 
-  it('a closed port is unreachable with the connect error', async () => {
+  it('a closed port is unreachable, in our words', async () => {
     const port = await closedPort();
-    const kubeconfig = server.kubeconfig.replace(server.url, `https://127.0.0.1:${port}`);
-    const offline = createClusterReader(kubeConfigFrom({ inline: kubeconfig }));
-    try {
-      const error = await accessError(offline.discover());
-      expect(error.kind).toBe('unreachable');
-      expect(error.message).toContain(`Kubernetes API https://127.0.0.1:${port} unreachable: connect ECONNREFUSED`);
-    } finally {
-      await offline.close();
-    }
+    const offline = readerOf(server.kubeconfig.replace(server.url, `https://127.0.0.1:${port}`));
+    const error = await accessError(offline.discover());
+    expect(error.kind).toBe('unreachable');
+    expect(error.message).toBe(`Kubernetes API "https://127.0.0.1:${port}" unreachable: connection refused (discover /api/v1)`);
+  });
+
+  it('a certificate for another name is refused without repeating what the certificate says', async () => {
+    // The test server's certificate is for 127.0.0.1 and localhost; tls-server-name asks for another name.
+    const kubeconfig = server.kubeconfig.replace(`server: ${server.url}`, `server: ${server.url}\n    tls-server-name: internal.example.org`);
+    const error = await accessError(readerOf(kubeconfig).discover());
+    expect(error.kind).toBe('unreachable');
+    expect(error.message).toBe(`Kubernetes API "${server.url}" unreachable: the server's certificate is not valid for its host name (discover /api/v1)`);
+    expect(error.message).not.toContain('DNS:localhost');
   });
 
   it('a wrong token is unauthorized', async () => {
-    const kubeconfig = server.kubeconfig.replace(server.token, 'not-the-token');
-    const stranger = createClusterReader(kubeConfigFrom({ inline: kubeconfig }));
-    try {
-      const error = await accessError(stranger.discover());
-      expect(error).toMatchObject({ kind: 'unauthorized', status: 401 });
-      expect(error.message).toContain(`Kubernetes API ${server.url} rejected the credentials`);
-    } finally {
-      await stranger.close();
-    }
+    const error = await accessError(readerOf(server.kubeconfig.replace(server.token, 'not-the-token')).discover());
+    expect(error).toMatchObject({ kind: 'unauthorized', status: 401 });
+    expect(error.message).toBe(`Kubernetes API "${server.url}" rejected the credentials (401 Unauthorized) to discover /api/v1`);
   });
 
   it('a slow answer is a timeout after the configured time', async () => {
-    const impatient = createClusterReader(kubeConfigFrom({ inline: server.kubeconfig }), { timeoutMs: 150 });
+    const impatient = readerOf(server.kubeconfig, 150);
     server.faults.latencyMs = 2_000;
     try {
       const started = Date.now();
@@ -230,7 +236,6 @@ describe('errors', () => {
       expect(Date.now() - started).toBeLessThan(1_500);
     } finally {
       server.faults.latencyMs = 0;
-      await impatient.close();
     }
   });
 

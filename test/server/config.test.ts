@@ -108,6 +108,18 @@ describe('loadConfig accepts', () => {
     ['an empty CORS_ORIGINS as none', { CORS_ORIGINS: '' }, (c) => c.http.corsOrigins, []],
     ['VSNAP_ROLES=api', { VSNAP_ROLES: 'api' }, (c) => c.roles, ['api']],
     ['VSNAP_ROLES with spaces', { VSNAP_ROLES: ' worker , api ' }, (c) => c.roles, ['worker', 'api']],
+    // Storage locations: the local root and where S3 credentials are found.
+    ['LOCAL_STORAGE_ROOT by default under VSNAP_DATA_DIR', { VSNAP_DATA_DIR: 'data' }, (c) => c.engine.storage.localRoot, path.resolve('data', 'snapshots')],
+    ['a relative LOCAL_STORAGE_ROOT, resolved', { LOCAL_STORAGE_ROOT: 'archives' }, (c) => c.engine.storage.localRoot, path.resolve('archives')],
+    ['an empty LOCAL_STORAGE_ROOT as unset', { LOCAL_STORAGE_ROOT: '' }, (c) => c.engine.storage.localRoot, path.resolve('.vsnap', 'snapshots')],
+    ['STORAGE_SECRETS_DIR by default', {}, (c) => c.engine.storage.secretsDir, '/var/run/secrets/vsnap-storage'],
+    ['STORAGE_SECRETS_DIR', { STORAGE_SECRETS_DIR: '/mnt/s3-keys' }, (c) => c.engine.storage.secretsDir, '/mnt/s3-keys'],
+    [
+      'S3_<NAME>_ACCESS_KEY / _SECRET_KEY for locations, and nothing else',
+      { S3_TEAM_A_ACCESS_KEY: 'a', S3_TEAM_A_SECRET_KEY: 'b', AUTH_JWT_SECRET: SECRET },
+      (c) => c.engine.storage.credentialVariables,
+      { S3_TEAM_A_ACCESS_KEY: 'a', S3_TEAM_A_SECRET_KEY: 'b' },
+    ],
   ])('%s', (_name, env, pick, expected) => {
     expect(pick(loadConfig(env))).toEqual(expected);
   });
@@ -145,6 +157,11 @@ describe('loadConfig refuses', () => {
     ['a CORS origin of another scheme', { CORS_ORIGINS: 'ftp://console.example.com' }, /^CORS_ORIGINS\.0: .* is not an origin/],
     ['a CORS origin in capitals (browsers send lower case)', { CORS_ORIGINS: 'https://Console.example.com' }, /^CORS_ORIGINS\.0: .* is not an origin/],
     ['the second of two CORS origins', { CORS_ORIGINS: 'https://ok.example,null' }, /^CORS_ORIGINS\.1: "null" is not an origin/],
+    [
+      'DEFAULT_STORAGE_TARGET (replaced by storage locations)',
+      { DEFAULT_STORAGE_TARGET: 's3://backups/vsnap' },
+      /^DEFAULT_STORAGE_TARGET: is no longer read: storage locations replace it \(createStorageLocation with default: true; see the README\)$/,
+    ],
   ])('%s, naming the variable', (_name, env, message) => {
     expect(problems(env)).toEqual([expect.stringMatching(message)]);
   });

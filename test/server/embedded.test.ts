@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, killIfRunning, postGraphQL, ROOT, spawnMain, stopOrphanedPostgres, tryConnect, waitFor, type SpawnedMain } from './helpers.ts';
+import { STATIC_KUBECONFIG } from '../support/kubeconfig.ts';
 
 const TOKEN_LINE = /send as "Authorization: Bearer <token>":\n\n(\S+)\n/;
 
@@ -42,7 +43,7 @@ describe('src/main.ts with no DATABASE_URL and no auth settings', () => {
 
     const registered = await postGraphQL(
       url,
-      'mutation { registerVirtualCluster(input: { projectId: "dev", name: "kept", kubeconfig: { inline: "apiVersion: v1" } }) { id } }',
+      `mutation { registerVirtualCluster(input: { projectId: "dev", name: "kept", kubeconfig: { inline: "${STATIC_KUBECONFIG}" } }) { id } }`,
       { token },
     );
     expect(registered.body.errors).toBeUndefined();

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClusterSchema } from '../../src/clusters/entity.ts';
 import { startTestApp, tokens, type TestApp } from '../support/app.ts';
+import { STATIC_KUBECONFIG } from '../support/kubeconfig.ts';
 import { postGraphQL, type RawResponse } from './helpers.ts';
 
 const LIMITS = { maxDepth: 6, maxAliases: 3, maxTokens: 250, maxCost: 1000 };
@@ -21,7 +22,7 @@ const countClusters = () => app.orm.em.fork().count(VirtualClusterSchema, {});
 
 /** `registerVirtualCluster` with a literal input, so the operation needs no variables. */
 const register = (selection: string, alias = '') =>
-  `${alias ? `${alias}: ` : ''}registerVirtualCluster(input: { projectId: "${uniqueProject()}", name: "prod", kubeconfig: { inline: "x" } }) ${selection}`;
+  `${alias ? `${alias}: ` : ''}registerVirtualCluster(input: { projectId: "${uniqueProject()}", name: "prod", kubeconfig: { inline: "${STATIC_KUBECONFIG}" } }) ${selection}`;
 
 /**
  * A VirtualCluster selection that makes `register(…)` exactly `depth` deep:

@@ -12,9 +12,10 @@ import {
   type ListOptions,
   type ResourceType,
 } from '../../src/kube/cluster-reader.ts';
-import { kubeConfigFrom } from '../../src/kube/connect.ts';
+import type { ClusterConnection } from '../../src/kube/connect.ts';
 import { writeClusterArchive, type ArchiveManifest, type ArchiveOptions } from '../../src/snapshots/archive.ts';
 import { startKubeServer, type KubeTestServer } from '../kube/server.ts';
+import { connectTo } from '../support/kubeconfig.ts';
 
 interface Entry {
   name: string;
@@ -82,8 +83,6 @@ class FakeReader implements ClusterReader {
       this.listsClosed += 1;
     }
   }
-
-  async close(): Promise<void> {}
 }
 
 function object(type: ResourceType, name: string, namespace?: string, data = 'x'): KubeObject {
@@ -244,15 +243,17 @@ describe('writeClusterArchive with an in-memory reader', () => {
 
 describe('writeClusterArchive against the Kubernetes API test server', () => {
   let server: KubeTestServer;
+  let connection: ClusterConnection;
   let reader: ClusterReader;
 
   beforeEach(async () => {
     server = await startKubeServer();
-    reader = createClusterReader(kubeConfigFrom({ inline: server.kubeconfig }), { timeoutMs: 5_000 });
+    connection = connectTo(server.kubeconfig);
+    reader = createClusterReader(connection, { timeoutMs: 5_000 });
   });
 
   afterEach(async () => {
-    await reader.close();
+    await connection.close();
     await server.close();
   });
 
@@ -321,13 +322,14 @@ describe('writeClusterArchive against the Kubernetes API test server', () => {
   });
 
   it('fails with unauthorized on a wrong token', async () => {
-    const stranger = createClusterReader(kubeConfigFrom({ inline: server.kubeconfig.replace(server.token, 'wrong') }));
+    const strangerConnection = connectTo(server.kubeconfig.replace(server.token, 'wrong'));
+    const stranger = createClusterReader(strangerConnection);
     try {
       const archive = writeClusterArchive(options(stranger));
       await expect(collect(archive.stream)).rejects.toMatchObject({ kind: 'unauthorized' });
       await expect(archive.done).rejects.toMatchObject({ kind: 'unauthorized' });
     } finally {
-      await stranger.close();
+      await strangerConnection.close();
     }
   });
 });

@@ -20,6 +20,7 @@ import {
   type ClusterSnapshotsQueryVariables,
 } from '../generated/graphql.ts';
 import { errorCodes, startTestApp, tokens, type TestApp } from '../support/app.ts';
+import { STATIC_KUBECONFIG } from '../support/kubeconfig.ts';
 import { addVolumes, move, moveVol, schedule, seedCompleted } from '../support/snapshots.ts';
 
 let app: TestApp;
@@ -35,7 +36,7 @@ let counter = 0;
 async function register(name = 'prod') {
   const response = await app.request(
     RegisterVirtualClusterDocument,
-    { input: { projectId: `proj-${process.pid}-${++counter}`, name, kubeconfig: { inline: 'apiVersion: v1' } } },
+    { input: { projectId: `proj-${process.pid}-${++counter}`, name, kubeconfig: { inline: STATIC_KUBECONFIG } } },
     admin,
   );
   expect(response.errors).toBeUndefined();
@@ -128,7 +129,7 @@ describe('createSnapshot', () => {
     const before = await rowCounts();
     const response = await app.request(CreateSnapshotDocument, { virtualClusterId: id }, admin);
     expect(errorCodes(response)).toEqual(['NOT_FOUND']);
-    expect(response.errors?.[0]?.extensions?.field).toBe('id');
+    expect(response.errors?.[0]).toMatchObject({ message: 'virtual cluster not found', path: ['createSnapshot'], extensions: { field: 'virtualClusterId' } });
     expect(await rowCounts()).toEqual(before);
   });
 });
@@ -244,20 +245,38 @@ describe('VirtualCluster.snapshots', () => {
     ['a cursor with an id that is no UUID', encodeCursor(['2026-02-01T00:00:00.000Z', 'not-a-uuid'])],
     ['a cursor with an impossible date', encodeCursor(['2026-02-30T00:00:00.000Z', MISSING_ID])],
     ['a cursor with a number for a time', encodeCursor([1767225600000, MISSING_ID])],
+    // Found by the property test: both passed the old check and failed in Postgres' timestamptz cast.
+    ['a cursor in the year 0', encodeCursor(['0000-01-01T00:00:00.000Z', MISSING_ID])],
+    ['a cursor with a six-digit year', encodeCursor(['+275760-09-13T00:00:00.000Z', MISSING_ID])],
+    ['a cursor of the cluster list', encodeCursor(['prod', MISSING_ID])],
   ])('answers VALIDATION for %s', async (_what, cursor) => {
     for (const variables of [
       { id: paged.clusterId, first: 5, after: cursor },
       { id: paged.clusterId, last: 5, before: cursor },
     ]) {
+      const field = 'after' in variables ? 'after' : 'before';
       const response = await app.request(ClusterSnapshotsDocument, variables, admin);
       expect(errorCodes(response)).toEqual(['VALIDATION']);
-      expect(response.errors?.[0]?.extensions?.field).toBe('after' in variables ? 'after' : 'before');
+      expect(response.errors?.[0]).toMatchObject({
+        // Repeated JSON-quoted, the first 64 characters of it.
+        message: `${field}: ${cursor.length <= 64 ? JSON.stringify(cursor) : `"${cursor.slice(0, 64)}"… (${cursor.length} characters)`} is not a cursor of this list`,
+        path: ['virtualCluster', 'snapshots'],
+        extensions: { field },
+      });
     }
   });
 
-  it('answers VALIDATION for a negative page size', async () => {
+  it('repeats at most 64 characters of a 5 MB cursor', async () => {
+    const cursor = 'A'.repeat(5 * 1024 * 1024);
+    const response = await app.request(ClusterSnapshotsDocument, { id: paged.clusterId, first: 5, after: cursor }, admin);
+    expect(errorCodes(response)).toEqual(['VALIDATION']);
+    expect(response.errors?.[0]?.message).toBe(`after: "${'A'.repeat(64)}"… (${cursor.length} characters) is not a cursor of this list`);
+  });
+
+  it('answers VALIDATION on the argument for a negative page size', async () => {
     const response = await app.request(ClusterSnapshotsDocument, { id: paged.clusterId, first: -1 }, admin);
     expect(errorCodes(response)).toEqual(['VALIDATION']);
+    expect(response.errors?.[0]).toMatchObject({ message: 'first: must be a non-negative integer', extensions: { field: 'first' } });
   });
 });
 
@@ -305,8 +324,9 @@ describe('a cluster with more snapshots than a page holds', () => {
     const full = await statementsFor(100);
     expect(large).toBe(small);
     expect(full).toBe(small);
-    // One each: the virtualCluster, the page, its volumes, its events, the nodes' clusters.
-    expect(small).toBe(5);
+    // One each: the virtualCluster (loaded once for its auth scope; the resolver and the nodes'
+    // clusters find it in the loader and the identity map), the page, its volumes, its events.
+    expect(small).toBe(4);
   });
 });
 
@@ -425,6 +445,7 @@ describe('deleteSnapshot', () => {
     const before = await rowCounts();
     const response = await app.request(DeleteSnapshotDocument, { id }, admin);
     expect(errorCodes(response)).toEqual(['NOT_FOUND']);
+    expect(response.errors?.[0]).toMatchObject({ message: 'snapshot not found', path: ['deleteSnapshot'], extensions: { field: 'id' } });
     expect(await rowCounts()).toEqual(before);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStorageTarget, s3Environment, s3Problems, s3Settings, StorageError } from '../../src/storage/index.ts';
+import { s3CredentialVariables, s3Environment, s3Problems, s3Settings } from '../../src/storage/index.ts';
 
 describe('s3Environment', () => {
   it('defaults to path-style us-east-1 with 8 MiB parts and no endpoint (AWS)', () => {
@@ -53,18 +53,27 @@ describe('s3Environment', () => {
   });
 });
 
-describe('parseStorageTarget', () => {
-  it.each([
-    ['s3://snaps', { kind: 's3', bucket: 'snaps', prefix: '' }],
-    ['s3://snaps/', { kind: 's3', bucket: 'snaps', prefix: '' }],
-    ['s3://snaps/team-a/daily/', { kind: 's3', bucket: 'snaps', prefix: 'team-a/daily' }],
-    ['/var/lib/vsnap/snapshots/', { kind: 'local', directory: '/var/lib/vsnap/snapshots' }],
-    ['/var/lib/vsnap/../snapshots', { kind: 'local', directory: '/var/lib/snapshots' }],
-  ])('%s', (target, expected) => {
-    expect(parseStorageTarget(target)).toEqual(expected);
-  });
-
-  it.each(['s3://', 's3://Snaps', 's3://a', 'relative/dir', 'https://bucket.s3.amazonaws.com', ''])('rejects %j', (target) => {
-    expect(() => parseStorageTarget(target)).toThrow(StorageError);
+describe('s3CredentialVariables', () => {
+  it('keeps only S3[_<NAME>]_ACCESS_KEY / _SECRET_KEY, trimmed and non-empty: no location can name another variable', () => {
+    expect(
+      s3CredentialVariables({
+        S3_ACCESS_KEY: 'default-key',
+        S3_SECRET_KEY: ' default-secret ',
+        S3_TEAM_A_ACCESS_KEY: 'a-key',
+        S3_TEAM_A_SECRET_KEY: 'a-secret',
+        S3_EMPTY_ACCESS_KEY: '  ',
+        S3_ENDPOINT: 'http://minio:9000',
+        AUTH_JWT_SECRET: 'x'.repeat(32),
+        AWS_SECRET_ACCESS_KEY: 'aws',
+        s3_lower_ACCESS_KEY: 'lower',
+        S3__ACCESS_KEY: 'double underscore',
+        PATH: '/usr/bin',
+      }),
+    ).toEqual({
+      S3_ACCESS_KEY: 'default-key',
+      S3_SECRET_KEY: 'default-secret',
+      S3_TEAM_A_ACCESS_KEY: 'a-key',
+      S3_TEAM_A_SECRET_KEY: 'a-secret',
+    });
   });
 });

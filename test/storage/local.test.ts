@@ -3,12 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LocalObjectStore, openObjectStore, StorageError, type ObjectStore } from '../../src/storage/index.ts';
+import { LocalObjectStore, localDirectoryPath, localDirectoryProblem, StorageError } from '../../src/storage/index.ts';
 import { objectStoreContract } from './contract.ts';
 import { chunked, eventually, randomBytes } from './streams.ts';
 
 const NAME = 'demo-2026-11-24T19-41-05.123Z.tar.gz';
-const s3 = { region: 'us-east-1', pathStyle: true, partSizeBytes: 8 * 1024 * 1024 };
 
 let root: string;
 let testCount = 0;
@@ -38,7 +37,7 @@ describe('LocalObjectStore contract', () => {
   });
   objectStoreContract(() => ({
     partSize: 64 * 1024,
-    open: (prefix) => new LocalObjectStore(path.join(directory, prefix)),
+    open: (prefix) => new LocalObjectStore(directory, prefix),
     pending: () => partials(directory),
   }));
 });
@@ -49,20 +48,25 @@ describe('LocalObjectStore', () => {
     directory = path.join(root, `local-${++testCount}`);
   });
 
-  it('creates its directory, nested, on the first upload', async () => {
-    const store = new LocalObjectStore(path.join(directory, 'a', 'b'));
+  it('creates the root and its directory, nested, on the first upload: directories 0700, the archive 0600', async () => {
+    const store = new LocalObjectStore(directory, 'a/b');
     expect(await store.stat(NAME)).toBeNull();
     await (await store.beginUpload(NAME)).write(chunked(Buffer.from('archive')));
     expect(await fs.readFile(path.join(directory, 'a', 'b', NAME), 'utf8')).toBe('archive');
+    for (const created of [directory, path.join(directory, 'a'), path.join(directory, 'a', 'b')]) {
+      expect(((await fs.stat(created)).mode & 0o777).toString(8), created).toBe('700');
+    }
+    expect(((await fs.stat(path.join(directory, 'a', 'b', NAME))).mode & 0o777).toString(8)).toBe('600');
   });
 
-  it('writes to .<name>.<uploadId>.partial beside the final name until the end', async () => {
+  it('writes to .<name>.<uploadId>.partial (0600 from the start) beside the final name until the end', async () => {
     const store = new LocalObjectStore(directory);
     const source = new PassThrough();
     const upload = await store.beginUpload(NAME);
     const partial = path.join(directory, `.${NAME}.${upload.uploadId}.partial`);
     // It exists from the start, so that aborting by id right after beginUpload has something to remove.
     expect((await fs.stat(partial)).size).toBe(0);
+    expect(((await fs.stat(partial)).mode & 0o777).toString(8)).toBe('600');
 
     const writing = upload.write(source);
     source.write(randomBytes(1000));
@@ -74,26 +78,28 @@ describe('LocalObjectStore', () => {
     expect(await fs.readdir(directory)).toEqual([NAME]);
   });
 
-  it('lists regular files only: no dot-files, no temporaries, no sub-directories', async () => {
+  it('lists regular files only: no dot-files, no temporaries, no sub-directories, no symbolic links', async () => {
     const store = new LocalObjectStore(directory);
     await (await store.beginUpload(NAME)).write(chunked(Buffer.from('12345')));
     await fs.writeFile(path.join(directory, '.DS_Store'), 'x');
     await fs.writeFile(path.join(directory, `.${NAME}.00000000-0000-0000-0000-000000000000.partial`), 'x');
     await fs.mkdir(path.join(directory, 'sub.tar.gz'));
+    await fs.symlink(path.join(directory, NAME), path.join(directory, 'link.tar.gz'));
     const listed: { name: string; size: number }[] = [];
     for await (const object of store.list()) listed.push(object);
     expect(listed).toEqual([{ name: NAME, size: 5 }]);
     expect(await store.stat('sub.tar.gz')).toBeNull();
+    expect(await store.stat('link.tar.gz')).toBeNull();
   });
 
   it('refuses a directory it cannot create', async () => {
     await fs.mkdir(directory, { recursive: true });
     await fs.writeFile(path.join(directory, 'a-file'), 'not a directory');
-    const store = new LocalObjectStore(path.join(directory, 'a-file', 'snapshots'));
-    const error: unknown = await store.beginUpload(NAME).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StorageError);
-    expect((error as StorageError).reason).toBe('refused');
-    expect((error as StorageError).message).toMatch(/^storage refused: .*a-file\/snapshots: ENOTDIR/);
+    const store = new LocalObjectStore(directory, 'a-file/snapshots');
+    const error = await refusal(store.beginUpload(NAME));
+    expect(error.message).toBe(
+      `storage refused: ${directory}/a-file is not a directory; vsnap writes only to real directories inside LOCAL_STORAGE_ROOT (${directory}): remove the link or point the location elsewhere`,
+    );
   });
 
   it('rejects malformed upload ids instead of touching other files', async () => {
@@ -101,12 +107,139 @@ describe('LocalObjectStore', () => {
     await expect(store.abortUpload(NAME, '../../etc')).rejects.toMatchObject({ reason: 'invalid' });
   });
 
-  it('is what openObjectStore returns for an absolute path, and relative paths are refused', async () => {
-    const store: ObjectStore = openObjectStore(directory, s3);
-    expect(store).toBeInstanceOf(LocalObjectStore);
-    expect(store.location).toBe(directory);
-    expect(store.locationOf(NAME)).toBe(path.join(directory, NAME));
-    expect(() => openObjectStore('relative/snapshots', s3)).toThrow(/^storage target invalid: "relative\/snapshots" must be/);
-    expect(() => new LocalObjectStore('relative')).toThrow(StorageError);
+  it('refuses a relative root and a directory that breaks the rules', () => {
+    expect(() => new LocalObjectStore('relative')).toThrow('storage target invalid: LOCAL_STORAGE_ROOT "relative" must be an absolute path');
+    expect(() => new LocalObjectStore(directory, '../etc')).toThrow(
+      'storage target invalid: directory "../etc" must not contain ".." (a location stays inside LOCAL_STORAGE_ROOT)',
+    );
+  });
+});
+
+async function refusal(promise: Promise<unknown>): Promise<StorageError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(StorageError);
+  expect((error as StorageError).reason).toBe('refused');
+  return error as StorageError;
+}
+
+/** Every path below `directory`, so a test can show nothing appeared there. */
+async function tree(directory: string): Promise<string[]> {
+  return (await fs.readdir(directory, { recursive: true }).catch(() => [] as string[])).sort();
+}
+
+describe('localDirectoryProblem: one rule per input', () => {
+  it.each([
+    ['', undefined],
+    ['team-a', undefined],
+    ['team-a/daily_2026.v1', undefined],
+    ['/etc', 'must be relative to LOCAL_STORAGE_ROOT, not an absolute path'],
+    ['../etc', 'must not contain ".." (a location stays inside LOCAL_STORAGE_ROOT)'],
+    ['a/../../etc', 'must not contain ".." (a location stays inside LOCAL_STORAGE_ROOT)'],
+    ['daily\nbackups', 'must not contain control characters'],
+    ['daily\u0000', 'must not contain control characters'],
+    ['.hidden', 'must not have a component starting with "." (".hidden"): vsnap keeps its temporaries in dot-files'],
+    ['a/./b', 'must not have a component starting with "." ("."): vsnap keeps its temporaries in dot-files'],
+    ['a//b', 'must not contain empty components ("//", or "/" at either end)'],
+    ['a/', 'must not contain empty components ("//", or "/" at either end)'],
+    ['a b', 'may hold only letters, digits, ".", "_" and "-" in each component ("a b")'],
+    ['a\\b', 'may hold only letters, digits, ".", "_" and "-" in each component ("a\\\\b")'],
+    ['ä', 'may hold only letters, digits, ".", "_" and "-" in each component ("ä")'],
+    ['x'.repeat(100), undefined],
+    ['x'.repeat(101), 'must not have a component longer than 100 characters'],
+    [Array.from({ length: 16 }, () => 'x'.repeat(15)).join('/'), undefined],
+    ['x'.repeat(256), 'must be at most 255 characters'],
+  ])('%j → %s', (directory, problem) => {
+    expect(localDirectoryProblem(directory)).toBe(problem);
+  });
+});
+
+describe('localDirectoryPath', () => {
+  it('joins a relative directory to the root', () => {
+    expect(localDirectoryPath('/srv/vsnap', '')).toBe('/srv/vsnap');
+    expect(localDirectoryPath('/srv/vsnap', 'team-a/daily')).toBe('/srv/vsnap/team-a/daily');
+  });
+
+  it('accepts a legacy absolute directory only inside the root, normalized', () => {
+    expect(localDirectoryPath('/srv/vsnap', '/srv/vsnap/old/')).toBe('/srv/vsnap/old');
+    expect(localDirectoryPath('/srv/vsnap', '/srv/vsnap')).toBe('/srv/vsnap');
+    for (const outside of ['/srv/vsnap-other', '/srv/vsnap/../etc', '/etc']) {
+      expect(() => localDirectoryPath('/srv/vsnap', outside)).toThrow(/^storage refused: legacy directory ".*" is outside LOCAL_STORAGE_ROOT \(\/srv\/vsnap\); move its archives under \/srv\/vsnap/);
+    }
+  });
+});
+
+describe('LocalObjectStore: no way out of the root', () => {
+  let base = '';
+  let storeRoot = '';
+  let outside = '';
+  beforeEach(async () => {
+    base = path.join(root, `escape-${++testCount}`);
+    storeRoot = path.join(base, 'root');
+    outside = path.join(base, 'outside');
+    await fs.mkdir(storeRoot, { recursive: true });
+    await fs.mkdir(outside, { recursive: true });
+  });
+
+  it('refuses a symbolic link planted as the location directory, and writes nothing behind it', async () => {
+    await fs.symlink(outside, path.join(storeRoot, 'evil'));
+    const error = await refusal(new LocalObjectStore(storeRoot, 'evil').beginUpload(NAME));
+    expect(error.message).toBe(
+      `storage refused: ${storeRoot}/evil is a symbolic link; vsnap writes only to real directories inside LOCAL_STORAGE_ROOT (${storeRoot}): remove the link or point the location elsewhere`,
+    );
+    expect(await tree(outside)).toEqual([]);
+  });
+
+  it('refuses a symbolic link on the way to the directory, creating nothing behind it', async () => {
+    await fs.symlink(outside, path.join(storeRoot, 'evil'));
+    await refusal(new LocalObjectStore(storeRoot, 'evil/deeper/still').beginUpload(NAME));
+    expect(await tree(outside)).toEqual([]);
+  });
+
+  it('refuses to read, list or stat through a directory swapped for a link after it was used', async () => {
+    const store = new LocalObjectStore(storeRoot, 'team');
+    await (await store.beginUpload(NAME)).write(chunked(Buffer.from('archive')));
+    await fs.writeFile(path.join(outside, NAME), 'somebody else\'s file');
+    await fs.rename(path.join(storeRoot, 'team'), path.join(storeRoot, 'team-moved'));
+    await fs.symlink(outside, path.join(storeRoot, 'team'));
+    const message = `storage refused: ${storeRoot}/team resolves to ${outside}, outside LOCAL_STORAGE_ROOT; vsnap writes only to real directories inside LOCAL_STORAGE_ROOT (${storeRoot}): remove the link or point the location elsewhere`;
+    expect((await refusal(store.stat(NAME))).message).toBe(message);
+    expect((await refusal(store.read(NAME))).message).toBe(message);
+    expect((await refusal(store.remove(NAME))).message).toBe(message);
+    expect((await refusal(store.beginUpload('other.tar.gz'))).message).toContain(`${storeRoot}/team is a symbolic link`);
+    await expect((async () => {
+      for await (const object of store.list()) void object;
+    })()).rejects.toMatchObject({ reason: 'refused' });
+    expect(await tree(outside)).toEqual([NAME]);
+    expect(await fs.readFile(path.join(outside, NAME), 'utf8')).toBe("somebody else's file");
+  });
+
+  it('does not follow a symbolic link standing under an archive name', async () => {
+    const store = new LocalObjectStore(storeRoot);
+    await fs.writeFile(path.join(outside, 'secret'), 'not an archive');
+    await fs.symlink(path.join(outside, 'secret'), path.join(storeRoot, NAME));
+    expect(await store.stat(NAME)).toBeNull();
+    const error = await refusal(store.read(NAME));
+    expect(error.message).toBe(`storage refused: ${storeRoot}/${NAME} is a symbolic link; vsnap follows none inside LOCAL_STORAGE_ROOT`);
+    // Removing the name removes the link, never what it points at.
+    await store.remove(NAME);
+    expect(await fs.readFile(path.join(outside, 'secret'), 'utf8')).toBe('not an archive');
+  });
+
+  it("accepts a root that is itself a link (the operator's choice) and keeps everything inside its target", async () => {
+    const linkedRoot = path.join(base, 'linked-root');
+    await fs.symlink(storeRoot, linkedRoot);
+    const store = new LocalObjectStore(linkedRoot, 'team');
+    await (await store.beginUpload(NAME)).write(chunked(Buffer.from('archive')));
+    expect(await tree(storeRoot)).toEqual(['team', `team/${NAME}`]);
+  });
+
+  it('accepts a legacy absolute directory inside the root', async () => {
+    const store = new LocalObjectStore(storeRoot, path.join(storeRoot, 'legacy'));
+    await (await store.beginUpload(NAME)).write(chunked(Buffer.from('archive')));
+    expect(store.locationOf(NAME)).toBe(path.join(storeRoot, 'legacy', NAME));
+    expect(await tree(storeRoot)).toEqual(['legacy', `legacy/${NAME}`]);
   });
 });

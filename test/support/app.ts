@@ -1,3 +1,7 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { print, type ExecutionResult } from 'graphql';
@@ -7,9 +11,11 @@ import type { RolesClaim } from '../../src/auth/viewer.ts';
 import type { EngineConfig, HttpConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/orm.ts';
 import { startEngine, type Engine } from '../../src/jobs/engine.ts';
+import { EgressPolicy } from '../../src/kube/egress.ts';
 import { createLogger } from '../../src/logger.ts';
+import { SecretBox } from '../../src/secrets/secret-box.ts';
 import { startServer, type Server } from '../../src/server.ts';
-import { openObjectStore } from '../../src/storage/index.ts';
+import { openLocationStore } from '../../src/locations/store.ts';
 import { createTestDatabase } from './database.ts';
 
 export const TEST_JWT_SECRET = 'vsnap-test-secret-that-is-long-enough-for-hs256';
@@ -23,6 +29,8 @@ export interface TestApp {
   orm: MikroORM;
   engine?: Engine;
   server: Server;
+  /** The box inline kubeconfigs are sealed in; undefined when the app refuses them. */
+  inlineBox?: SecretBox;
   /** Sends an operation over HTTP as the holder of `token` (no header when undefined). */
   request<T, V>(document: TypedDocumentNode<T, V>, variables: V, token: string | undefined): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
@@ -48,9 +56,15 @@ export function testEngineConfig(overrides: Partial<EngineConfig> = {}): EngineC
     retentionIntervalMs: 3_600_000,
     listPageSize: 50,
     kubeRequestTimeoutMs: 5_000,
-    defaultStorageTarget: '/nonexistent-storage-target',
     kubeconfigSecretsDir: '/nonexistent-secrets',
-    s3: { region: 'us-east-1', pathStyle: true, partSizeBytes: 5 * 1024 * 1024 },
+    kubeEgress: EgressPolicy.defaults('test'),
+    storage: {
+      s3: { region: 'us-east-1', pathStyle: true, partSizeBytes: 5 * 1024 * 1024 },
+      // Created on first use; startTestApp removes it on close.
+      localRoot: path.join(os.tmpdir(), `vsnap-test-storage-${randomUUID()}`),
+      secretsDir: '/nonexistent-storage-secrets',
+      credentialVariables: {},
+    },
     mongodbUrl: process.env.MONGODB_URL,
     ...overrides,
   };
@@ -66,18 +80,24 @@ export async function startTestApp(
     engine?: Partial<EngineConfig>;
     /** false: the engine only enqueues (another process works the jobs). Default true. */
     worker?: boolean;
+    /** Where API servers may be, for the API and the engine; default the development/test policy (loopback allowed). */
+    kubeEgress?: EgressPolicy;
+    /** Seals inline kubeconfigs; default a box with a fresh random key; null refuses them (production's default). */
+    inlineBox?: SecretBox | null;
   } = {},
 ): Promise<TestApp> {
+  const kubeEgress = options.kubeEgress ?? options.engine?.kubeEgress ?? EgressPolicy.defaults('test');
+  const inlineBox = options.inlineBox === null ? undefined : (options.inlineBox ?? new SecretBox([{ id: 'test', key: randomBytes(32) }]));
   const database = await createTestDatabase();
   const orm = await openDatabase(database.url, { pool: { min: 0, max: 8 } });
   const logger = createLogger(process.env.LOG_LEVEL ?? 'silent');
-  const engineConfig = options.engine ? testEngineConfig(options.engine) : undefined;
+  const engineConfig = options.engine ? testEngineConfig({ ...options.engine, kubeEgress }) : undefined;
   // With MONGODB_URL, each app keeps its jobs in a MongoDB database of its own (named like its
   // Postgres one): apps running in parallel must never work each other's jobs.
   const ownMongo = engineConfig?.mongodbUrl && !options.engine?.mongodbUrl ? isolatedMongoUrl(engineConfig.mongodbUrl, database.url) : undefined;
   if (engineConfig && ownMongo) engineConfig.mongodbUrl = ownMongo;
   const engine = engineConfig
-    ? await startEngine({ orm, postgresUrl: database.url, config: engineConfig, logger, worker: options.worker ?? true, processEveryMs: 500 })
+    ? await startEngine({ orm, postgresUrl: database.url, config: engineConfig, logger, worker: options.worker ?? true, processEveryMs: 500, inlineBox })
     : undefined;
   const server = await startServer({
     config: {
@@ -92,7 +112,8 @@ export async function startTestApp(
     verifier: createTokenVerifier({ kind: 'secret', secret: TEST_JWT_SECRET }),
     logger,
     jobs: engine?.scheduler,
-    storage: engineConfig ? (target) => openObjectStore(target, engineConfig.s3) : undefined,
+    storage: engineConfig ? (location) => openLocationStore(location, engineConfig.storage) : undefined,
+    kubeconfigs: { egress: kubeEgress, inlineBox },
   });
   return {
     url: server.url,
@@ -100,6 +121,7 @@ export async function startTestApp(
     orm,
     server,
     engine,
+    inlineBox,
     async request(document, variables, token) {
       const response = await fetch(`${server.url}/graphql`, {
         method: 'POST',
@@ -118,6 +140,7 @@ export async function startTestApp(
       await engine?.stop(2_000);
       await orm.close();
       await database.drop();
+      if (engineConfig) await fs.rm(engineConfig.storage.localRoot, { recursive: true, force: true });
       if (ownMongo) {
         const mongo = await MongoClient.connect(ownMongo);
         await mongo.db().dropDatabase();

@@ -26,7 +26,7 @@ export async function insertCluster(orm: MikroORM, name = 'prod'): Promise<Virtu
       timeZone: 'UTC',
       retentionMaxSnapshots: null,
       retentionMaxAgeSeconds: null,
-      storageTarget: null,
+      storageLocation: null,
       volumeSnapshotsEnabled: true,
     },
   });
