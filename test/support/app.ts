@@ -73,7 +73,11 @@ export function testEngineConfig(overrides: Partial<EngineConfig> = {}): EngineC
 export async function startTestApp(
   options: {
     limits?: Partial<{ maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number; maxDocumentBytes: number }>;
-    /** The HTTP edge; default: 1 MiB bodies, no CORS origins, field suggestions on (as in development). */
+    /**
+     * The HTTP edge; default: 16 MiB bodies (room for the 5 MB inputs that tests of echo capping
+     * send; the body limit itself is tested in test/security/http.test.ts), no CORS origins, field
+     * suggestions on (as in development).
+     */
     http?: Partial<HttpConfig>;
     graphiql?: boolean;
     /** Starts the snapshot engine beside the API. */
@@ -105,7 +109,7 @@ export async function startTestApp(
       port: 0,
       graphiql: options.graphiql ?? false,
       limits: { maxDepth: 12, maxAliases: 15, maxTokens: 4000, maxCost: 50000, maxDocumentBytes: 32 * 1024, ...options.limits },
-      http: { maxBodyBytes: 1024 * 1024, corsOrigins: [], fieldSuggestions: true, ...options.http },
+      http: { maxBodyBytes: 16 * 1024 * 1024, corsOrigins: [], fieldSuggestions: true, ...options.http },
       shutdownTimeoutMs: 2000,
     },
     orm,
