@@ -37,7 +37,7 @@ export const StorageLocationRef = builder.objectRef<StorageLocation>('StorageLoc
   authScopes: (location, context) =>
     context.viewer.isPlatformAdmin || (context.viewer.visibleProjects() ?? []).some((projectId) => isOpenTo(location, projectId)),
   fields: (t) => ({
-    id: t.exposeID('id', { authScopes: operatorsOnly }),
+    id: t.exposeID('id'),
     name: t.exposeString('name', { description: 'What a policy names (`AutoSnapshotPolicyInput.storageLocation`).' }),
     kind: t.field({ type: StorageLocationKindEnum, resolve: (location) => location.kind }),
     default: t.exposeBoolean('isDefault', { description: 'Used by policies that name no location.' }),

@@ -5,8 +5,9 @@ import { ClusterService } from '../clusters/service.ts';
 import { requestJob, type SnapshotJobs } from '../jobs/jobs.ts';
 import type { Logger } from '../logger.ts';
 import { cursorKey, encodeCursor, type PageRequest } from '../db/keyset.ts';
-import { ConflictError, errorMessage, NotFoundError, quoted, StorageUnavailableError } from '../errors.ts';
+import { ConflictError, NotFoundError, quoted, StorageUnavailableError } from '../errors.ts';
 import type { LocationStoreOpener } from '../locations/store.ts';
+import { StorageError, storageFailureForTenant } from '../storage/index.ts';
 import { SnapshotEventSchema, type SnapshotEvent } from '../events/entity.ts';
 import type { StorageLocation } from '../locations/entity.ts';
 import { SnapshotSchema, type Snapshot, type SnapshotTrigger } from './entity.ts';
@@ -169,12 +170,15 @@ export class SnapshotService {
   }
 
   private async removeArchive(location: StorageLocation, name: string): Promise<void> {
-    const where = `storage location ${location.name}`;
+    const where = `storage location ${quoted(location.name)}`;
     if (!this.storage) throw new StorageUnavailableError(`no storage is configured to delete ${name} from ${where}`);
     try {
       await (await this.storage(location)).remove(name);
     } catch (error) {
-      throw new StorageUnavailableError(`could not delete ${name} from ${where}: ${errorMessage(error)}`);
+      // The caller may be a project admin: the kind of failure, not the bucket or path (those are logged).
+      this.jobs?.logger.warn({ err: error, snapshot: name, storageLocation: location.name }, 'could not delete an archive');
+      const why = error instanceof StorageError ? storageFailureForTenant(error, location.name) : `${where} failed`;
+      throw new StorageUnavailableError(`could not delete ${name}: ${why}`);
     }
   }
 }

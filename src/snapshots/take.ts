@@ -15,7 +15,7 @@ import { connectCluster, type ClusterConnection } from '../kube/connect.ts';
 import { locationForSnapshot } from '../locations/service.ts';
 import { openLocationStore } from '../locations/store.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
-import { StorageError, type Upload } from '../storage/index.ts';
+import { StorageError, storageFailureForTenant, type Upload } from '../storage/index.ts';
 import { writeClusterArchive } from './archive.ts';
 import { SnapshotSchema, type Snapshot } from './entity.ts';
 import { deriveFinalStatus } from './lifecycle.ts';
@@ -96,11 +96,11 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
     log.info({ location: stored.location, sizeBytes: stored.size, objects: summary.objectCount }, 'snapshot stored');
     return 'taken';
   } catch (error) {
-    const reason = timeout.aborted ? `timed out after ${deps.config.snapshotTimeoutMs / 1000}s` : failureReason(error);
+    const { reason, detail } = timeout.aborted ? { reason: `timed out after ${deps.config.snapshotTimeoutMs / 1000}s` } : failureReason(error, location.name);
     const refused = egressRefusal(error);
     // The tenant's message names only their host; the log has the address it resolved to.
     if (refused) log.warn({ host: refused.host, address: refused.address, refusal: refused.refusal }, 'egress policy refused the API server address');
-    log.warn({ reason, errorClass: (error as object | undefined)?.constructor.name, errorCode: (error as { code?: unknown } | undefined)?.code }, 'snapshot failed');
+    log.warn({ reason, detail, errorClass: (error as object | undefined)?.constructor.name, errorCode: (error as { code?: unknown } | undefined)?.code }, 'snapshot failed');
     giveUp.abort(error);
     await upload?.abort().catch((abortError: unknown) => log.error({ err: abortError }, 'could not abort the upload'));
     await volumes.catch(() => undefined);
@@ -117,9 +117,12 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
  * reader's words ("API server address not allowed: ...", "Kubernetes API ...
  * answered 500 ..."), not as the storage write its archive stream broke.
  */
-function failureReason(error: unknown): string {
-  if (error instanceof StorageError && error.reason === 'source' && error.cause instanceof ClusterAccessError) return error.cause.message;
-  return errorMessage(error);
+function failureReason(error: unknown, locationName: string): { reason: string; detail?: string } {
+  if (error instanceof StorageError && error.reason === 'source' && error.cause instanceof ClusterAccessError) return { reason: error.cause.message };
+  // The snapshot's message is read by project admins: where the storage is (bucket, endpoint,
+  // directory, credential source) is the operator's detail, for the log only.
+  if (error instanceof StorageError) return { reason: storageFailureForTenant(error, locationName), detail: error.message };
+  return { reason: errorMessage(error) };
 }
 
 /**

@@ -1,3 +1,5 @@
+import { quoted } from '../errors.ts';
+
 /**
  * Why a storage operation failed. The engine writes `message` into a FAILED
  * snapshot as is, so each reason starts it with words an operator can act on.
@@ -38,6 +40,15 @@ export class StorageError extends Error {
     super(`${PREFIX[reason]}: ${detail}`, options);
     this.name = 'StorageError';
   }
+}
+
+/**
+ * What a project admin may read of a storage failure: the location's name and
+ * the kind of failure. Bucket, endpoint, directory and credential source are
+ * the operator's business and go to the log with the full error.
+ */
+export function storageFailureForTenant(error: StorageError, locationName: string): string {
+  return `${PREFIX[error.reason]} at storage location ${quoted(locationName)}; the operator's log has the details`;
 }
 
 export { errorMessage } from '../errors.ts';

@@ -1,5 +1,5 @@
 export type { ObjectStat, ObjectStore, StoredObject, Upload, WrittenObject } from './object-store.ts';
-export { StorageError, type StorageFailure } from './errors.ts';
+export { StorageError, storageFailureForTenant, type StorageFailure } from './errors.ts';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './s3.ts';
 export { LocalObjectStore } from './local.ts';
 export { isInside, localDirectoryPath, localDirectoryProblem, MAX_LOCAL_DIRECTORY_LENGTH } from './local-directory.ts';

@@ -53,8 +53,14 @@ export interface EngineRig {
   snapshot(id: string): Promise<NonNullable<EngineSnapshotQuery['snapshot']>>;
   /** Polls the snapshot over GraphQL until `done` holds (or fails after `timeoutMs`). */
   waitFor(id: string, done: (s: NonNullable<EngineSnapshotQuery['snapshot']>) => boolean, timeoutMs?: number): Promise<NonNullable<EngineSnapshotQuery['snapshot']>>;
+  /** What the worker logged for the operator when the snapshot failed: the error behind the tenant's message. */
+  failureDetail(id: string): string | undefined;
   close(): Promise<void>;
 }
+
+/** The message a project admin reads when storage failed: the location's name and the kind of failure only. */
+export const tenantStorageMessage = (kind: 'refused' | 'unreachable', location: string) =>
+  `storage ${kind} at storage location "${location}"; the operator's log has the details`;
 
 let counter = 0;
 export const E2E_PROJECT = `e2e-${process.pid}`;
@@ -168,6 +174,10 @@ export async function rigOf(app: TestApp, kube: KubeTestServer, s3: S3TestServer
       expect(response.errors).toBeUndefined();
       if (!response.data?.snapshot) throw new Error(`snapshot ${id} not found`);
       return response.data.snapshot;
+    },
+    failureDetail(id) {
+      const line = app.logs().find((entry) => entry.msg === 'snapshot failed' && entry.snapshotId === id);
+      return typeof line?.detail === 'string' ? line.detail : undefined;
     },
     async waitFor(id, done, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpdateStorageLocationDocument } from '../generated/graphql.ts';
-import { BUCKET, DEFAULT_LOCATION, E2E_PROJECT, isFinished, type EngineRig, useEngineRig } from './harness.ts';
+import { BUCKET, DEFAULT_LOCATION, E2E_PROJECT, isFinished, tenantStorageMessage, type EngineRig, useEngineRig } from './harness.ts';
 
 let rig: EngineRig;
 /** STORAGE_SECRETS_DIR of the rig's engine. */
@@ -48,7 +48,8 @@ describe('S3 locations bring their own endpoint and credentials', () => {
     const location = await rig.createLocation({ prefix: 'wrong', credentials: { fromSecret: 'wrong-keys' } });
     const { snapshot } = await takeWith(location);
     expect(snapshot.status).toBe('FAILED');
-    expect(snapshot.message).toMatch(
+    expect(snapshot.message).toBe(tenantStorageMessage('refused', location));
+    expect(rig.failureDetail(snapshot.id)).toMatch(
       new RegExp(`^storage refused: access to s3://${BUCKET}/wrong/${snapshot.name.replaceAll('.', '\\.')} denied; check the secret at ${secretsDir}/wrong-keys and the bucket policy \\(InvalidAccessKeyId: `),
     );
     expect(JSON.stringify(snapshot)).not.toContain('NOT-THE-ACCESS-KEY');
@@ -59,7 +60,8 @@ describe('S3 locations bring their own endpoint and credentials', () => {
     const location = await rig.createLocation({ prefix: 'unmounted', credentials: { fromSecret: 'not-mounted' } });
     const { snapshot } = await takeWith(location);
     expect(snapshot.status).toBe('FAILED');
-    expect(snapshot.message).toMatch(
+    expect(snapshot.message).toBe(tenantStorageMessage('refused', location));
+    expect(rig.failureDetail(snapshot.id)).toMatch(
       new RegExp(`^storage refused: storage location "${location}" takes its credentials from the secret mounted at ${secretsDir}/not-mounted, but ${secretsDir}/not-mounted/access-key cannot be read \\(ENOENT`),
     );
   });
@@ -68,7 +70,8 @@ describe('S3 locations bring their own endpoint and credentials', () => {
     const location = await rig.createLocation({ prefix: 'no-env', credentials: { fromEnvironment: 'S3_NOT_SET' } });
     const { snapshot } = await takeWith(location);
     expect(snapshot.status).toBe('FAILED');
-    expect(snapshot.message).toBe(
+    expect(snapshot.message).toBe(tenantStorageMessage('refused', location));
+    expect(rig.failureDetail(snapshot.id)).toBe(
       `storage refused: storage location "${location}" takes its credentials from S3_NOT_SET_ACCESS_KEY and S3_NOT_SET_SECRET_KEY, which are not both set in this process's environment`,
     );
   });
@@ -77,7 +80,8 @@ describe('S3 locations bring their own endpoint and credentials', () => {
     const location = await rig.createLocation({ prefix: 'defaults', endpoint: null });
     const { snapshot } = await takeWith(location);
     expect(snapshot.status).toBe('FAILED');
-    expect(snapshot.message).toMatch(/^storage unreachable: cannot reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED/);
+    expect(snapshot.message).toBe(tenantStorageMessage('unreachable', location));
+    expect(rig.failureDetail(snapshot.id)).toMatch(/^storage unreachable: cannot reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED/);
   });
 });
 

@@ -23,7 +23,7 @@ import {
   VirtualClusterDocument,
   type CreateStorageLocationInput,
 } from '../generated/graphql.ts';
-import { E2E_PROJECT, isFinished, type EngineRig, useEngineRig } from '../engine/harness.ts';
+import { E2E_PROJECT, isFinished, tenantStorageMessage, type EngineRig, useEngineRig } from '../engine/harness.ts';
 import { errorCodes, tokens, type GraphQLResponse } from '../support/app.ts';
 import { STATIC_KUBECONFIG } from '../support/kubeconfig.ts';
 
@@ -188,8 +188,10 @@ describe('a project admin reads name, kind and default of a location, nothing el
     const response = await rig.app.request(StorageLocationsDocument, { projectId: E2E_PROJECT }, tenant);
     expect(response.status).toBe(200);
     expect(new Set(errorCodes(response))).toEqual(new Set(['FORBIDDEN']));
-    // `id` is non-null and refused: the list goes with it.
-    expect(response.data).toBeNull();
+    // The refused fields are nulled; the names stand.
+    const listed = response.data?.storageLocations ?? [];
+    expect(listed.map((location) => location.name)).toEqual(expect.arrayContaining([s3, local]));
+    for (const location of listed) expect(location).toMatchObject({ bucket: null, prefix: null, endpoint: null, directory: null, credentials: null });
     const body = JSON.stringify(response);
     for (const value of ['operators-private-bucket', 'operators/private/prefix', 'minio.operators-network', 'S3_LEAKY', 'operators-private-dir', root, SECRET_ACCESS, SECRET_KEY]) {
       expect(body).not.toContain(value);
@@ -215,9 +217,14 @@ describe('no caller ever sees a credential', () => {
     expect(full.data?.storageLocations.find((location) => location.name === leaky)?.credentials).toEqual({ source: 'ENVIRONMENT', environmentPrefix: 'S3_LEAKY', secretName: null });
     const cluster = await rig.registerCluster({ policy: { storageLocation: leaky } });
     const taken = await rig.waitFor(await rig.createSnapshot(cluster.id), isFinished);
-    // s3rver knows none of these keys: the upload is refused, and the message says where the keys come from.
+    // s3rver knows none of these keys: the upload is refused; the tenant reads which location, the log says where the keys come from.
     expect(taken.status).toBe('FAILED');
-    expect(taken.message).toContain('check S3_LEAKY_ACCESS_KEY and S3_LEAKY_SECRET_KEY and the bucket policy (InvalidAccessKeyId');
+    expect(taken.message).toBe(tenantStorageMessage('refused', leaky));
+    expect(rig.failureDetail(taken.id)).toContain('check S3_LEAKY_ACCESS_KEY and S3_LEAKY_SECRET_KEY and the bucket policy (InvalidAccessKeyId');
+    for (const line of rig.app.logs()) {
+      expect(JSON.stringify(line)).not.toContain(SECRET_ACCESS);
+      expect(JSON.stringify(line)).not.toContain(SECRET_KEY);
+    }
     const asTenant = await rig.app.request(SnapshotDocument, { id: taken.id }, tenant);
     for (const body of [JSON.stringify(full), JSON.stringify(taken), JSON.stringify(asTenant)]) {
       expect(body).not.toContain(SECRET_ACCESS);
@@ -282,7 +289,8 @@ describe('a symbolic link planted in the root leads nowhere', () => {
     const cluster = await rig.registerCluster({ policy: { storageLocation: location } });
     const snapshot = await rig.waitFor(await rig.createSnapshot(cluster.id), isFinished);
     expect(snapshot.status).toBe('FAILED');
-    expect(snapshot.message).toBe(
+    expect(snapshot.message).toBe(tenantStorageMessage('refused', location));
+    expect(rig.failureDetail(snapshot.id)).toBe(
       `storage refused: ${root}/${link} is a symbolic link; vsnap writes only to real directories inside LOCAL_STORAGE_ROOT (${root}): remove the link or point the location elsewhere`,
     );
     expect(snapshot.location).toBeNull();
@@ -299,7 +307,8 @@ describe('a symbolic link planted in the root leads nowhere', () => {
     const cluster = await rig.registerCluster({ policy: { storageLocation: name } });
     const snapshot = await rig.waitFor(await rig.createSnapshot(cluster.id), isFinished);
     expect(snapshot.status).toBe('FAILED');
-    expect(snapshot.message).toBe(
+    expect(snapshot.message).toBe(tenantStorageMessage('refused', name));
+    expect(rig.failureDetail(snapshot.id)).toBe(
       `storage refused: legacy directory "${outside}" is outside LOCAL_STORAGE_ROOT (${root}); move its archives under ${root} and set the location's directory relative to it`,
     );
     expect(await fs.readdir(outside, { recursive: true })).toEqual([]);

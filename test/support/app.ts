@@ -12,7 +12,7 @@ import type { EngineConfig, HttpConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/orm.ts';
 import { startEngine, type Engine } from '../../src/jobs/engine.ts';
 import { EgressPolicy } from '../../src/kube/egress.ts';
-import { createLogger } from '../../src/logger.ts';
+import { pino } from 'pino';
 import { SecretBox } from '../../src/secrets/secret-box.ts';
 import { startServer, type Server } from '../../src/server.ts';
 import { openLocationStore } from '../../src/locations/store.ts';
@@ -23,6 +23,8 @@ const secretKey = new TextEncoder().encode(TEST_JWT_SECRET);
 
 export type GraphQLResponse<T> = ExecutionResult<T> & { status: number };
 
+export type LogLine = { level: number; msg: string } & Record<string, unknown>;
+
 export interface TestApp {
   url: string;
   databaseUrl: string;
@@ -31,6 +33,8 @@ export interface TestApp {
   server: Server;
   /** The box inline kubeconfigs are sealed in; undefined when the app refuses them. */
   inlineBox?: SecretBox;
+  /** Every line the app logged at info and above, parsed (printed too when LOG_LEVEL is set). */
+  logs(): LogLine[];
   /** Sends an operation over HTTP as the holder of `token` (no header when undefined). */
   request<T, V>(document: TypedDocumentNode<T, V>, variables: V, token: string | undefined): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
@@ -94,7 +98,13 @@ export async function startTestApp(
   const inlineBox = options.inlineBox === null ? undefined : (options.inlineBox ?? new SecretBox([{ id: 'test', key: randomBytes(32) }]));
   const database = await createTestDatabase();
   const orm = await openDatabase(database.url, { pool: { min: 0, max: 8 } });
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'silent');
+  const logLines: LogLine[] = [];
+  const logger = pino({ name: 'vsnap', level: 'info' }, {
+    write(line: string) {
+      logLines.push(JSON.parse(line) as LogLine);
+      if (process.env.LOG_LEVEL) process.stderr.write(line);
+    },
+  });
   const engineConfig = options.engine ? testEngineConfig({ ...options.engine, kubeEgress }) : undefined;
   // With MONGODB_URL, each app keeps its jobs in a MongoDB database of its own (named like its
   // Postgres one): apps running in parallel must never work each other's jobs.
@@ -120,6 +130,7 @@ export async function startTestApp(
     kubeconfigs: { egress: kubeEgress, inlineBox },
   });
   return {
+    logs: () => logLines,
     url: server.url,
     databaseUrl: database.url,
     orm,
