@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openConfiguredDatabase } from './db/connect.ts';
 import { startEngine } from './jobs/engine.ts';
 import { createLogger } from './logger.ts';
+import { createProcessMetrics } from './metrics.ts';
 import { startServer } from './server.ts';
 import { openLocationStore } from './locations/store.ts';
 import { openSecretBox } from './secrets/secret-box.ts';
@@ -38,6 +39,7 @@ const inlineBox = await (async () => {
   process.exit(1);
 });
 logger.info({ kubeApiEgress: config.kubeconfigs.egress.describe(), inlineKubeconfigs: config.kubeconfigs.inline.kind }, 'kubeconfig rules');
+const metrics = createProcessMetrics();
 const engine = await startEngine({
   orm: database.orm,
   postgresUrl: database.url,
@@ -45,6 +47,7 @@ const engine = await startEngine({
   logger,
   worker: config.roles.includes('worker'),
   inlineBox,
+  metrics,
 }).catch(async (error: unknown) => {
   logger.fatal({ err: error }, 'could not start the job scheduler');
   await database.close();
@@ -59,6 +62,7 @@ const server = config.roles.includes('api')
       jobs: engine.scheduler,
       storage: (location) => openLocationStore(location, config.engine.storage),
       kubeconfigs: { egress: config.kubeconfigs.egress, inlineBox },
+      metrics,
     }).catch(async (error: unknown) => {
       logger.fatal({ err: error }, 'could not start the server');
       await engine.stop(0);

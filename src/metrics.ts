@@ -2,10 +2,27 @@ import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { sqlStatements } from './db/orm.ts';
+import type { RetryObserver } from './storage/index.ts';
 
-/** Prometheus metrics served at /metrics. */
-export function createMetrics() {
+/**
+ * The process's registry and the counters its engine adds to; /metrics serves them
+ * with the API's own (createMetrics). One per process, made in main.ts.
+ */
+export function createProcessMetrics() {
   const registry = new Registry();
+  const storageRetries = new Counter({
+    name: 'vsnap_storage_retries_total',
+    help: 'Storage requests retried after a transient failure, by S3 operation and reason.',
+    labelNames: ['operation', 'reason'] as const,
+    registers: [registry],
+  });
+  const storageRetryObserver: RetryObserver = { retried: (operation, reason) => storageRetries.inc({ operation, reason }) };
+  return { registry, storageRetries: storageRetryObserver };
+}
+export type ProcessMetrics = ReturnType<typeof createProcessMetrics>;
+
+/** Prometheus metrics served at /metrics, in the process's registry when given. */
+export function createMetrics(registry = new Registry()) {
   collectDefaultMetrics({ register: registry, prefix: 'vsnap_' });
   const httpRequests = new Histogram({
     name: 'vsnap_http_request_duration_seconds',

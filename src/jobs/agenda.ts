@@ -8,7 +8,7 @@ import { MongoBackend } from '@agendajs/mongo-backend';
 import { PostgresBackend, PostgresNotificationChannel } from '@agendajs/postgres-backend';
 import { Agenda } from 'agenda';
 import pg from 'pg';
-import type { Logger } from '../logger.ts';
+import { collapseRepeats, type Logger } from '../logger.ts';
 
 export interface AgendaSettings {
   /** The service's Postgres: job storage without MongoDB, notifications always. */
@@ -36,7 +36,9 @@ export function createAgenda(settings: AgendaSettings, logger: Logger): JobQueue
   // connections, which must be logged and replaced, not crash the process.
   // One connection is held by LISTEN; a burst of ticks queues on the rest (bench/schedule.ts).
   const pool = new pg.Pool({ connectionString: settings.postgresUrl, max: 16 });
-  pool.on('error', (error) => logger.warn({ err: error }, 'job scheduler lost a database connection; it reconnects'));
+  // During an outage these fire for every connection and every poll: one line per kind per interval.
+  const repeats = collapseRepeats(logger);
+  pool.on('error', (error) => repeats.warn({ err: error }, 'job scheduler lost a database connection; it reconnects'));
   const common = {
     name: settings.instanceName,
     maxConcurrency: settings.maxConcurrency,
@@ -44,16 +46,17 @@ export function createAgenda(settings: AgendaSettings, logger: Logger): JobQueue
     processEvery: settings.processEveryMs ?? 5_000,
   };
   const notificationChannel = new PostgresNotificationChannel({ pool, channelName: NOTIFY_CHANNEL });
-  notificationChannel.on('error', (error: Error) => logger.warn({ err: error }, 'job notification channel error; it reconnects'));
+  notificationChannel.on('error', (error: Error) => repeats.warn({ err: error }, 'job notification channel error; it reconnects'));
   const backend = settings.mongodbUrl
     ? new MongoBackend({ address: settings.mongodbUrl, collection: AGENDA_TABLE })
     : new PostgresBackend({ pool, tableName: AGENDA_TABLE, disableNotifications: true });
   const agenda = new Agenda({ ...common, backend, notificationChannel });
-  agenda.on('error', (error) => logger.error({ err: error }, 'job scheduler error'));
+  agenda.on('error', (error) => repeats.error({ err: error }, 'job scheduler error'));
   logger.info({ backend: settings.mongodbUrl ? 'mongodb' : 'postgres' }, 'job scheduler configured');
   return {
     agenda,
     close: async () => {
+      repeats.flush();
       if (!pool.ended) await pool.end();
     },
   };

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { EngineConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import type { ProcessMetrics } from '../metrics.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import { VSNAP_VERSION } from '../version.ts';
 import { createAgenda } from './agenda.ts';
@@ -25,8 +26,12 @@ export async function startEngine(options: {
   processEveryMs?: number;
   /** Opens sealed inline kubeconfigs; absent where inline kubeconfigs are refused. */
   inlineBox?: SecretBox;
+  /** The process's counters (storage retries); absent, nothing is counted. */
+  metrics?: ProcessMetrics;
 }): Promise<Engine> {
   const logger = options.logger.child({ component: 'engine' });
+  // Every store the engine opens reports its retries to the process's metrics.
+  const config: EngineConfig = options.metrics ? { ...options.config, storage: { ...options.config.storage, retryObserver: options.metrics.storageRetries } } : options.config;
   const queue = createAgenda(
     {
       postgresUrl: options.postgresUrl,
@@ -40,7 +45,7 @@ export async function startEngine(options: {
     logger,
   );
   const { agenda } = queue;
-  const scheduler = new SnapshotScheduler(agenda, { orm: options.orm, config: options.config, logger, version: VSNAP_VERSION, inlineBox: options.inlineBox });
+  const scheduler = new SnapshotScheduler(agenda, { orm: options.orm, config, logger, version: VSNAP_VERSION, inlineBox: options.inlineBox });
   await agenda.ready;
   // An API-only process starts Agenda without job definitions: it only enqueues.
   if (options.worker) scheduler.defineJobs();

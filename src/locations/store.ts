@@ -27,6 +27,7 @@ export async function openLocationStore(location: StorageLocation, settings: Sto
     ...credentials,
     bucket: location.bucket,
     prefix: location.prefix ?? '',
+    retryObserver: settings.retryObserver,
   });
 }
 

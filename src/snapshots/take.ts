@@ -9,13 +9,13 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { loadClusterKubeconfig } from '../clusters/kubeconfig.ts';
 import type { EngineConfig } from '../config.ts';
 import { errorMessage } from '../errors.ts';
-import type { Logger } from '../logger.ts';
+import { repeatsOf, type Logger } from '../logger.ts';
 import { ClusterAccessError, createClusterReader, egressRefusal } from '../kube/cluster-reader.ts';
 import { connectCluster, type ClusterConnection } from '../kube/connect.ts';
 import { locationForSnapshot } from '../locations/service.ts';
 import { openLocationStore } from '../locations/store.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
-import { StorageError, storageFailureForTenant, type Upload } from '../storage/index.ts';
+import { describeRetries, StorageError, storageFailureForTenant, type RetryCounts, type Upload } from '../storage/index.ts';
 import { writeClusterArchive } from './archive.ts';
 import { SnapshotSchema, type Snapshot } from './entity.ts';
 import { deriveFinalStatus } from './lifecycle.ts';
@@ -92,6 +92,7 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
       archive: { location: stored.location, sizeBytes: stored.size, sha256: summary.sha256, objectCount: summary.objectCount, resourceCounts: summary.countsByResource },
       outcomes,
       skippedResources: summary.skipped.map((s) => `${s.resource}: ${s.reason}`),
+      storageRetries: stored.retries,
     });
     log.info({ location: stored.location, sizeBytes: stored.size, objects: summary.objectCount }, 'snapshot stored');
     return 'taken';
@@ -207,7 +208,7 @@ interface StoredArchive {
 async function finish(
   em: EntityManager,
   snapshotId: string,
-  result: { archive: StoredArchive; outcomes: VolumeOutcome[]; skippedResources: string[] },
+  result: { archive: StoredArchive; outcomes: VolumeOutcome[]; skippedResources: string[]; storageRetries?: RetryCounts },
 ): Promise<void> {
   await em.transactional(async (tx) => {
     const snapshot = await tx.findOneOrFail(SnapshotSchema, { id: snapshotId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -216,10 +217,17 @@ async function finish(
     const notes = [
       ...(failed.length ? [`${failed.length} of ${result.outcomes.length} volume snapshots failed: ${failed.map((f) => `${f.record.namespace}/${f.record.pvcName}: ${f.record.message}`).join('; ')}`] : []),
       ...(result.skippedResources.length ? [`not archived: ${result.skippedResources.join('; ')}`] : []),
+      ...storageRetriesNote(result.storageRetries),
     ];
     Object.assign(snapshot, result.archive, { uploadId: null, finishedAt: new Date(), message: notes.join('. ') || null });
     await moveSnapshot(tx, snapshot, status, status === 'COMPLETED' ? 'archive stored' : notes[0]);
   });
+}
+
+/** The archive is stored, but only because storage requests were retried: worth a line (the reasons name no bucket or endpoint). */
+function storageRetriesNote(counts: RetryCounts | undefined): string[] {
+  const retries = describeRetries(counts);
+  return retries ? [`storage: ${retries.total} ${retries.total === 1 ? 'request' : 'requests'} retried after transient failures (${retries.text})`] : [];
 }
 
 async function fail(em: EntityManager, snapshotId: string, reason: string): Promise<void> {
@@ -236,7 +244,8 @@ function startHeartbeat(deps: EngineDeps, snapshotId: string, job: JobControl, l
   const em = deps.orm.em.fork();
   const timer = setInterval(() => {
     Promise.all([em.nativeUpdate(SnapshotSchema, { id: snapshotId }, { heartbeatAt: new Date() }), job.touch()]).catch((error: unknown) =>
-      log.warn({ err: error }, 'heartbeat failed'),
+      // Beats every lockLifetime/4: during an outage, one line per interval for each running snapshot.
+      repeatsOf(log).warn({ err: error }, 'heartbeat failed'),
     );
   }, Math.max(250, deps.config.lockLifetimeMs / 4));
   timer.unref();

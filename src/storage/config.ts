@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RetryObserver } from './retry.ts';
 
 const MiB = 1024 * 1024;
 
@@ -82,6 +83,8 @@ export interface StorageSettings {
    * environment is kept, so no location can name another variable.
    */
   credentialVariables: Readonly<Record<string, string>>;
+  /** Told of every retried storage request (the engine's metrics); not configuration. */
+  retryObserver?: RetryObserver;
 }
 
 /** The variables a location may take credentials from: `S3_ACCESS_KEY`, `S3_<NAME>_SECRET_KEY`, ... */

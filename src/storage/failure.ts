@@ -1,6 +1,7 @@
 import { errorMessage, StorageError } from './errors.ts';
 import type { Readable } from 'node:stream';
 import type { ObjectStore, Upload, WrittenObject } from './object-store.ts';
+import type { RetryCounts } from './retry.ts';
 
 /**
  * After a failed write: abort the upload so nothing partial stays behind, and
@@ -28,6 +29,8 @@ export async function abortAfterFailure(error: unknown, upload: Upload): Promise
  */
 export abstract class SingleWriteUpload<S extends Pick<ObjectStore, 'locationOf' | 'abortUpload'>> implements Upload {
   private written = false;
+  /** Requests of this upload retried after transient failures, by reason; reported with the written object. */
+  protected readonly retries: RetryCounts = {};
 
   constructor(
     protected readonly store: S,
@@ -40,7 +43,8 @@ export abstract class SingleWriteUpload<S extends Pick<ObjectStore, 'locationOf'
     this.written = true;
     try {
       const size = await this.transfer(source, signal);
-      return { size, location: this.store.locationOf(this.name) };
+      const retried = Object.keys(this.retries).length > 0;
+      return { size, location: this.store.locationOf(this.name), ...(retried ? { retries: { ...this.retries } } : {}) };
     } catch (error) {
       throw await abortAfterFailure(error, this);
     }

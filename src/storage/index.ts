@@ -16,3 +16,4 @@ export {
   type S3Settings,
   type StorageSettings,
 } from './config.ts';
+export { describeRetries, DEFAULT_PART_RETRY, type RetryCounts, type RetryObserver, type RetryPolicy, type RetryReason } from './retry.ts';

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { StorageError } from './errors.ts';
+import type { RetryCounts } from './retry.ts';
 
 /** An archive as the store lists it. */
 export interface StoredObject {
@@ -15,6 +16,8 @@ export interface ObjectStat {
 export interface WrittenObject {
   size: number;
   location: string;
+  /** Requests retried after transient failures, by reason; absent when none was. */
+  retries?: RetryCounts;
 }
 
 /**

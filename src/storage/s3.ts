@@ -12,7 +12,8 @@ import {
   type Upload,
 } from './object-store.ts';
 import { SingleWriteUpload } from './failure.ts';
-import { isNoSuchUpload, isNotFound, storageErrorFromS3 } from './s3-errors.ts';
+import { isNoSuchUpload, isNotFound, readErrorAnswer, RETRYABLE_ANSWERS, storageErrorFromS3, transientS3Failure } from './s3-errors.ts';
+import { DEFAULT_PART_RETRY, describeRetries, withRetries, type RetryCounts, type RetryObserver, type RetryPolicy } from './retry.ts';
 import { cancelled, sourceChunks } from './source.ts';
 
 /** S3 numbers parts 1..10000. */
@@ -31,6 +32,10 @@ export interface S3ObjectStoreOptions extends Omit<S3Settings, 'partSizeBytes'> 
   idleTimeoutMs?: number;
   /** Where accessKey and secretKey came from, named when S3 denies access (default: the S3_* variables). */
   credentialsSource?: string;
+  /** How a part upload (and the completion) is retried on transient failures; default DEFAULT_PART_RETRY. */
+  partRetry?: Partial<RetryPolicy>;
+  /** Told of each retry (vsnap_storage_retries_total). */
+  retryObserver?: RetryObserver;
 }
 
 /**
@@ -47,6 +52,8 @@ export class S3ObjectStore implements ObjectStore {
   readonly endpoint: string;
   private readonly client: Client;
   private readonly credentialsSource?: string;
+  private readonly partRetry: RetryPolicy;
+  private readonly retryObserver?: RetryObserver;
 
   constructor(options: S3ObjectStoreOptions) {
     this.bucket = options.bucket;
@@ -60,6 +67,8 @@ export class S3ObjectStore implements ObjectStore {
     }
     this.endpoint = url.origin;
     this.credentialsSource = options.credentialsSource;
+    this.partRetry = { ...DEFAULT_PART_RETRY, ...options.partRetry };
+    this.retryObserver = options.retryObserver;
     const useSSL = url.protocol === 'https:';
     this.client = new Client({
       transport: idleTimeoutTransport(useSSL ? https : http, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS),
@@ -70,6 +79,9 @@ export class S3ObjectStore implements ObjectStore {
       accessKey: options.accessKey,
       secretKey: options.secretKey,
       pathStyle: options.pathStyle,
+      // minio's own retry (one, on 5xx) hides the S3 error code behind "Request failed after 1 retries"
+      // and reports itself with console.warn; vsnap retries where repeating is safe, counted (withRetries).
+      retryOptions: { disableRetry: true },
     });
   }
 
@@ -136,26 +148,50 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  /** @internal S3Upload's way to the bucket. */
-  async uploadPart(name: string, uploadId: string, partNumber: number, bytes: Buffer): Promise<{ part: number; etag: string }> {
+  /**
+   * @internal S3Upload's way to the bucket. The bytes stay in the caller's buffer until this
+   * returns, so a transient failure is retried by sending them again under the same part
+   * number (which replaces whatever part an interrupted try left).
+   */
+  async uploadPart(
+    name: string,
+    uploadId: string,
+    partNumber: number,
+    bytes: Buffer,
+    retry: { counts?: RetryCounts; signal?: AbortSignal } = {},
+  ): Promise<{ part: number; etag: string }> {
     if (partNumber > MAX_PARTS) {
       throw new StorageError(
         'refused',
         `${this.locationOf(name)} would need more than ${MAX_PARTS} parts of ${this.partSize} bytes; raise the part size`,
       );
     }
-    const { etag } = await this.call(name, () =>
-      this.client.uploadPart(
-        { bucketName: this.bucket, objectName: this.keyOf(name), uploadID: encodedUploadId(uploadId), partNumber, headers: {} },
-        bytes,
-      ),
-    );
+    const request = { bucketName: this.bucket, objectName: this.keyOf(name), uploadID: encodedUploadId(uploadId), partNumber, headers: {} };
+    const { etag } = await this.retried(name, 'UploadPart', retry, () => this.client.uploadPart(request, bytes));
     return { part: partNumber, etag };
   }
 
-  /** @internal */
-  async completeUpload(name: string, uploadId: string, parts: { part: number; etag: string }[]): Promise<void> {
-    await this.call(name, () => this.client.completeMultipartUpload(this.bucket, this.keyOf(name), uploadId, parts));
+  /**
+   * @internal Retried like a part: CompleteMultipartUpload of the same parts is idempotent, except
+   * that a try whose answer was lost may have completed it, so the retry finds no upload: then the
+   * object of the expected size under the name is that completion.
+   */
+  async completeUpload(
+    name: string,
+    uploadId: string,
+    parts: { part: number; etag: string }[],
+    retry: { counts?: RetryCounts; signal?: AbortSignal; size?: number } = {},
+  ): Promise<void> {
+    let tries = 0;
+    await this.retried(name, 'CompleteMultipartUpload', retry, async () => {
+      tries += 1;
+      try {
+        await this.client.completeMultipartUpload(this.bucket, this.keyOf(name), uploadId, parts);
+      } catch (error) {
+        if (tries > 1 && isNoSuchUpload(error) && retry.size !== undefined && (await this.stat(name))?.size === retry.size) return;
+        throw error;
+      }
+    });
   }
 
   private keyOf(name: string): string {
@@ -167,6 +203,29 @@ export class S3ObjectStore implements ObjectStore {
     const exists = await this.call(undefined, () => this.client.bucketExists(this.bucket));
     if (!exists) {
       throw new StorageError('refused', `bucket "${this.bucket}" does not exist at ${this.endpoint} (NoSuchBucket)`);
+    }
+  }
+
+  /** `request` under the part retry policy; a failure that outlasts it says how many retries it had. */
+  private async retried<T>(name: string, operation: string, retry: { counts?: RetryCounts; signal?: AbortSignal }, request: () => Promise<T>): Promise<T> {
+    const counts: RetryCounts = {};
+    try {
+      return await withRetries(request, {
+        policy: this.partRetry,
+        operation,
+        transient: transientS3Failure,
+        observer: { retried: (op, reason) => {
+          counts[reason] = (counts[reason] ?? 0) + 1;
+          if (retry.counts) retry.counts[reason] = (retry.counts[reason] ?? 0) + 1;
+          this.retryObserver?.retried(op, reason);
+        } },
+        signal: retry.signal,
+      });
+    } catch (error) {
+      const failure = this.failure(error, name);
+      const retries = describeRetries(counts);
+      if (!retries || failure.reason === 'cancelled') throw failure;
+      throw new StorageError(failure.reason, `${failure.detail} (${operation} failed after ${retries.total} ${retries.total === 1 ? 'retry' : 'retries'}: ${retries.text})`, { cause: failure.cause });
     }
   }
 
@@ -199,17 +258,17 @@ class S3Upload extends SingleWriteUpload<S3ObjectStore> {
         offset += copied;
         if (filled === part.length) {
           // The buffer is reused only after the part's request has been answered.
-          parts.push(await this.store.uploadPart(this.name, this.uploadId, parts.length + 1, part));
+          parts.push(await this.store.uploadPart(this.name, this.uploadId, parts.length + 1, part, { counts: this.retries, signal }));
           filled = 0;
         }
       }
     }
     // The last part may be short, and an empty archive is one empty part.
     if (filled > 0 || parts.length === 0) {
-      parts.push(await this.store.uploadPart(this.name, this.uploadId, parts.length + 1, part.subarray(0, filled)));
+      parts.push(await this.store.uploadPart(this.name, this.uploadId, parts.length + 1, part.subarray(0, filled), { counts: this.retries, signal }));
     }
     if (signal?.aborted) throw cancelled(signal);
-    await this.store.completeUpload(this.name, this.uploadId, parts);
+    await this.store.completeUpload(this.name, this.uploadId, parts, { counts: this.retries, signal, size });
     return size;
   }
 }
@@ -222,10 +281,20 @@ function checkedPartSize(partSize: number, allowSmallParts: boolean): number {
   return partSize;
 }
 
-/** http(s).request that destroys a request once its socket has been idle for `idleTimeoutMs`. */
+/**
+ * http(s).request that destroys a request once its socket has been idle for `idleTimeoutMs`,
+ * and reads the S3 error of the answers minio would not read: for 408, 429, 499, 500, 502, 503,
+ * 504 and 520 minio (retries disabled or not) throws "Request failed after N retries: Error:
+ * Retryable HTTP status: 500" and leaves the body unread, so neither the S3 code (InternalError,
+ * SlowDown) nor the connection's reuse survives. Such an answer fails the request here instead,
+ * with an S3Error carrying the code.
+ */
 function idleTimeoutTransport(base: typeof http | typeof https, idleTimeoutMs: number): Pick<typeof http, 'request'> {
   const request = (options: http.RequestOptions, callback?: (response: http.IncomingMessage) => void): http.ClientRequest => {
-    const req = base.request({ ...options, timeout: idleTimeoutMs }, callback);
+    const req = base.request({ ...options, timeout: idleTimeoutMs }, (response) => {
+      if (!RETRYABLE_ANSWERS.has(response.statusCode ?? 0)) return callback?.(response);
+      void readErrorAnswer(response).then((error) => req.emit('error', error));
+    });
     req.on('timeout', () => {
       req.destroy(Object.assign(new Error(`no answer for ${idleTimeoutMs} ms`), { code: 'ETIMEDOUT' }));
     });

@@ -13,6 +13,8 @@ import { openDatabase } from '../../src/db/orm.ts';
 import { startEngine, type Engine } from '../../src/jobs/engine.ts';
 import { EgressPolicy } from '../../src/kube/egress.ts';
 import { pino } from 'pino';
+import { loggerOptions } from '../../src/logger.ts';
+import { createProcessMetrics } from '../../src/metrics.ts';
 import { SecretBox } from '../../src/secrets/secret-box.ts';
 import { startServer, type Server } from '../../src/server.ts';
 import { openLocationStore } from '../../src/locations/store.ts';
@@ -99,7 +101,7 @@ export async function startTestApp(
   const database = await createTestDatabase();
   const orm = await openDatabase(database.url, { pool: { min: 0, max: 8 } });
   const logLines: LogLine[] = [];
-  const logger = pino({ name: 'vsnap', level: 'info' }, {
+  const logger = pino(loggerOptions('info'), {
     write(line: string) {
       logLines.push(JSON.parse(line) as LogLine);
       if (process.env.LOG_LEVEL) process.stderr.write(line);
@@ -110,8 +112,9 @@ export async function startTestApp(
   // Postgres one): apps running in parallel must never work each other's jobs.
   const ownMongo = engineConfig?.mongodbUrl && !options.engine?.mongodbUrl ? isolatedMongoUrl(engineConfig.mongodbUrl, database.url) : undefined;
   if (engineConfig && ownMongo) engineConfig.mongodbUrl = ownMongo;
+  const metrics = createProcessMetrics();
   const engine = engineConfig
-    ? await startEngine({ orm, postgresUrl: database.url, config: engineConfig, logger, worker: options.worker ?? true, processEveryMs: 500, inlineBox })
+    ? await startEngine({ orm, postgresUrl: database.url, config: engineConfig, logger, worker: options.worker ?? true, processEveryMs: 500, inlineBox, metrics })
     : undefined;
   const server = await startServer({
     config: {
@@ -128,6 +131,7 @@ export async function startTestApp(
     jobs: engine?.scheduler,
     storage: engineConfig ? (location) => openLocationStore(location, engineConfig.storage) : undefined,
     kubeconfigs: { egress: kubeEgress, inlineBox },
+    metrics,
   });
   return {
     logs: () => logLines,

@@ -3,7 +3,9 @@
  * spoken to over HTTP. s3rver 3.7 answers AbortMultipartUpload with
  * MethodNotAllowed, so this front adds that one S3 call (deleting the upload's
  * parts from s3rver's own layout, NoSuchUpload when there is none) and hands
- * every other request to s3rver untouched.
+ * every other request to s3rver untouched. It also counts requests by S3
+ * operation and injects faults into UploadPart (an error answer, a reset
+ * connection, a connection that never answers).
  */
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -35,6 +37,32 @@ export interface PendingUpload {
   parts: { number: number; size: number }[];
 }
 
+/** What a faulty UploadPart gets: an S3 error answer, its connection reset, or no answer at all (until the client gives up). */
+export type S3Fault = { status: number; code: string } | 'reset' | 'stall';
+
+/** The S3 calls the front tells apart (path-style requests). */
+export type S3Operation =
+  | 'CreateMultipartUpload'
+  | 'UploadPart'
+  | 'CompleteMultipartUpload'
+  | 'AbortMultipartUpload'
+  | 'GetObject'
+  | 'HeadObject'
+  | 'DeleteObject'
+  | 'ListObjects'
+  | 'Other';
+
+export interface S3Faults {
+  /** The next `count` UploadPart requests get `fault` instead of reaching s3rver. */
+  failUploadParts(count: number, fault: S3Fault): void;
+  /** UploadPart faults still to come. */
+  pending(): number;
+  /** Requests that reached the front since start (or the last clear), by operation. */
+  requests(operation: S3Operation): number;
+  /** No more faults; counts back to zero. */
+  clear(): void;
+}
+
 export interface S3TestServer {
   endpoint: string;
   accessKey: string;
@@ -47,6 +75,7 @@ export interface S3TestServer {
   createBucket(name: string): Promise<void>;
   /** Multipart uploads begun and neither completed nor aborted, read from s3rver's directory. */
   pendingUploads(bucket: string): Promise<PendingUpload[]>;
+  faults: S3Faults;
   close(): Promise<void>;
 }
 
@@ -54,8 +83,14 @@ export async function startS3Server(): Promise<S3TestServer> {
   const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'vsnap-s3rver-'));
   const s3rver = new S3rver({ silent: true, directory });
   const handle = s3rver.callback();
+  const counts = new Map<S3Operation, number>();
+  let faults: S3Fault[] = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://s3rver');
+    const operation = operationOf(req.method ?? 'GET', url);
+    counts.set(operation, (counts.get(operation) ?? 0) + 1);
+    const fault = operation === 'UploadPart' ? faults.shift() : undefined;
+    if (fault) return injectFault(req, res, fault);
     if (req.method === 'DELETE' && url.searchParams.has('uploadId')) {
       abortMultipartUpload(directory, req, url).then(
         ({ status, code }) => respond(res, status, code),
@@ -90,6 +125,17 @@ export async function startS3Server(): Promise<S3TestServer> {
     }),
     createBucket: (name) => client.makeBucket(name, REGION),
     pendingUploads: (bucket) => pendingUploads(path.join(directory, bucket, UPLOADS_DIR)),
+    faults: {
+      failUploadParts: (count, fault) => {
+        faults.push(...Array.from({ length: count }, () => fault));
+      },
+      pending: () => faults.length,
+      requests: (operation) => counts.get(operation) ?? 0,
+      clear: () => {
+        faults = [];
+        counts.clear();
+      },
+    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
@@ -97,6 +143,32 @@ export async function startS3Server(): Promise<S3TestServer> {
       await fs.rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+function operationOf(method: string, url: URL): S3Operation {
+  const params = url.searchParams;
+  const hasKey = url.pathname.slice(1).includes('/') && !url.pathname.endsWith('/');
+  if (method === 'PUT' && params.has('uploadId') && params.has('partNumber')) return 'UploadPart';
+  if (method === 'POST' && params.has('uploads')) return 'CreateMultipartUpload';
+  if (method === 'POST' && params.has('uploadId')) return 'CompleteMultipartUpload';
+  if (method === 'DELETE' && params.has('uploadId')) return 'AbortMultipartUpload';
+  if (method === 'GET' && hasKey) return 'GetObject';
+  if (method === 'HEAD' && hasKey) return 'HeadObject';
+  if (method === 'DELETE' && hasKey) return 'DeleteObject';
+  if (method === 'GET') return 'ListObjects';
+  return 'Other';
+}
+
+/** Answers a request with a fault; its body is read first (or the connection dropped), as a failing server would. */
+function injectFault(req: http.IncomingMessage, res: http.ServerResponse, fault: S3Fault): void {
+  if (fault === 'reset') {
+    req.socket.destroy();
+    return;
+  }
+  req.resume();
+  // 'stall': the body is taken, the answer never comes; the client's timeout or close() ends it.
+  if (fault === 'stall') return;
+  req.once('end', () => respond(res, fault.status, fault.code, `injected ${fault.code}`));
 }
 
 /** S3's DELETE /<bucket>/<key>?uploadId=<id> against s3rver's filesystem layout (path-style requests). */
