@@ -94,6 +94,9 @@ const environment = z
     WORKER_LOCK_LIFETIME_SECONDS: positiveInt(60),
     RECONCILE_INTERVAL_SECONDS: positiveInt(300),
     RETENTION_INTERVAL_SECONDS: positiveInt(600),
+    // Archive integrity (issue 8, I): the verify-archives job reads this many stored archives back per run.
+    VERIFY_INTERVAL_SECONDS: positiveInt(3600),
+    VERIFY_BATCH_SIZE: positiveInt(10),
     KUBE_LIST_PAGE_SIZE: positiveInt(500),
     KUBE_REQUEST_TIMEOUT_SECONDS: positiveInt(30),
     // Storage locations (the S3_* variables below are the defaults of S3 locations).
@@ -203,6 +206,9 @@ export interface EngineConfig {
   lockLifetimeMs: number;
   reconcileIntervalMs: number;
   retentionIntervalMs: number;
+  /** Archive integrity: how often the verify-archives job runs, and how many archives it reads back per run. */
+  verifyIntervalMs: number;
+  verifyBatchSize: number;
   listPageSize: number;
   kubeRequestTimeoutMs: number;
   kubeconfigSecretsDir: string;
@@ -269,6 +275,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       lockLifetimeMs: env.WORKER_LOCK_LIFETIME_SECONDS * 1000,
       reconcileIntervalMs: env.RECONCILE_INTERVAL_SECONDS * 1000,
       retentionIntervalMs: env.RETENTION_INTERVAL_SECONDS * 1000,
+      verifyIntervalMs: env.VERIFY_INTERVAL_SECONDS * 1000,
+      verifyBatchSize: env.VERIFY_BATCH_SIZE,
       listPageSize: env.KUBE_LIST_PAGE_SIZE,
       kubeRequestTimeoutMs: env.KUBE_REQUEST_TIMEOUT_SECONDS * 1000,
       kubeconfigSecretsDir: env.KUBECONFIG_SECRETS_DIR,

@@ -37,8 +37,8 @@ export async function startEngine(options: {
       postgresUrl: options.postgresUrl,
       mongodbUrl: options.config.mongodbUrl,
       instanceName: `${hostname()}:${process.pid}`,
-      // Every take and tick slot, plus the two periodic jobs.
-      maxConcurrency: options.config.snapshotConcurrency + options.config.autoSnapshotConcurrency + 2,
+      // Every take and tick slot, plus the three periodic jobs.
+      maxConcurrency: options.config.snapshotConcurrency + options.config.autoSnapshotConcurrency + 3,
       lockLifetimeMs: options.config.lockLifetimeMs,
       processEveryMs: options.processEveryMs,
     },

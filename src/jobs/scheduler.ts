@@ -1,7 +1,7 @@
 /**
  * vsnap's jobs on Agenda: one recurring `auto-snapshot` per virtual cluster
  * (its policy's cron and time zone), `take-snapshot` per snapshot, and the
- * periodic `reconcile-storage` and `enforce-retention`.
+ * periodic `reconcile-storage`, `enforce-retention` and `verify-archives`.
  */
 import type { Agenda, Job } from 'agenda';
 import { VirtualClusterSchema, type VirtualCluster } from '../clusters/entity.ts';
@@ -11,6 +11,9 @@ import { reconcileStorage, sweepStuckSnapshots } from '../snapshots/reconcile.ts
 import { enforceRetention } from '../snapshots/retention.ts';
 import { SnapshotService } from '../snapshots/service.ts';
 import { takeSnapshot, type EngineDeps } from '../snapshots/take.ts';
+import { verifyOldestArchives } from '../snapshots/verify.ts';
+import type { StorageLocation } from '../locations/entity.ts';
+import { openLocationStore } from '../locations/store.ts';
 import { ConflictError } from '../errors.ts';
 import type { SnapshotJobs } from './jobs.ts';
 
@@ -19,6 +22,7 @@ export const JOB = {
   takeSnapshot: 'take-snapshot',
   reconcileStorage: 'reconcile-storage',
   enforceRetention: 'enforce-retention',
+  verifyArchives: 'verify-archives',
 } as const;
 
 interface AutoSnapshotData {
@@ -62,6 +66,11 @@ export class SnapshotScheduler implements SnapshotJobs {
     this.agenda.define(JOB.enforceRetention, async () => {
       await enforceRetention(this.deps);
     });
+    this.agenda.define(JOB.verifyArchives, async (job) => {
+      const { orm, config, logger } = this.deps;
+      const openStore = (location: StorageLocation) => openLocationStore(location, config.storage);
+      await verifyOldestArchives({ em: orm.em.fork(), openStore, logger, batchSize: config.verifyBatchSize }, () => job.touch());
+    });
   }
 
   async start({ worker }: { worker: boolean }): Promise<void> {
@@ -70,6 +79,8 @@ export class SnapshotScheduler implements SnapshotJobs {
     const { config } = this.deps;
     await this.agenda.every(config.reconcileIntervalMs, JOB.reconcileStorage, undefined, { skipImmediate: false });
     await this.agenda.every(config.retentionIntervalMs, JOB.enforceRetention, undefined, { skipImmediate: false });
+    // Not at start: a restart should not re-read a batch of archives at once.
+    await this.agenda.every(config.verifyIntervalMs, JOB.verifyArchives, undefined, { skipImmediate: true });
     await this.reconcileSchedules();
     this.logger.info({ concurrency: config.snapshotConcurrency }, 'snapshot worker started');
   }
@@ -86,7 +97,7 @@ export class SnapshotScheduler implements SnapshotJobs {
   }
 
   /** Runs a periodic job now, out of turn (operators after fixing storage; tests). Returns the run's job id. */
-  async runNow(name: typeof JOB.reconcileStorage | typeof JOB.enforceRetention): Promise<string> {
+  async runNow(name: typeof JOB.reconcileStorage | typeof JOB.enforceRetention | typeof JOB.verifyArchives): Promise<string> {
     const job = await this.agenda.now(name);
     return String(job.attrs._id);
   }

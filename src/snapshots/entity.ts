@@ -7,6 +7,14 @@ import { INITIAL_SNAPSHOT_STATUS, INITIAL_VOLUME_PHASE, SNAPSHOT_STATUSES, VOLUM
 export const SNAPSHOT_TRIGGERS = ['SCHEDULE', 'MANUAL'] as const;
 export type SnapshotTrigger = (typeof SNAPSHOT_TRIGGERS)[number];
 
+/**
+ * What vsnap knows of a stored archive's bytes: not yet hashed (UNVERIFIED), hashed
+ * and matching its recorded sha256 and size (VERIFIED), or not what was written
+ * (MISMATCH: a hash or size that differs, or a listing that shows another size).
+ */
+export const SNAPSHOT_INTEGRITIES = ['UNVERIFIED', 'VERIFIED', 'MISMATCH'] as const;
+export type SnapshotIntegrity = (typeof SNAPSHOT_INTEGRITIES)[number];
+
 export const SnapshotSchema = defineEntity({
   name: 'Snapshot',
   tableName: 'snapshot',
@@ -17,7 +25,11 @@ export const SnapshotSchema = defineEntity({
     // One snapshot at a time per cluster, whatever the number of workers.
     { name: 'snapshot_one_in_progress_per_cluster', properties: ['virtualCluster'], where: "status = 'IN_PROGRESS'" },
   ],
-  indexes: [{ name: 'snapshot_cluster_newest_idx', properties: ['virtualCluster', 'scheduledAt', 'id'] }],
+  indexes: [
+    { name: 'snapshot_cluster_newest_idx', properties: ['virtualCluster', 'scheduledAt', 'id'] },
+    // The verify job's order: never hashed first, then longest ago; stored archives only.
+    { name: 'snapshot_verify_order_idx', properties: ['verifiedAt', 'finishedAt'], where: "status in ('COMPLETED', 'PARTIALLY_FAILED')" },
+  ],
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
     virtualCluster: () => p.manyToOne(VirtualClusterSchema).deleteRule('cascade'),
@@ -50,6 +62,18 @@ export const SnapshotSchema = defineEntity({
     objectCount: p.integer().nullable(),
     /** Why the snapshot failed, or what went wrong with part of it. */
     message: p.text().nullable(),
+    /** Not a status: a COMPLETED snapshot whose archive no longer matches stays COMPLETED, with MISMATCH here. */
+    integrity: p.enum(SNAPSHOT_INTEGRITIES).default('UNVERIFIED'),
+    /**
+     * When the stored bytes were last hashed (VERIFIED or MISMATCH by hashing); null until then,
+     * and again when a listing shows the object was replaced. MISMATCH with a null verifiedAt
+     * was found by the listing's size alone.
+     */
+    verifiedAt: p.datetime().nullable(),
+    /** What differed, for MISMATCH: sizes and hashes only, never where the object lies. */
+    integrityMessage: p.text().nullable(),
+    /** Set while one process hashes the archive (renewed as it reads): a second verify of it is refused meanwhile. */
+    verifyingSince: p.datetime().nullable(),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },
 });

@@ -23,6 +23,16 @@ builder.mutationFields((t) => ({
     authScopes: (_root, args, context) => adminOfCluster(args.virtualClusterId, context, 'virtualClusterId'),
     resolve: (_root, args, context) => context.snapshots.schedule(String(args.virtualClusterId), 'MANUAL'),
   }),
+  verifySnapshot: t.field({
+    type: SnapshotRef,
+    description:
+      'Reads the archive back from storage and compares its sha256 and size with the record: integrity VERIFIED (with verifiedAt) or MISMATCH ' +
+      '(integrityMessage says what differs). An archive gone from storage turns the snapshot NOT_FOUND. CONFLICT for a snapshot without a stored ' +
+      'archive, or while it is being verified; STORAGE_UNAVAILABLE when its storage cannot be read.',
+    args: { id: t.arg.id({ required: true }) },
+    authScopes: (_root, args, context) => adminOfSnapshot(args.id, context),
+    resolve: (_root, args, context) => context.snapshots.verify(String(args.id), context.logger),
+  }),
   deleteSnapshot: t.field({
     type: DeletePayload,
     description: 'Deletes the snapshot. CONFLICT while it is being taken.',

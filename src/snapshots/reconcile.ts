@@ -1,6 +1,7 @@
 /**
  * Keeping rows true to the world: stored snapshots whose object vanished
- * become NOT_FOUND (and return when it reappears), and snapshots stuck
+ * become NOT_FOUND (and return when it reappears), those whose object is
+ * listed with another size than recorded get integrity MISMATCH, and snapshots stuck
  * SCHEDULED or IN_PROGRESS past their time are failed or recovered.
  */
 import { LockMode } from '@mikro-orm/core';
@@ -12,10 +13,13 @@ import { SnapshotSchema } from './entity.ts';
 import type { SnapshotStatus } from './lifecycle.ts';
 import { isStale, recoverLostSnapshot, type EngineDeps } from './take.ts';
 import { moveSnapshot } from './transitions.ts';
+import { compareListedSize } from './verify.ts';
 
 export interface ReconcileReport {
   missing: number;
   reappeared: number;
+  /** Rows whose integrity the listing's sizes changed (MISMATCH, or back to UNVERIFIED). */
+  integrityChanged: number;
 }
 
 /** Compares stored snapshots with their storage locations' listings. */
@@ -26,14 +30,15 @@ export async function reconcileStorage(deps: EngineDeps): Promise<ReconcileRepor
     status: { $in: ['COMPLETED', 'PARTIALLY_FAILED', 'NOT_FOUND'] },
     storageLocation: { $ne: null },
   });
-  const report: ReconcileReport = { missing: 0, reappeared: 0 };
+  const report: ReconcileReport = { missing: 0, reappeared: 0, integrityChanged: 0 };
   const byLocation = Map.groupBy(stored, (snapshot) => snapshot.storageLocation!.id);
   const locations = await em.find(StorageLocationSchema, { id: { $in: [...byLocation.keys()] } });
   for (const location of locations) {
     const snapshots = byLocation.get(location.id) ?? [];
-    const present = new Set<string>();
+    // Name → size as listed: a size other than the recorded one is an integrity MISMATCH.
+    const present = new Map<string, number>();
     try {
-      for await (const object of (await openLocationStore(location, deps.config.storage)).list()) present.add(object.name);
+      for await (const object of (await openLocationStore(location, deps.config.storage)).list()) present.set(object.name, object.size);
     } catch (error) {
       // An unreachable or refused store says nothing about its objects: leave the rows as they are.
       deps.logger.warn({ err: error, storageLocation: location.name }, 'storage could not be listed; reconcile skipped for it');
@@ -48,9 +53,11 @@ export async function reconcileStorage(deps: EngineDeps): Promise<ReconcileRepor
         await move(em, snapshot.id, await statusBeforeNotFound(em, snapshot.id), 'object is back in storage');
         report.reappeared += 1;
       }
+      const listedSize = present.get(snapshot.name);
+      if (listedSize !== undefined && (await compareListedSize(em, snapshot, listedSize, deps.logger))) report.integrityChanged += 1;
     }
   }
-  if (report.missing || report.reappeared) deps.logger.info(report, 'storage reconciled');
+  if (report.missing || report.reappeared || report.integrityChanged) deps.logger.info(report, 'storage reconciled');
   return report;
 }
 

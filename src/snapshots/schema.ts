@@ -2,7 +2,7 @@ import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@poth
 import { VirtualClusterRef } from '../clusters/schema.ts';
 import { builder } from '../graphql/builder.ts';
 import type { SnapshotView, VolumeSnapshotView } from './views.ts';
-import { SNAPSHOT_TRIGGERS } from './entity.ts';
+import { SNAPSHOT_INTEGRITIES, SNAPSHOT_TRIGGERS } from './entity.ts';
 import { SNAPSHOT_STATUSES, VOLUME_SNAPSHOT_PHASES } from './lifecycle.ts';
 import type { Context } from '../context.ts';
 import { snapshotCursor, snapshotNotFound } from './service.ts';
@@ -20,6 +20,12 @@ const memberOfSnapshot = async (id: string | number, context: Context) => {
 export const SnapshotStatusEnum = builder.enumType('SnapshotStatus', { values: SNAPSHOT_STATUSES });
 export const VolumeSnapshotPhaseEnum = builder.enumType('VolumeSnapshotPhase', { values: VOLUME_SNAPSHOT_PHASES });
 const SnapshotTriggerEnum = builder.enumType('SnapshotTrigger', { values: SNAPSHOT_TRIGGERS });
+const SnapshotIntegrityEnum = builder.enumType('SnapshotIntegrity', {
+  description:
+    'What vsnap knows of a stored archive\'s bytes. UNVERIFIED: not hashed since it was stored (or since its object was replaced); ' +
+    'VERIFIED: read back and hashed, sha256 and size as recorded; MISMATCH: a hash, or a storage listing\'s size, differs from the record (integrityMessage says how).',
+  values: SNAPSHOT_INTEGRITIES,
+});
 
 export const VolumeSnapshotRef = builder.objectRef<VolumeSnapshotView>('VolumeSnapshot').implement({
   description: 'The CSI snapshot of one PersistentVolumeClaim, taken as part of a snapshot.',
@@ -74,6 +80,17 @@ export const SnapshotRef = builder.objectRef<SnapshotView>('Snapshot').implement
     sha256: t.exposeString('sha256', { nullable: true }),
     objectCount: t.exposeInt('objectCount', { nullable: true }),
     message: t.exposeString('message', { nullable: true, description: 'Why it failed, or what part of it failed.' }),
+    integrity: t.field({
+      type: SnapshotIntegrityEnum,
+      description: 'Whether the stored archive is still what was written. Not a status: a COMPLETED snapshot whose archive no longer matches stays COMPLETED.',
+      resolve: (snapshot) => snapshot.integrity,
+    }),
+    verifiedAt: t.expose('verifiedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the stored archive was last read back and hashed (VERIFIED or MISMATCH); null until then, and after its object was replaced.',
+    }),
+    integrityMessage: t.exposeString('integrityMessage', { nullable: true, description: 'For MISMATCH: what differs (sizes, sha256).' }),
     volumeSnapshots: t.field({
       type: [VolumeSnapshotRef],
       resolve: (snapshot, _args, context) => context.loaders.volumes.load(snapshot.id),

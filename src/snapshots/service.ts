@@ -13,12 +13,14 @@ import type { StorageLocation } from '../locations/entity.ts';
 import { SnapshotSchema, type Snapshot, type SnapshotTrigger } from './entity.ts';
 import type { SnapshotStatus } from './lifecycle.ts';
 import { snapshotObjectName } from './naming.ts';
+import { verifyArchiveForCaller } from './verify.ts';
 import { snapshotView, volumeSnapshotView, type SnapshotView, type VolumeSnapshotView } from './views.ts';
 
 /** The columns a snapshot view needs (not the archive's per-resource counts). */
 const SNAPSHOT_VIEW_COLUMNS = [
   'id', 'virtual_cluster_id', 'project_id', 'name', 'status', 'trigger', 'volume_snapshots_enabled', 'scheduled_at',
   'started_at', 'finished_at', 'storage_location_id', 'location', 'size_bytes', 'sha256', 'object_count', 'message',
+  'integrity', 'verified_at', 'integrity_message',
 ].map((column) => `s.${column}`).join(', ');
 import { scheduleSnapshot } from './transitions.ts';
 
@@ -167,6 +169,17 @@ export class SnapshotService {
       em.remove(snapshot);
       return snapshot;
     });
+  }
+
+  /**
+   * Reads the archive back and records its integrity (see verify.ts). CONFLICT without a
+   * stored archive, or while another verify of it runs.
+   */
+  async verify(id: string, logger: Logger): Promise<Snapshot> {
+    const snapshot = await this.get(id);
+    const verified = await verifyArchiveForCaller({ em: this.em, openStore: this.storage, logger }, snapshot);
+    if (!verified) throw snapshotNotFound();
+    return verified;
   }
 
   private async removeArchive(location: StorageLocation, name: string): Promise<void> {

@@ -4,7 +4,7 @@
  * managed entities cost more CPU than the rest of the request together
  * (bench/query.ts); entities stay for writes, and satisfy these shapes too.
  */
-import type { SnapshotTrigger } from './entity.ts';
+import type { SnapshotIntegrity, SnapshotTrigger } from './entity.ts';
 import type { SnapshotStatus, VolumeSnapshotPhase } from './lifecycle.ts';
 
 export interface SnapshotView {
@@ -25,6 +25,9 @@ export interface SnapshotView {
   sha256?: string | null;
   objectCount?: number | null;
   message?: string | null;
+  integrity: SnapshotIntegrity;
+  verifiedAt?: Date | null;
+  integrityMessage?: string | null;
 }
 
 export interface VolumeSnapshotView {
@@ -67,6 +70,9 @@ export function snapshotView(row: Row): SnapshotView {
     sha256: text(row.sha256),
     objectCount: count(row.object_count),
     message: text(row.message),
+    integrity: row.integrity as SnapshotIntegrity,
+    verifiedAt: time(row.verified_at),
+    integrityMessage: text(row.integrity_message),
   };
 }
 

@@ -4,7 +4,7 @@
  * Rule: snapshot and volume-snapshot data (every Snapshot field, VolumeSnapshot,
  * Snapshot.events, VirtualCluster.snapshots, snapshot(id), the Snapshot entity
  * of federation) and every change (register / update / remove a cluster, its
- * policy, createSnapshot, deleteSnapshot) are for platform admins and admins of
+ * policy, createSnapshot, verifySnapshot, deleteSnapshot) are for platform admins and admins of
  * the cluster's project. A member of the project sees the cluster itself and gets
  * FORBIDDEN on the protected fields, the rest of the response intact. To a caller
  * outside every project of the cluster, its clusters and snapshots do not exist:
@@ -12,6 +12,11 @@
  * (test/security/privacy.test.ts compares the two byte for byte). A request without a
  * valid bearer token is refused as a whole: HTTP 401, UNAUTHENTICATED.
  */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { getNamedType, isObjectType, isUnionType, parse, print, type GraphQLNamedType } from 'graphql';
 import { SignJWT, type JWTPayload } from 'jose';
@@ -22,6 +27,7 @@ import { schema } from '../../src/graphql/schema.ts';
 import { StorageLocationSchema } from '../../src/locations/entity.ts';
 import { SnapshotSchema, VolumeSnapshotSchema } from '../../src/snapshots/entity.ts';
 import { moveSnapshot, moveVolume } from '../../src/snapshots/transitions.ts';
+import { LocalObjectStore, type StorageSettings } from '../../src/storage/index.ts';
 import {
   AuthClusterSnapshotsDocument,
   AuthCreateSnapshotDocument,
@@ -34,6 +40,7 @@ import {
   AuthSnapshotEventsDocument,
   AuthSnapshotVolumesDocument,
   AuthUpdateVirtualClusterDocument,
+  AuthVerifySnapshotDocument,
   AuthVirtualClusterDocument,
   AuthVirtualClustersDocument,
   AuthCreateStorageLocationDocument,
@@ -194,8 +201,36 @@ async function completeWithOneVolume(snapshotId: string) {
   });
 }
 
+/** The API reads archives (verifySnapshot) from the `default` LOCAL location, at this root. */
+const storage: StorageSettings = {
+  s3: { region: 'us-east-1', pathStyle: true, partSizeBytes: 5 * 1024 * 1024 },
+  localRoot: path.join(os.tmpdir(), `vsnap-auth-storage-${randomUUID()}`),
+  secretsDir: '/nonexistent-storage-secrets',
+  credentialVariables: {},
+};
+
+/** A COMPLETED snapshot whose archive is really stored (in the `default` location), so it can be verified. */
+async function completeWithArchive(snapshotId: string) {
+  const bytes = randomBytes(4096);
+  await app.orm.em.fork().transactional(async (em) => {
+    const snapshot = await em.findOneOrFail(SnapshotSchema, { id: snapshotId });
+    const written = await (await new LocalObjectStore(storage.localRoot).beginUpload(snapshot.name)).write(Readable.from([bytes]));
+    Object.assign(snapshot, {
+      startedAt: new Date(),
+      finishedAt: new Date(),
+      storageLocation: await em.findOneOrFail(StorageLocationSchema, { name: 'default' }),
+      location: written.location,
+      sizeBytes: written.size,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      objectCount: 1,
+    });
+    await moveSnapshot(em, snapshot, 'IN_PROGRESS', 'taking the archive');
+    await moveSnapshot(em, snapshot, 'COMPLETED', 'archive stored');
+  });
+}
+
 beforeAll(async () => {
-  app = await startTestApp();
+  app = await startTestApp({ storage });
   token.platformAdmin = await tokens.platformAdmin();
   token.projectAdmin = await tokens.projectAdmin(P1);
   token.otherProjectAdmin = await tokens.projectAdmin(P2);
@@ -220,7 +255,10 @@ beforeAll(async () => {
     volume: { id: volume.id, pvcName: volume.pvcName, snapshotHandle: volume.snapshotHandle! },
   };
 });
-afterAll(() => app?.close());
+afterAll(async () => {
+  await app?.close();
+  await fs.rm(storage.localRoot, { recursive: true, force: true });
+});
 
 /** Strings that must never reach a caller who may not read the snapshot. */
 const snapshotSecrets = () => [
@@ -337,6 +375,9 @@ const READS: ReadCase[] = [
         sha256: seed.snapshot.sha256,
         objectCount: 97,
         message: null,
+        integrity: 'UNVERIFIED',
+        verifiedAt: null,
+        integrityMessage: null,
       },
     }),
     forbidden: () => ({ data: { snapshot: null } }),
@@ -547,6 +588,7 @@ describe('every path to snapshot data is in this matrix', () => {
     // A new entry here (a subscription, a new query) needs its row in the matrix above.
     expect(paths).toEqual([
       'Mutation.createSnapshot',
+      'Mutation.verifySnapshot',
       'Query._entities',
       'Query.snapshot',
       'Snapshot.events',
@@ -581,7 +623,7 @@ async function clusterRow(where: { id: string } | { projectId: string; name: str
 
 async function snapshotRow(id: string) {
   const row = await app.orm.em.fork().findOne(SnapshotSchema, { id });
-  return row && { name: row.name, status: row.status, updatedAt: row.updatedAt };
+  return row && { name: row.name, status: row.status, updatedAt: row.updatedAt, integrity: row.integrity, verifiedAt: row.verifiedAt };
 }
 
 interface MutationCase {
@@ -674,6 +716,23 @@ const MUTATIONS: MutationCase[] = [
         written: async (response) => {
           expect(response.data).toEqual({ createSnapshot: { id: anyString, name: expect.stringMatching(/^target-\d+-.+\.tar\.gz$/), status: 'SCHEDULED' } });
           expect(await snapshotsOf()).toBe(1);
+        },
+      };
+    },
+  },
+  {
+    mutation: 'verifySnapshot',
+    access: CLUSTER_ADMINS,
+    prepare: async () => {
+      const cluster = await registerCluster();
+      const snapshot = await createSnapshot(cluster.id);
+      await completeWithArchive(snapshot.id);
+      return {
+        run: (t) => app.request(AuthVerifySnapshotDocument, { id: snapshot.id }, t),
+        state: () => snapshotRow(snapshot.id),
+        written: async (response) => {
+          expect(response.data).toEqual({ verifySnapshot: { id: snapshot.id, integrity: 'VERIFIED', verifiedAt: anyString } });
+          expect(await snapshotRow(snapshot.id)).toMatchObject({ status: 'COMPLETED', integrity: 'VERIFIED', verifiedAt: expect.any(Date) as unknown });
         },
       };
     },

@@ -18,6 +18,7 @@ import { createProcessMetrics } from '../../src/metrics.ts';
 import { SecretBox } from '../../src/secrets/secret-box.ts';
 import { startServer, type Server } from '../../src/server.ts';
 import { openLocationStore } from '../../src/locations/store.ts';
+import type { StorageSettings } from '../../src/storage/index.ts';
 import { createTestDatabase } from './database.ts';
 
 export const TEST_JWT_SECRET = 'vsnap-test-secret-that-is-long-enough-for-hs256';
@@ -60,6 +61,8 @@ export function testEngineConfig(overrides: Partial<EngineConfig> = {}): EngineC
     lockLifetimeMs: 4_000,
     reconcileIntervalMs: 3_600_000,
     retentionIntervalMs: 3_600_000,
+    verifyIntervalMs: 3_600_000,
+    verifyBatchSize: 10,
     listPageSize: 50,
     kubeRequestTimeoutMs: 5_000,
     kubeconfigSecretsDir: '/nonexistent-secrets',
@@ -94,6 +97,8 @@ export async function startTestApp(
     kubeEgress?: EgressPolicy;
     /** Seals inline kubeconfigs; default a box with a fresh random key; null refuses them (production's default). */
     inlineBox?: SecretBox | null;
+    /** How the API opens storage locations (deleteSnapshot, verifySnapshot) when no engine is started; default: it cannot. */
+    storage?: StorageSettings;
   } = {},
 ): Promise<TestApp> {
   const kubeEgress = options.kubeEgress ?? options.engine?.kubeEgress ?? EgressPolicy.defaults('test');
@@ -129,7 +134,7 @@ export async function startTestApp(
     verifier: createTokenVerifier({ kind: 'secret', secret: TEST_JWT_SECRET }),
     logger,
     jobs: engine?.scheduler,
-    storage: engineConfig ? (location) => openLocationStore(location, engineConfig.storage) : undefined,
+    storage: engineConfig || options.storage ? (location) => openLocationStore(location, engineConfig?.storage ?? options.storage!) : undefined,
     kubeconfigs: { egress: kubeEgress, inlineBox },
     metrics,
   });
