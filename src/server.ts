@@ -20,9 +20,10 @@ import { gracefulClose } from './http/graceful-close.ts';
 import { useCloseAfterTooLarge, useMaxDocumentBytes } from './http/request-size.ts';
 import { useHiddenSuggestions } from './http/suggestions.ts';
 import type { SnapshotJobs } from './jobs/jobs.ts';
-import type { Logger } from './logger.ts';
+import { collapseRepeats, type Logger, type RepeatedLines } from './logger.ts';
+import { databaseEndpoint, isDatabaseUnavailable, type DatabaseEndpoint } from './db/unavailable.ts';
 import type { LocationStoreOpener } from './locations/store.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, type ProcessMetrics } from './metrics.ts';
 
 export interface Server {
   url: string;
@@ -40,7 +41,12 @@ export interface ServerDeps {
   storage?: LocationStoreOpener;
   /** How tenants' kubeconfigs are admitted (egress policy) and kept (sealed). */
   kubeconfigs: KubeconfigRules;
+  /** The process's registry (the engine's counters): /metrics serves it with the API's metrics. */
+  metrics?: ProcessMetrics;
 }
+
+/** What a client is told to wait before retrying a request that failed for a database outage. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * Every error leaves with a code and a bounded message (boundedMessage: no caller input
@@ -51,9 +57,11 @@ export interface ServerDeps {
  *   an Int, a string for an input object, null for a required ID, an unknown enum value)
  *   → BAD_USER_INPUT with HTTP 400; parse and document errors keep yoga's
  *   GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED (400);
+ * - the database unreachable (connection refused or lost, server shutting down): HTTP 503,
+ *   SERVICE_UNAVAILABLE and Retry-After; one log line per interval while it lasts;
  * - anything else is ours: logged, answered INTERNAL_SERVER_ERROR without detail.
  */
-function maskError(logger: Logger) {
+function maskError(logger: Logger, repeats: RepeatedLines, database: DatabaseEndpoint) {
   return (error: unknown, message: string): Error => {
     const located = error instanceof GraphQLError ? error : undefined;
     const original = located?.originalError ?? error;
@@ -70,6 +78,13 @@ function maskError(logger: Logger) {
     }
     // Coded by us (FORBIDDEN from scope-auth, UNAUTHENTICATED) or by yoga: keep graphql-js's located copy, with its path.
     if (located && original instanceof GraphQLError && original.extensions.code) return codedError(located.message, located, located.extensions);
+    if (isDatabaseUnavailable(original, database)) {
+      repeats.error({ err: original }, 'database unreachable: requests are answered 503 SERVICE_UNAVAILABLE');
+      return codedError('the database is unreachable; try again shortly', located, {
+        code: 'SERVICE_UNAVAILABLE',
+        http: { status: 503, headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) } },
+      });
+    }
     logger.error({ err: original }, 'unexpected error while resolving');
     return new GraphQLError(message, { path: located?.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   };
@@ -121,8 +136,8 @@ const reportAsValidationError = {
   onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
 };
 
-export async function startServer({ config, orm, verifier, logger, jobs, storage, kubeconfigs }: ServerDeps): Promise<Server> {
-  const metrics = createMetrics();
+export async function startServer({ config, orm, verifier, logger, jobs, storage, kubeconfigs, metrics: processMetrics }: ServerDeps): Promise<Server> {
+  const metrics = createMetrics(processMetrics?.registry);
   const authentication = requestAuthentication(verifier);
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -135,7 +150,7 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
     maxRequestBodySize: config.http.maxBodyBytes,
     // yoga's own CORS reflects any Origin with credentials; useCorsOrigins answers listed origins only.
     cors: false,
-    maskedErrors: { maskError: maskError(logger) },
+    maskedErrors: { maskError: maskError(logger, collapseRepeats(logger), databaseEndpoint(orm.config.get('clientUrl') ?? 'postgres://localhost')) },
     plugins: [
       // First of vsnap's plugins: no token, no parsing.
       authentication.plugin,
