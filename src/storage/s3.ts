@@ -173,8 +173,9 @@ export class S3ObjectStore implements ObjectStore {
 
   /**
    * @internal Retried like a part: CompleteMultipartUpload of the same parts is idempotent, except
-   * that a try whose answer was lost may have completed it, so the retry finds no upload: then the
-   * object of the expected size under the name is that completion.
+   * that a try whose answer was lost may have completed it, so the retry finds no upload (S3 says
+   * NoSuchUpload, s3rver InternalError): then an object of the written size under the name is that
+   * completion (names are unique per snapshot, so nothing else of that size is there).
    */
   async completeUpload(
     name: string,
@@ -188,7 +189,7 @@ export class S3ObjectStore implements ObjectStore {
       try {
         await this.client.completeMultipartUpload(this.bucket, this.keyOf(name), uploadId, parts);
       } catch (error) {
-        if (tries > 1 && isNoSuchUpload(error) && retry.size !== undefined && (await this.stat(name))?.size === retry.size) return;
+        if (tries > 1 && retry.size !== undefined && (await this.stat(name).catch(() => null))?.size === retry.size) return;
         throw error;
       }
     });

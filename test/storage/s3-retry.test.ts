@@ -117,6 +117,51 @@ describe('UploadPart retries on transient failures', () => {
   });
 });
 
+describe('CompleteMultipartUpload retries', () => {
+  it('retries a 500 and completes the object', async () => {
+    const bucket = await freshBucket();
+    const seen = observer();
+    const store = storeIn(bucket, { retryObserver: seen });
+    const bytes = randomBytes(PART_SIZE + 10);
+    const upload = await store.beginUpload(NAME);
+    s3.faults.failRequests('CompleteMultipartUpload', 1, { status: 500, code: 'InternalError' });
+
+    const written = await upload.write(chunked(bytes));
+
+    expect(written.retries).toEqual({ server_error: 1 });
+    expect(seen.seen).toEqual(['CompleteMultipartUpload:server_error']);
+    expect(s3.faults.requests('CompleteMultipartUpload')).toBe(2);
+    expect(sha256(await readAll(await store.read(NAME)))).toBe(sha256(bytes));
+  });
+
+  it('takes a completion whose answer was lost for done: the retry finds no upload, and the object of the written size', async () => {
+    const bucket = await freshBucket();
+    const store = storeIn(bucket);
+    const bytes = randomBytes(PART_SIZE * 2 + 10);
+    const upload = await store.beginUpload(NAME);
+    s3.faults.failRequests('CompleteMultipartUpload', 1, 'lose-answer');
+
+    const written = await upload.write(chunked(bytes));
+
+    expect(written).toMatchObject({ size: bytes.length, retries: { connection_reset: 1 } });
+    expect(s3.faults.requests('CompleteMultipartUpload')).toBe(2);
+    expect(sha256(await readAll(await store.read(NAME)))).toBe(sha256(bytes));
+    expect(await s3.pendingUploads(bucket)).toEqual([]);
+  });
+
+  it('does not take another object under the name for the lost completion', async () => {
+    const bucket = await freshBucket();
+    const store = storeIn(bucket);
+    // An object of another size is already there; this upload's completion answer is lost, and its retry finds no upload.
+    await (await store.beginUpload(NAME)).write(chunked(randomBytes(10)));
+    const upload = await store.beginUpload(NAME);
+    s3.faults.failRequests('CompleteMultipartUpload', 1, { status: 404, code: 'NoSuchUpload' });
+    const error = await failure(upload.write(chunked(randomBytes(PART_SIZE + 1))));
+    expect(error.message).toMatch(/NoSuchUpload: injected NoSuchUpload$/);
+    expect(s3.faults.requests('CompleteMultipartUpload')).toBe(2);
+  });
+});
+
 describe('UploadPart is not retried when retrying cannot help', () => {
   it.each<{ fault: S3Fault; reason: StorageError['reason']; message: RegExp }>([
     { fault: { status: 403, code: 'AccessDenied' }, reason: 'refused', message: /access to s3:\/\/.+ denied; check .*\(AccessDenied: / },

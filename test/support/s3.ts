@@ -4,8 +4,8 @@
  * MethodNotAllowed, so this front adds that one S3 call (deleting the upload's
  * parts from s3rver's own layout, NoSuchUpload when there is none) and hands
  * every other request to s3rver untouched. It also counts requests by S3
- * operation and injects faults into UploadPart (an error answer, a reset
- * connection, a connection that never answers).
+ * operation and injects faults into any of them (an error answer, a reset
+ * connection, a connection that never answers, an answer lost after the work).
  */
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -37,8 +37,12 @@ export interface PendingUpload {
   parts: { number: number; size: number }[];
 }
 
-/** What a faulty UploadPart gets: an S3 error answer, its connection reset, or no answer at all (until the client gives up). */
-export type S3Fault = { status: number; code: string } | 'reset' | 'stall';
+/**
+ * What a faulty request gets: an S3 error answer, its connection reset before s3rver sees it, no
+ * answer at all (until the client gives up), or 'lose-answer': s3rver does the work and the
+ * connection drops before the answer is sent (the client cannot tell it happened).
+ */
+export type S3Fault = { status: number; code: string } | 'reset' | 'stall' | 'lose-answer';
 
 /** The S3 calls the front tells apart (path-style requests). */
 export type S3Operation =
@@ -55,7 +59,9 @@ export type S3Operation =
 export interface S3Faults {
   /** The next `count` UploadPart requests get `fault` instead of reaching s3rver. */
   failUploadParts(count: number, fault: S3Fault): void;
-  /** UploadPart faults still to come. */
+  /** The next `count` requests of `operation` get `fault`. */
+  failRequests(operation: S3Operation, count: number, fault: S3Fault): void;
+  /** Faults still to come, all operations together. */
   pending(): number;
   /** Requests that reached the front since start (or the last clear), by operation. */
   requests(operation: S3Operation): number;
@@ -84,13 +90,24 @@ export async function startS3Server(): Promise<S3TestServer> {
   const s3rver = new S3rver({ silent: true, directory });
   const handle = s3rver.callback();
   const counts = new Map<S3Operation, number>();
-  let faults: S3Fault[] = [];
+  let faults = new Map<S3Operation, S3Fault[]>();
+  const addFaults = (operation: S3Operation, count: number, fault: S3Fault) => {
+    faults.set(operation, [...(faults.get(operation) ?? []), ...Array.from({ length: count }, () => fault)]);
+  };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://s3rver');
     const operation = operationOf(req.method ?? 'GET', url);
     counts.set(operation, (counts.get(operation) ?? 0) + 1);
-    const fault = operation === 'UploadPart' ? faults.shift() : undefined;
-    if (fault) return injectFault(req, res, fault);
+    const fault = faults.get(operation)?.shift();
+    if (fault === 'lose-answer') {
+      // s3rver answers with res.end(body): the work is done, the answer never leaves.
+      res.end = (() => {
+        req.socket.destroy();
+        return res;
+      }) as typeof res.end;
+    } else if (fault) {
+      return injectFault(req, res, fault);
+    }
     if (req.method === 'DELETE' && url.searchParams.has('uploadId')) {
       abortMultipartUpload(directory, req, url).then(
         ({ status, code }) => respond(res, status, code),
@@ -126,13 +143,12 @@ export async function startS3Server(): Promise<S3TestServer> {
     createBucket: (name) => client.makeBucket(name, REGION),
     pendingUploads: (bucket) => pendingUploads(path.join(directory, bucket, UPLOADS_DIR)),
     faults: {
-      failUploadParts: (count, fault) => {
-        faults.push(...Array.from({ length: count }, () => fault));
-      },
-      pending: () => faults.length,
+      failUploadParts: (count, fault) => addFaults('UploadPart', count, fault),
+      failRequests: addFaults,
+      pending: () => [...faults.values()].reduce((sum, list) => sum + list.length, 0),
       requests: (operation) => counts.get(operation) ?? 0,
       clear: () => {
-        faults = [];
+        faults = new Map();
         counts.clear();
       },
     },
@@ -160,7 +176,7 @@ function operationOf(method: string, url: URL): S3Operation {
 }
 
 /** Answers a request with a fault; its body is read first (or the connection dropped), as a failing server would. */
-function injectFault(req: http.IncomingMessage, res: http.ServerResponse, fault: S3Fault): void {
+function injectFault(req: http.IncomingMessage, res: http.ServerResponse, fault: Exclude<S3Fault, 'lose-answer'>): void {
   if (fault === 'reset') {
     req.socket.destroy();
     return;
