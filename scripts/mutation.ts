@@ -15,7 +15,10 @@ interface Group {
 
 export const GROUPS: Record<string, Group> = {
   lifecycle: { mutate: ['src/snapshots/lifecycle.ts'], tests: ['test/snapshots/lifecycle.test.ts', 'test/snapshots/transitions.test.ts'] },
-  'retention-policy': { mutate: ['src/snapshots/retention-policy.ts'], tests: ['test/snapshots/retention.test.ts'] },
+  'retention-policy': {
+    mutate: ['src/snapshots/retention-policy.ts', 'src/snapshots/retention-calendar.ts'],
+    tests: ['test/snapshots/retention-policy.test.ts', 'test/snapshots/retention-calendar.test.ts', 'test/snapshots/retention-properties.test.ts'],
+  },
   keyset: { mutate: ['src/db/keyset.ts'], tests: ['test/clusters/clusters.test.ts', 'test/snapshots/snapshots.test.ts'] },
   'cluster-input': { mutate: ['src/clusters/input.ts'], tests: ['test/clusters/clusters.test.ts'] },
   tokens: { mutate: ['src/auth/tokens.ts'], tests: ['test/server/http.test.ts'] },
