@@ -82,7 +82,8 @@ describe('UploadPart retries on transient failures', () => {
 
   it('retries a part whose connection never answers once the idle timeout passes', async () => {
     const bucket = await freshBucket();
-    const store = storeIn(bucket, { idleTimeoutMs: 300 });
+    // Long enough that no answered request of a loaded machine passes for a silent one.
+    const store = storeIn(bucket, { idleTimeoutMs: 2_000 });
     const bytes = randomBytes(PART_SIZE + 100);
     const upload = await store.beginUpload(NAME);
     s3.faults.failUploadParts(1, 'stall');
