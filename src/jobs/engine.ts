@@ -7,6 +7,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { EngineConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
+import { RunningSnapshots } from '../snapshots/running.ts';
 import { VSNAP_VERSION } from '../version.ts';
 import { createAgenda } from './agenda.ts';
 import { SnapshotScheduler } from './scheduler.ts';
@@ -40,7 +41,7 @@ export async function startEngine(options: {
     logger,
   );
   const { agenda } = queue;
-  const scheduler = new SnapshotScheduler(agenda, { orm: options.orm, config: options.config, logger, version: VSNAP_VERSION, inlineBox: options.inlineBox });
+  const scheduler = new SnapshotScheduler(agenda, { orm: options.orm, config: options.config, logger, version: VSNAP_VERSION, inlineBox: options.inlineBox, running: new RunningSnapshots() });
   await agenda.ready;
   // An API-only process starts Agenda without job definitions: it only enqueues.
   if (options.worker) scheduler.defineJobs();

@@ -7,12 +7,13 @@ import type { Agenda, Job } from 'agenda';
 import { VirtualClusterSchema, type VirtualCluster } from '../clusters/entity.ts';
 import type { Logger } from '../logger.ts';
 import { SnapshotSchema } from '../snapshots/entity.ts';
+import { cleanUpUploads } from '../snapshots/orphaned-uploads.ts';
 import { reconcileStorage, sweepStuckSnapshots } from '../snapshots/reconcile.ts';
 import { enforceRetention } from '../snapshots/retention.ts';
 import { SnapshotService } from '../snapshots/service.ts';
 import { takeSnapshot, type EngineDeps } from '../snapshots/take.ts';
 import { ConflictError } from '../errors.ts';
-import type { SnapshotJobs } from './jobs.ts';
+import { requestJob, type SnapshotJobs } from './jobs.ts';
 
 export const JOB = {
   autoSnapshot: 'auto-snapshot',
@@ -20,6 +21,8 @@ export const JOB = {
   reconcileStorage: 'reconcile-storage',
   enforceRetention: 'enforce-retention',
 } as const;
+
+type PeriodicJob = typeof JOB.reconcileStorage | typeof JOB.enforceRetention;
 
 interface AutoSnapshotData {
   virtualClusterId: string;
@@ -54,7 +57,9 @@ export class SnapshotScheduler implements SnapshotJobs {
       removeOnComplete: true,
     });
     this.agenda.define(JOB.reconcileStorage, async () => {
-      await sweepStuckSnapshots(this.deps);
+      const swept = await sweepStuckSnapshots(this.deps);
+      for (const clusterId of swept.freedClusterIds) await this.wakeWaiting(clusterId);
+      await cleanUpUploads(this.deps);
       await this.enqueueOrphans();
       await this.reconcileSchedules();
       await reconcileStorage(this.deps);
@@ -68,10 +73,36 @@ export class SnapshotScheduler implements SnapshotJobs {
     await this.agenda.start();
     if (!worker) return;
     const { config } = this.deps;
-    await this.agenda.every(config.reconcileIntervalMs, JOB.reconcileStorage, undefined, { skipImmediate: false });
-    await this.agenda.every(config.retentionIntervalMs, JOB.enforceRetention, undefined, { skipImmediate: false });
+    await this.every(config.reconcileIntervalMs, JOB.reconcileStorage);
+    await this.every(config.retentionIntervalMs, JOB.enforceRetention);
     await this.reconcileSchedules();
     this.logger.info({ concurrency: config.snapshotConcurrency }, 'snapshot worker started');
+  }
+
+  /**
+   * A periodic job at `intervalMs`, run at once the first time. Agenda keeps a
+   * stored job's next run when it is saved again, computed from the interval it
+   * had: a shorter interval set since (a restart with new configuration) would
+   * wait out the old one. The next run is brought forward to the last run plus
+   * the new interval.
+   */
+  private async every(intervalMs: number, name: PeriodicJob): Promise<void> {
+    const job = await this.agenda.every(intervalMs, name, undefined, { skipImmediate: false });
+    // save() returns only the id and next run; the last run is read back.
+    const lastRunAt = (await this.periodicRun(name))?.lastRunAt;
+    const due = new Date((lastRunAt ?? new Date()).getTime() + intervalMs);
+    if (job.attrs.nextRunAt && job.attrs.nextRunAt > due) {
+      job.attrs.nextRunAt = due;
+      await job.save();
+      this.logger.info({ job: name, intervalMs, nextRunAt: due }, 'periodic job rescheduled for its new interval');
+    }
+  }
+
+  /** When a periodic job last ran and runs next; null before it was ever scheduled. */
+  async periodicRun(name: PeriodicJob): Promise<{ lastRunAt: Date | null; nextRunAt: Date | null } | null> {
+    const { jobs } = await this.agenda.queryJobs({ name, limit: 1 });
+    const job = jobs[0];
+    return job ? { lastRunAt: job.lastRunAt ?? null, nextRunAt: job.nextRunAt ?? null } : null;
   }
 
   /** Lets running snapshots finish (up to `timeoutMs`), then stops; unfinished ones are recovered later. */
@@ -86,7 +117,7 @@ export class SnapshotScheduler implements SnapshotJobs {
   }
 
   /** Runs a periodic job now, out of turn (operators after fixing storage; tests). Returns the run's job id. */
-  async runNow(name: typeof JOB.reconcileStorage | typeof JOB.enforceRetention): Promise<string> {
+  async runNow(name: PeriodicJob): Promise<string> {
     const job = await this.agenda.now(name);
     return String(job.attrs._id);
   }
@@ -147,7 +178,22 @@ export class SnapshotScheduler implements SnapshotJobs {
     const taking = takeSnapshot(this.deps, snapshotId, { signal: this.stopping.signal, touch: () => job.touch() });
     this.running.add(taking);
     const outcome = await taking.finally(() => this.running.delete(taking));
+    // The fallback: the snapshot blocking it wakes it when it finishes (wakeWaiting).
     if (outcome === 'deferred') await this.enqueueTake(snapshotId, Math.min(30_000, this.deps.config.lockLifetimeMs));
+    if (outcome === 'taken' || outcome === 'recovered') {
+      const snapshot = await this.deps.orm.em.fork().findOne(SnapshotSchema, { id: snapshotId });
+      if (snapshot) await this.wakeWaiting(snapshot.virtualCluster.id);
+    }
+  }
+
+  /**
+   * The cluster's snapshot has finished (its transaction committed): the one
+   * SCHEDULED behind it, deferred while the cluster was busy, starts now rather
+   * than at its next retry. The partial unique index still guards the start.
+   */
+  private async wakeWaiting(clusterId: string): Promise<void> {
+    const waiting = await this.deps.orm.em.fork().findOne(SnapshotSchema, { virtualCluster: clusterId, status: 'SCHEDULED' });
+    if (waiting) await requestJob(this.logger, `waking snapshot ${waiting.name}`, () => this.enqueueTake(waiting.id));
   }
 
   /** SCHEDULED snapshots whose take job was lost (e.g. the API died right after committing) get one again. */
