@@ -12,7 +12,7 @@ import { reconcileStorage, sweepStuckSnapshots } from '../snapshots/reconcile.ts
 import { enforceRetention } from '../snapshots/retention.ts';
 import { SnapshotService } from '../snapshots/service.ts';
 import { takeSnapshot, type EngineDeps } from '../snapshots/take.ts';
-import { ConflictError } from '../errors.ts';
+import { ConflictError, errorMessage } from '../errors.ts';
 import { requestJob, type SnapshotJobs } from './jobs.ts';
 
 export const JOB = {
@@ -50,20 +50,22 @@ export class SnapshotScheduler implements SnapshotJobs {
     this.agenda.define<AutoSnapshotData>(JOB.autoSnapshot, (job) => this.autoSnapshot(job.attrs.data.virtualClusterId), {
       concurrency: config.autoSnapshotConcurrency,
     });
-    this.agenda.define<TakeSnapshotData>(JOB.takeSnapshot, (job) => this.take(job), {
+    this.agenda.define<TakeSnapshotData>(JOB.takeSnapshot, (job) => this.keptAlive(job, () => this.take(job)), {
       concurrency: config.snapshotConcurrency,
       lockLifetime: config.lockLifetimeMs,
       // The snapshot row is the record; a finished job has nothing left to say.
       removeOnComplete: true,
     });
-    this.agenda.define(JOB.reconcileStorage, async () => {
-      const swept = await sweepStuckSnapshots(this.deps);
-      for (const clusterId of swept.freedClusterIds) await this.wakeWaiting(clusterId);
-      await cleanUpUploads(this.deps);
-      await this.enqueueOrphans();
-      await this.reconcileSchedules();
-      await reconcileStorage(this.deps);
-    });
+    this.agenda.define(JOB.reconcileStorage, (job) =>
+      this.keptAlive(job, async () => {
+        const swept = await sweepStuckSnapshots(this.deps);
+        for (const clusterId of swept.freedClusterIds) await this.wakeWaiting(clusterId);
+        await cleanUpUploads(this.deps);
+        await this.enqueueOrphans();
+        await this.reconcileSchedules();
+        await reconcileStorage(this.deps);
+      }),
+    );
     this.agenda.define(JOB.enforceRetention, async () => {
       await enforceRetention(this.deps);
     });
@@ -77,6 +79,30 @@ export class SnapshotScheduler implements SnapshotJobs {
     await this.every(config.retentionIntervalMs, JOB.enforceRetention);
     await this.reconcileSchedules();
     this.logger.info({ concurrency: config.snapshotConcurrency }, 'snapshot worker started');
+  }
+
+  /**
+   * Renews the job's lock every quarter of its lifetime while `work` runs: a snapshot, or a
+   * recovery streaming a large archive, outlasts one lifetime. touch() renews the lock in memory
+   * before writing it, so a database outage does not make Agenda cancel the job meanwhile.
+   */
+  private async keptAlive<T>(job: Job, work: () => Promise<T>): Promise<T> {
+    let failing = false;
+    const timer = setInterval(() => {
+      job.touch().then(
+        () => (failing = false),
+        (error: unknown) => {
+          if (!failing) this.logger.warn({ job: job.attrs.name, error: errorMessage(error) }, 'renewing the job lock failed; retried on the next beat');
+          failing = true;
+        },
+      );
+    }, Math.max(250, this.deps.config.lockLifetimeMs / 4));
+    timer.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   /**
@@ -175,7 +201,7 @@ export class SnapshotScheduler implements SnapshotJobs {
 
   private async take(job: Job<TakeSnapshotData>): Promise<void> {
     const { snapshotId } = job.attrs.data;
-    const taking = takeSnapshot(this.deps, snapshotId, { signal: this.stopping.signal, touch: () => job.touch() });
+    const taking = takeSnapshot(this.deps, snapshotId, { signal: this.stopping.signal });
     this.running.add(taking);
     const outcome = await taking.finally(() => this.running.delete(taking));
     // The fallback: the snapshot blocking it wakes it when it finishes (wakeWaiting).

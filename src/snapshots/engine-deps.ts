@@ -19,9 +19,8 @@ export interface EngineDeps {
   running: RunningSnapshots;
 }
 
+/** What the job running a snapshot gives it (the scheduler keeps the job's own lock alive). */
 export interface JobControl {
   /** Aborted when the worker stops or the job is cancelled. */
   signal: AbortSignal;
-  /** Keeps the job's lock alive (Agenda `touch`). */
-  touch(): Promise<void>;
 }

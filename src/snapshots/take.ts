@@ -38,7 +38,7 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
   if (start === 'lost') return (await recoverLostSnapshot(deps, snapshotId, log)) ? 'recovered' : 'skipped';
   if (start !== 'claimed') return start;
   deps.running.add(snapshotId);
-  const heartbeat = startHeartbeat(deps, snapshotId, job, log);
+  const heartbeat = startHeartbeat(deps, snapshotId, log);
   try {
     await takeClaimed(deps, snapshotId, job, heartbeat, log);
     return 'taken';
@@ -260,37 +260,26 @@ async function fail(em: EntityManager, snapshotId: string, reason: string, pendi
 }
 
 interface Heartbeat {
-  /** Renews the heartbeat (and the job's lock) now. */
+  /** Renews the heartbeat now. */
   beat(): Promise<void>;
   stop(): void;
 }
 
 /**
- * Renews the snapshot's heartbeat and the job's lock every quarter of the lock
- * lifetime. While the database is away a beat fails; it is retried with a
- * backoff capped at a second, so the heartbeat is back within a second of the
- * database, ahead of the result waiting to be recorded.
+ * Renews the snapshot's heartbeat every quarter of the lock lifetime. While the
+ * database is away a beat fails; it is retried with a backoff capped at a
+ * second, so the heartbeat is back within a second of the database, ahead of
+ * the result waiting to be recorded.
  */
-function startHeartbeat(deps: EngineDeps, snapshotId: string, job: JobControl, log: Logger): Heartbeat {
+function startHeartbeat(deps: EngineDeps, snapshotId: string, log: Logger): Heartbeat {
   const em = deps.orm.em.fork();
   const intervalMs = Math.max(250, deps.config.lockLifetimeMs / 4);
   const retry = { initialMs: 100, maxMs: Math.min(1_000, intervalMs) };
   let failures = 0;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
-  let touchFailed = false;
   const beat = async () => {
-    // Agenda renews its lock in memory before writing it, so it never cancels the job for a
-    // database outage; its write failing is Agenda's business, the heartbeat is ours.
-    const touched = job.touch().then(
-      () => (touchFailed = false),
-      (error: unknown) => {
-        if (!touchFailed) log.warn({ error: errorMessage(error) }, 'renewing the job lock failed; the heartbeat goes on');
-        touchFailed = true;
-      },
-    );
     await em.nativeUpdate(SnapshotSchema, { id: snapshotId }, { heartbeatAt: new Date() });
-    await touched;
   };
   const tick = async () => {
     try {
