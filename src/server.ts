@@ -21,7 +21,7 @@ import { useCloseAfterTooLarge, useMaxDocumentBytes } from './http/request-size.
 import { useHiddenSuggestions } from './http/suggestions.ts';
 import type { SnapshotJobs } from './jobs/jobs.ts';
 import { collapseRepeats, type Logger, type RepeatedLines } from './logger.ts';
-import { databaseEndpoint, isDatabaseUnavailable, type DatabaseEndpoint } from './db/unavailable.ts';
+import { databaseEndpoint, isDatabaseUnavailableAt, type DatabaseEndpoint } from './db/outage.ts';
 import type { LocationStoreOpener } from './locations/store.ts';
 import { createMetrics, type ProcessMetrics } from './metrics.ts';
 
@@ -78,7 +78,7 @@ function maskError(logger: Logger, repeats: RepeatedLines, database: DatabaseEnd
     }
     // Coded by us (FORBIDDEN from scope-auth, UNAUTHENTICATED) or by yoga: keep graphql-js's located copy, with its path.
     if (located && original instanceof GraphQLError && original.extensions.code) return codedError(located.message, located, located.extensions);
-    if (isDatabaseUnavailable(original, database)) {
+    if (isDatabaseUnavailableAt(original, database)) {
       repeats.error({ err: original }, 'database unreachable: requests are answered 503 SERVICE_UNAVAILABLE');
       return codedError('the database is unreachable; try again shortly', located, {
         code: 'SERVICE_UNAVAILABLE',

@@ -8,6 +8,7 @@ import type { EngineConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { ProcessMetrics } from '../metrics.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
+import { RunningSnapshots } from '../snapshots/running.ts';
 import { VSNAP_VERSION } from '../version.ts';
 import { createAgenda } from './agenda.ts';
 import { SnapshotScheduler } from './scheduler.ts';
@@ -45,7 +46,7 @@ export async function startEngine(options: {
     logger,
   );
   const { agenda } = queue;
-  const scheduler = new SnapshotScheduler(agenda, { orm: options.orm, config, logger, version: VSNAP_VERSION, inlineBox: options.inlineBox });
+  const scheduler = new SnapshotScheduler(agenda, { orm: options.orm, config, logger, version: VSNAP_VERSION, inlineBox: options.inlineBox, running: new RunningSnapshots() });
   await agenda.ready;
   // An API-only process starts Agenda without job definitions: it only enqueues.
   if (options.worker) scheduler.defineJobs();

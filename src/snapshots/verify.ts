@@ -200,13 +200,9 @@ export interface VerifyRunReport {
 /**
  * One run of the verify-archives job: up to `batchSize` stored archives, those never hashed
  * first (oldest first), then those hashed longest ago, each read back once. A failure with
- * one archive (storage unreachable) is logged and the run goes on; `touch` keeps the job's
- * lock alive between archives.
+ * one archive (storage unreachable) is logged and the run goes on.
  */
-export async function verifyOldestArchives(
-  deps: { em: EntityManager; openStore: StoreOpener; logger: Logger; batchSize: number },
-  touch: () => Promise<unknown> = async () => undefined,
-): Promise<VerifyRunReport> {
+export async function verifyOldestArchives(deps: { em: EntityManager; openStore: StoreOpener; logger: Logger; batchSize: number }): Promise<VerifyRunReport> {
   const staleClaim = new Date(Date.now() - VERIFY_CLAIM_STALE_MS);
   const batch = await deps.em.find(
     SnapshotSchema,
@@ -229,7 +225,6 @@ export async function verifyOldestArchives(
       report.skipped += 1;
       deps.logger.warn({ err: error, snapshotId: snapshot.id }, 'archive not verified this run');
     }
-    await touch();
   }
   if (batch.length) deps.logger.info(report, 'archives verified');
   return report;

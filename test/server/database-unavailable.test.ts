@@ -10,7 +10,7 @@ import { MikroORM, UniqueConstraintViolationException } from '@mikro-orm/postgre
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 import { ormOptions } from '../../src/db/orm.ts';
-import { databaseEndpoint, isDatabaseUnavailable } from '../../src/db/unavailable.ts';
+import { databaseEndpoint, isDatabaseUnavailableAt } from '../../src/db/outage.ts';
 import { StorageError } from '../../src/storage/index.ts';
 import { createTestDatabase } from '../support/database.ts';
 
@@ -23,9 +23,12 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** A database endpoint the errors below do not name: what counts must count for what it is, not for its port. */
+const ELSEWHERE = { host: '192.0.2.1', port: 1 };
+
 const failureOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
 
-describe('isDatabaseUnavailable', () => {
+describe('isDatabaseUnavailableAt (the API edge)', () => {
   it('recognises a MikroORM query and a transaction against a database that refuses connections', async () => {
     const port = await closedPort();
     const url = `postgres://postgres@127.0.0.1:${port}/vsnap`;
@@ -33,11 +36,11 @@ describe('isDatabaseUnavailable', () => {
     try {
       const query = await failureOf(orm.em.fork().execute('select 1'));
       expect(query).toMatchObject({ name: 'DriverException', code: 'ECONNREFUSED' });
-      expect(isDatabaseUnavailable(query)).toBe(true);
+      expect(isDatabaseUnavailableAt(query, ELSEWHERE)).toBe(true);
       // A transaction acquires its connection without MikroORM wrapping the failure: recognised by the database's port.
       const transaction = await failureOf(orm.em.fork().transactional((em) => em.execute('select 1')));
-      expect(isDatabaseUnavailable(transaction, databaseEndpoint(url))).toBe(true);
-      expect(isDatabaseUnavailable(transaction, { host: '127.0.0.1', port: port + 1 })).toBe(false);
+      expect(isDatabaseUnavailableAt(transaction, databaseEndpoint(url))).toBe(true);
+      expect(isDatabaseUnavailableAt(transaction, { host: '127.0.0.1', port: port + 1 })).toBe(false);
     } finally {
       await orm.close();
     }
@@ -57,10 +60,10 @@ describe('isDatabaseUnavailable', () => {
       await admin.end();
       const error = await terminated;
       expect(error).toMatchObject({ code: '57P01' });
-      expect(isDatabaseUnavailable(error)).toBe(true);
+      expect(isDatabaseUnavailableAt(error, ELSEWHERE)).toBe(true);
       // The same client afterwards: not queryable, says pg.
       const after = await failureOf(client.query('select 1'));
-      expect(isDatabaseUnavailable(after)).toBe(true);
+      expect(isDatabaseUnavailableAt(after, ELSEWHERE)).toBe(true);
     } finally {
       await client.end().catch(() => undefined);
       await database.drop();
@@ -68,12 +71,12 @@ describe('isDatabaseUnavailable', () => {
     const pool = new pg.Pool({ host: '127.0.0.1', port: await closedPort(), connectionTimeoutMillis: 500 });
     const refused = await failureOf(pool.query('select 1'));
     await pool.end();
-    expect(isDatabaseUnavailable(refused, { host: '127.0.0.1', port: (refused as { port: number }).port })).toBe(true);
+    expect(isDatabaseUnavailableAt(refused, { host: '127.0.0.1', port: (refused as { port: number }).port })).toBe(true);
   });
 
   it('is wrapped: a cause chain that ends in a database outage counts', () => {
     const outage = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01', severity: 'FATAL' });
-    expect(isDatabaseUnavailable(new Error('could not record the result', { cause: outage }))).toBe(true);
+    expect(isDatabaseUnavailableAt(new Error('could not record the result', { cause: outage }), ELSEWHERE)).toBe(true);
   });
 
   it.each([
@@ -84,6 +87,6 @@ describe('isDatabaseUnavailable', () => {
     ['a 57P01 code on something that is not a database error', Object.assign(new Error('odd'), { code: '57P01' })],
     ['not an Error at all', 'ECONNREFUSED'],
   ])('is false for %s', (_what, error) => {
-    expect(isDatabaseUnavailable(error, { host: '127.0.0.1', port: 5432 })).toBe(false);
+    expect(isDatabaseUnavailableAt(error, { host: '127.0.0.1', port: 5432 })).toBe(false);
   });
 });

@@ -99,11 +99,13 @@ export async function startTestApp(
     inlineBox?: SecretBox | null;
     /** How the API opens storage locations (deleteSnapshot, verifySnapshot) when no engine is started; default: it cannot. */
     storage?: StorageSettings;
+    /** The Postgres server to make the app's database on; default the run's (tests that stop their own pass it). */
+    postgresAdminUrl?: string;
   } = {},
 ): Promise<TestApp> {
   const kubeEgress = options.kubeEgress ?? options.engine?.kubeEgress ?? EgressPolicy.defaults('test');
   const inlineBox = options.inlineBox === null ? undefined : (options.inlineBox ?? new SecretBox([{ id: 'test', key: randomBytes(32) }]));
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(options.postgresAdminUrl);
   const orm = await openDatabase(database.url, { pool: { min: 0, max: 8 } });
   const logLines: LogLine[] = [];
   const logger = pino(loggerOptions('info'), {
