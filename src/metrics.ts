@@ -3,9 +3,21 @@ import type { Plugin } from 'graphql-yoga';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { sqlStatements } from './db/orm.ts';
 
+/**
+ * Retries of Kubernetes requests, by reason ("500", "429", "410", "connection_reset", "timeout"...).
+ * Process-wide: the worker counts, and every registry this process serves at /metrics shows it.
+ */
+export const kubeRequestRetries = new Counter({
+  name: 'vsnap_kube_request_retries_total',
+  help: 'Kubernetes API requests tried again (5xx, 429, connection resets, timeouts, lists restarted after 410), by reason.',
+  labelNames: ['reason'] as const,
+  registers: [],
+});
+
 /** Prometheus metrics served at /metrics. */
 export function createMetrics() {
   const registry = new Registry();
+  registry.registerMetric(kubeRequestRetries);
   collectDefaultMetrics({ register: registry, prefix: 'vsnap_' });
   const httpRequests = new Histogram({
     name: 'vsnap_http_request_duration_seconds',

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { EngineConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import { kubeRequestRetries } from '../metrics.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import { VSNAP_VERSION } from '../version.ts';
 import { createAgenda } from './agenda.ts';
@@ -40,7 +41,14 @@ export async function startEngine(options: {
     logger,
   );
   const { agenda } = queue;
-  const scheduler = new SnapshotScheduler(agenda, { orm: options.orm, config: options.config, logger, version: VSNAP_VERSION, inlineBox: options.inlineBox });
+  const scheduler = new SnapshotScheduler(agenda, {
+    orm: options.orm,
+    config: options.config,
+    logger,
+    version: VSNAP_VERSION,
+    inlineBox: options.inlineBox,
+    onKubeRetry: (reason) => kubeRequestRetries.inc({ reason }),
+  });
   await agenda.ready;
   // An API-only process starts Agenda without job definitions: it only enqueues.
   if (options.worker) scheduler.defineJobs();

@@ -2,7 +2,7 @@ import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@poth
 import { VirtualClusterRef } from '../clusters/schema.ts';
 import { builder } from '../graphql/builder.ts';
 import type { SnapshotView, VolumeSnapshotView } from './views.ts';
-import { SNAPSHOT_TRIGGERS } from './entity.ts';
+import { SNAPSHOT_TRIGGERS, type SkippedResourceRecord } from './entity.ts';
 import { SNAPSHOT_STATUSES, VOLUME_SNAPSHOT_PHASES } from './lifecycle.ts';
 import type { Context } from '../context.ts';
 import { snapshotCursor, snapshotNotFound } from './service.ts';
@@ -20,6 +20,15 @@ const memberOfSnapshot = async (id: string | number, context: Context) => {
 export const SnapshotStatusEnum = builder.enumType('SnapshotStatus', { values: SNAPSHOT_STATUSES });
 export const VolumeSnapshotPhaseEnum = builder.enumType('VolumeSnapshotPhase', { values: VOLUME_SNAPSHOT_PHASES });
 const SnapshotTriggerEnum = builder.enumType('SnapshotTrigger', { values: SNAPSHOT_TRIGGERS });
+
+const SkippedResourceRef = builder.objectRef<SkippedResourceRecord>('SkippedResource').implement({
+  description: 'A resource the archive does not hold, and why: the credentials may not list it, or the server no longer serves it.',
+  fields: (t) => ({
+    group: t.exposeString('group', { description: 'The API group; empty for the core group.' }),
+    resource: t.exposeString('resource', { description: 'The plural resource name: `secrets`, `deployments`.' }),
+    reason: t.exposeString('reason', { description: 'In vsnap\'s words: `forbidden (403)`, `not found (404)`.' }),
+  }),
+});
 
 export const VolumeSnapshotRef = builder.objectRef<VolumeSnapshotView>('VolumeSnapshot').implement({
   description: 'The CSI snapshot of one PersistentVolumeClaim, taken as part of a snapshot.',
@@ -74,6 +83,11 @@ export const SnapshotRef = builder.objectRef<SnapshotView>('Snapshot').implement
     sha256: t.exposeString('sha256', { nullable: true }),
     objectCount: t.exposeInt('objectCount', { nullable: true }),
     message: t.exposeString('message', { nullable: true, description: 'Why it failed, or what part of it failed.' }),
+    skippedResources: t.field({
+      type: [SkippedResourceRef],
+      description: 'Resources the archive does not hold (also listed in its manifest); empty when every listable resource was archived.',
+      resolve: (snapshot) => snapshot.skippedResources ?? [],
+    }),
     volumeSnapshots: t.field({
       type: [VolumeSnapshotRef],
       resolve: (snapshot, _args, context) => context.loaders.volumes.load(snapshot.id),

@@ -12,14 +12,15 @@ import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { ClusterAccessError, createClusterReader, egressRefusal } from '../kube/cluster-reader.ts';
 import { connectCluster, type ClusterConnection } from '../kube/connect.ts';
+import { KubeRetries } from '../kube/retry.ts';
 import { locationForSnapshot } from '../locations/service.ts';
 import { openLocationStore } from '../locations/store.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import { StorageError, storageFailureForTenant, type Upload } from '../storage/index.ts';
-import { writeClusterArchive } from './archive.ts';
+import { skippedResourceNote, writeClusterArchive, type SkippedResource } from './archive.ts';
 import { SnapshotSchema, type Snapshot } from './entity.ts';
 import { deriveFinalStatus } from './lifecycle.ts';
-import { failUnfinishedVolumes, snapshotVolumes, type VolumeOutcome } from './volumes.ts';
+import { failUnfinishedVolumes, planSnapshotVolumes, type VolumeOutcome, type VolumeReport } from './volumes.ts';
 import { moveSnapshot } from './transitions.ts';
 
 export interface EngineDeps {
@@ -29,6 +30,8 @@ export interface EngineDeps {
   version: string;
   /** Opens sealed inline kubeconfigs; absent where inline kubeconfigs are refused. */
   inlineBox?: SecretBox;
+  /** Told of every retried Kubernetes request (metrics). */
+  onKubeRetry?: (reason: string) => void;
 }
 
 export interface JobControl {
@@ -60,16 +63,22 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
   const heartbeat = startHeartbeat(deps, snapshotId, job, log);
   let upload: Upload | undefined;
   let kc: ClusterConnection | undefined;
-  let volumes: Promise<VolumeOutcome[]> = Promise.resolve([]);
+  let volumes: Promise<VolumeReport> = Promise.resolve({ outcomes: [] });
+  // One retry budget for every Kubernetes request of this snapshot.
+  const retries = new KubeRetries(deps.config.kubeRetry, deps.onKubeRetry);
   try {
     const sources = { secretsDir: deps.config.kubeconfigSecretsDir, egress: deps.config.kubeEgress, inlineBox: deps.inlineBox };
-    kc = connectCluster(await loadClusterKubeconfig(em, cluster, sources), deps.config.kubeEgress);
+    kc = connectCluster(await loadClusterKubeconfig(em, cluster, sources), deps.config.kubeEgress, { retries, requestTimeoutMs: deps.config.kubeRequestTimeoutMs });
     const store = await openLocationStore(location, deps.config.storage);
     upload = await store.beginUpload(snapshot.name);
     await em.nativeUpdate(SnapshotSchema, { id: snapshotId }, { uploadId: upload.uploadId });
 
+    let ownVolumeSnapshots: ReadonlySet<string> = new Set();
     if (snapshot.volumeSnapshotsEnabled) {
-      volumes = snapshotVolumes(deps, em.fork(), snapshot, kc, signal);
+      // Planned before the listing starts: what cannot be planned is recorded at once, never at the archive's cost.
+      const planned = await planSnapshotVolumes(deps, em.fork(), snapshot, kc, signal);
+      ownVolumeSnapshots = planned.volumeSnapshotNames;
+      volumes = planned.take();
       // Settled below; a rejection here must not go unhandled while the archive streams.
       volumes.catch(() => undefined);
     }
@@ -79,7 +88,8 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
       takenAt: snapshot.startedAt ?? new Date(),
       vsnapVersion: deps.version,
       pageSize: deps.config.listPageSize,
-      volumes: async () => (await volumes).map(({ record }) => record),
+      volumes: async () => (await volumes).outcomes.map(({ record }) => record),
+      ownVolumeSnapshots,
       signal,
       logger: log,
     });
@@ -87,11 +97,13 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
     archive.done.catch(() => undefined);
     const stored = await upload.write(archive.stream, signal);
     const summary = await archive.done;
-    const outcomes = await volumes;
+    const { outcomes, planningFailure } = await volumes;
     await finish(em, snapshotId, {
       archive: { location: stored.location, sizeBytes: stored.size, sha256: summary.sha256, objectCount: summary.objectCount, resourceCounts: summary.countsByResource },
       outcomes,
-      skippedResources: summary.skipped.map((s) => `${s.resource}: ${s.reason}`),
+      volumePlanningFailure: planningFailure,
+      skippedResources: summary.skipped,
+      kubeRetries: retries.summary(),
     });
     log.info({ location: stored.location, sizeBytes: stored.size, objects: summary.objectCount }, 'snapshot stored');
     return 'taken';
@@ -104,7 +116,8 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
     giveUp.abort(error);
     await upload?.abort().catch((abortError: unknown) => log.error({ err: abortError }, 'could not abort the upload'));
     await volumes.catch(() => undefined);
-    await fail(em, snapshotId, reason);
+    const retried = retries.summary();
+    await fail(em, snapshotId, retried ? `${reason}. ${retried}` : reason);
     return 'taken';
   } finally {
     heartbeat.stop();
@@ -207,17 +220,28 @@ interface StoredArchive {
 async function finish(
   em: EntityManager,
   snapshotId: string,
-  result: { archive: StoredArchive; outcomes: VolumeOutcome[]; skippedResources: string[] },
+  result: { archive: StoredArchive; outcomes: VolumeOutcome[]; volumePlanningFailure?: string; skippedResources: SkippedResource[]; kubeRetries?: string },
 ): Promise<void> {
   await em.transactional(async (tx) => {
     const snapshot = await tx.findOneOrFail(SnapshotSchema, { id: snapshotId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     const failed = result.outcomes.filter((outcome) => outcome.phase === 'FAILED');
-    const status = deriveFinalStatus({ archiveStored: true, volumePhases: result.outcomes.map((outcome) => outcome.phase) });
+    const status = deriveFinalStatus({
+      archiveStored: true,
+      volumePhases: result.outcomes.map((outcome) => outcome.phase),
+      volumePlanningFailed: result.volumePlanningFailure !== undefined,
+    });
     const notes = [
+      ...(result.volumePlanningFailure ? [result.volumePlanningFailure] : []),
       ...(failed.length ? [`${failed.length} of ${result.outcomes.length} volume snapshots failed: ${failed.map((f) => `${f.record.namespace}/${f.record.pvcName}: ${f.record.message}`).join('; ')}`] : []),
-      ...(result.skippedResources.length ? [`not archived: ${result.skippedResources.join('; ')}`] : []),
+      ...(result.skippedResources.length ? [`not archived: ${result.skippedResources.map(skippedResourceNote).join('; ')}`] : []),
+      ...(result.kubeRetries ? [result.kubeRetries] : []),
     ];
-    Object.assign(snapshot, result.archive, { uploadId: null, finishedAt: new Date(), message: notes.join('. ') || null });
+    Object.assign(snapshot, result.archive, {
+      uploadId: null,
+      finishedAt: new Date(),
+      message: notes.join('. ') || null,
+      skippedResources: result.skippedResources,
+    });
     await moveSnapshot(tx, snapshot, status, status === 'COMPLETED' ? 'archive stored' : notes[0]);
   });
 }

@@ -4,7 +4,7 @@
  * managed entities cost more CPU than the rest of the request together
  * (bench/query.ts); entities stay for writes, and satisfy these shapes too.
  */
-import type { SnapshotTrigger } from './entity.ts';
+import type { SkippedResourceRecord, SnapshotTrigger } from './entity.ts';
 import type { SnapshotStatus, VolumeSnapshotPhase } from './lifecycle.ts';
 
 export interface SnapshotView {
@@ -25,6 +25,8 @@ export interface SnapshotView {
   sha256?: string | null;
   objectCount?: number | null;
   message?: string | null;
+  /** Resources the archive could not hold. */
+  skippedResources?: SkippedResourceRecord[] | null;
 }
 
 export interface VolumeSnapshotView {
@@ -46,6 +48,13 @@ type Row = Record<string, unknown>;
 
 const text = (value: unknown): string | null => (value == null ? null : String(value));
 const count = (value: unknown): number | null => (value == null ? null : Number(value));
+/** The jsonb column as written by take.ts; anything else reads as nothing skipped. */
+const skippedList = (value: unknown): SkippedResourceRecord[] =>
+  (Array.isArray(value) ? (value as unknown[]) : []).flatMap((item) => {
+    if (typeof item !== 'object' || item === null) return [];
+    const { group, resource, reason } = item as Record<string, unknown>;
+    return [{ group: text(group) ?? '', resource: text(resource) ?? '', reason: text(reason) ?? '' }];
+  });
 const time = (value: unknown): Date | null => (value == null ? null : value instanceof Date ? value : new Date(String(value)));
 
 /** A `snapshot` table row (snake_case columns) as a view. */
@@ -67,6 +76,7 @@ export function snapshotView(row: Row): SnapshotView {
     sha256: text(row.sha256),
     objectCount: count(row.object_count),
     message: text(row.message),
+    skippedResources: skippedList(row.skipped_resources),
   };
 }
 
