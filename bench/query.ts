@@ -351,7 +351,7 @@ export async function seed(url: string): Promise<Seeded> {
 
   const clusters = new Columns(
     ['id', 'name', 'project_id', 'kubeconfig_secret_ref', 'policy_enabled', 'policy_schedule', 'policy_time_zone',
-      'policy_retention_max_snapshots', 'policy_storage_location_id', 'policy_volume_snapshots_enabled', 'created_at', 'updated_at'],
+      'policy_retention_keep_last', 'policy_storage_location_id', 'policy_volume_snapshots_enabled', 'created_at', 'updated_at'],
     ['uuid', 'varchar', 'varchar', 'varchar', 'boolean', 'varchar', 'varchar', 'int', 'uuid', 'boolean', 'timestamptz', 'timestamptz'],
   );
   const snapshots = new Columns(

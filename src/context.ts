@@ -13,6 +13,7 @@ import { LocationService } from './locations/service.ts';
 import type { LocationStoreOpener } from './locations/store.ts';
 import { SnapshotSchema, type Snapshot } from './snapshots/entity.ts';
 import type { SnapshotView, VolumeSnapshotView } from './snapshots/views.ts';
+import { retentionRows, type RetentionRow } from './snapshots/retention.ts';
 import { SnapshotService, type SnapshotPageQuery } from './snapshots/service.ts';
 
 /** Everything one GraphQL request works with: its caller, its own EntityManager, its batch loaders. */
@@ -110,6 +111,11 @@ function createLoaders(em: EntityManager, snapshots: SnapshotService, viewer: Vi
     ),
     events: new DataLoader<string, SnapshotEvent[]>(async (ids) =>
       groupBy(ids, await snapshots.eventsFor(ids), (event) => event.snapshotId),
+    ),
+    /** Every snapshot of each cluster, for `retentionPreview` (ids of clusters the caller may already read). */
+    retentionRows: new DataLoader<string, RetentionRow[]>(
+      async (ids) => groupBy(ids, await retentionRows(em, uuids(ids)), (row) => row.virtualClusterId),
+      batch,
     ),
   };
 }

@@ -1,6 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { StorageLocationSchema } from '../locations/entity.ts';
+import { DEFAULT_KEEP_FAILED } from '../snapshots/retention-policy.ts';
+
+/** How long rows without a usable archive (FAILED, NOT_FOUND) stay: see snapshots/retention-policy.ts. */
+export const KeepFailedSchema = defineEntity({
+  name: 'KeepFailed',
+  embeddable: true,
+  properties: {
+    last: p.integer().default(DEFAULT_KEEP_FAILED.last),
+    maxAgeSeconds: p.integer().default(DEFAULT_KEEP_FAILED.maxAgeSeconds),
+  },
+});
+
+/** Which snapshots are kept; null: the rule is not set. Read by snapshots/retention-policy.ts. */
+export const RetentionSchema = defineEntity({
+  name: 'Retention',
+  embeddable: true,
+  properties: {
+    keepLast: p.integer().nullable(),
+    keepHourly: p.integer().nullable(),
+    keepDaily: p.integer().nullable(),
+    keepWeekly: p.integer().nullable(),
+    keepMonthly: p.integer().nullable(),
+    keepYearly: p.integer().nullable(),
+    maxAgeSeconds: p.integer().nullable(),
+    // Spelled out: MikroORM's relative prefixes drop the grandparent's `policy_` at this depth.
+    keepFailed: () => p.embedded(KeepFailedSchema).prefix('policy_retention_keep_failed_').prefixMode('absolute'),
+  },
+});
+export type Retention = InferEntity<typeof RetentionSchema>;
 
 /** When and how a virtual cluster is snapshotted automatically. */
 export const AutoSnapshotPolicySchema = defineEntity({
@@ -11,8 +40,8 @@ export const AutoSnapshotPolicySchema = defineEntity({
     /** Five-field cron expression, evaluated in `timeZone`. */
     schedule: p.string().length(120).nullable(),
     timeZone: p.string().length(64).default('UTC'),
-    retentionMaxSnapshots: p.integer().nullable(),
-    retentionMaxAgeSeconds: p.integer().nullable(),
+    /** Columns `policy_retention_*`; retention reads the calendar in `timeZone`. */
+    retention: () => p.embedded(RetentionSchema).prefix('retention_'),
     /** Where its snapshots are written; null means the default location at the time each is taken. */
     storageLocation: () => p.manyToOne(StorageLocationSchema).nullable().deleteRule('restrict'),
     volumeSnapshotsEnabled: p.boolean().default(false),

@@ -2,6 +2,7 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { quoted, textProblem, ValidationError } from '../errors.ts';
+import { DEFAULT_KEEP_FAILED } from '../snapshots/retention-policy.ts';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -66,14 +67,40 @@ function cronReason(error: unknown): string {
   return escaped.length <= 160 ? escaped : `${escaped.slice(0, 160)}…`;
 }
 
+/** The largest count a keep rule takes: 10000 hourly snapshots are more than a year's. */
+export const MAX_KEEP_COUNT = 10_000;
+/** The longest age limit: 50 years (it fits GraphQL's Int). */
+export const MAX_RETENTION_AGE_SECONDS = 1_577_880_000;
+
+const keepCount = z.number().int('must be a whole number').min(0, 'must be at least 0').max(MAX_KEEP_COUNT, `must be at most ${MAX_KEEP_COUNT}`);
+const retentionAge = z
+  .number()
+  .int('must be a whole number')
+  .min(60, 'must be at least 60 seconds')
+  .max(MAX_RETENTION_AGE_SECONDS, `must be at most ${MAX_RETENTION_AGE_SECONDS} seconds (50 years)`);
+
+/** Rules left out are not set; keepFailed's parts default to the last 10 and 7 days. */
+export const retentionInput = z.object({
+  keepLast: keepCount.nullish(),
+  keepHourly: keepCount.nullish(),
+  keepDaily: keepCount.nullish(),
+  keepWeekly: keepCount.nullish(),
+  keepMonthly: keepCount.nullish(),
+  keepYearly: keepCount.nullish(),
+  maxAgeSeconds: retentionAge.nullish(),
+  keepFailed: z
+    .object({ last: keepCount.default(DEFAULT_KEEP_FAILED.last), maxAgeSeconds: retentionAge.default(DEFAULT_KEEP_FAILED.maxAgeSeconds) })
+    .prefault({}),
+});
+export type RetentionInput = z.infer<typeof retentionInput>;
+
 export const policyInput = z
   .object({
     enabled: z.boolean(),
     // abort: the object's checks below skip a value its own field refused (no cron parse of 5 MB).
     schedule: z.string().max(120, { error: 'must be at most 120 characters', abort: true }).nullish(),
     timeZone: z.string().max(64, { error: 'must be at most 64 characters', abort: true }).default('UTC'),
-    retentionMaxSnapshots: z.number().int().min(1, 'must be at least 1').max(10_000).nullish(),
-    retentionMaxAgeSeconds: z.number().int().min(60, 'must be at least 60 seconds').nullish(),
+    retention: retentionInput.prefault({}),
     /** A storage location's name, checked against the cluster's project by the service; null: the default location. */
     storageLocation: z.string().max(63, 'must be at most 63 characters').nullish(),
     volumeSnapshotsEnabled: z.boolean().default(false),

@@ -3,13 +3,36 @@ import { builder } from '../graphql/builder.ts';
 import { VirtualClusterRef } from './schema.ts';
 import { clusterNotFound } from './service.ts';
 
+const KeepFailedInput = builder.inputType('KeepFailedInput', {
+  description: 'How long snapshots without a usable archive stay; each part left out takes its default.',
+  fields: (t) => ({
+    last: t.int({ description: 'FAILED snapshots kept: the newest N (0 to 10000; default 10).' }),
+    maxAgeSeconds: t.int({
+      description: 'FAILED snapshots older than this, and NOT_FOUND ones whose object has been missing longer, are deleted (60 to 1577880000; default 604800, 7 days).',
+    }),
+  }),
+});
+
+const RetentionInput = builder.inputType('RetentionInput', {
+  description: 'Which snapshots are kept (see `Retention`). A rule left out is not set; counts are 0 to 10000.',
+  fields: (t) => ({
+    keepLast: t.int(),
+    keepHourly: t.int(),
+    keepDaily: t.int(),
+    keepWeekly: t.int(),
+    keepMonthly: t.int(),
+    keepYearly: t.int(),
+    maxAgeSeconds: t.int({ description: '60 to 1577880000 (50 years); left out: no age limit.' }),
+    keepFailed: t.field({ type: KeepFailedInput }),
+  }),
+});
+
 const PolicyInput = builder.inputType('AutoSnapshotPolicyInput', {
   fields: (t) => ({
     enabled: t.boolean({ required: true }),
     schedule: t.string({ description: 'Five-field cron expression; required when enabled.' }),
     timeZone: t.string({ description: 'IANA time zone; defaults to UTC.' }),
-    retentionMaxSnapshots: t.int(),
-    retentionMaxAgeSeconds: t.int(),
+    retention: t.field({ type: RetentionInput, description: 'Left out: every good snapshot is kept; failed ones by keepFailed\'s defaults.' }),
     storageLocation: t.string({
       description: 'The name of a storage location the cluster\'s project may use (see `storageLocations`); null for the default location.',
     }),
@@ -63,6 +86,15 @@ export const adminOfCluster = async (id: string | number, context: Context, argu
 const withoutNulls = <T extends object>(input: T) =>
   Object.fromEntries(Object.entries(input).filter(([, value]) => value !== null && value !== undefined));
 
+/** A policy as the services take it: omitted fields absent, at every level of `retention` too. */
+const policyArgument = <T extends { enabled: boolean; retention?: { keepFailed?: object | null } | null }>(policy: T) => ({
+  enabled: policy.enabled,
+  ...withoutNulls(policy),
+  ...(policy.retention
+    ? { retention: { ...withoutNulls(policy.retention), ...(policy.retention.keepFailed ? { keepFailed: withoutNulls(policy.retention.keepFailed) } : {}) } }
+    : {}),
+});
+
 builder.mutationFields((t) => ({
   registerVirtualCluster: t.field({
     type: VirtualClusterRef,
@@ -73,9 +105,7 @@ builder.mutationFields((t) => ({
         projectId: String(input.projectId),
         name: input.name,
         kubeconfig: withoutNulls(input.kubeconfig),
-        autoSnapshotPolicy: input.autoSnapshotPolicy
-          ? { enabled: input.autoSnapshotPolicy.enabled, ...withoutNulls(input.autoSnapshotPolicy) }
-          : undefined,
+        autoSnapshotPolicy: input.autoSnapshotPolicy ? policyArgument(input.autoSnapshotPolicy) : undefined,
       }),
   }),
   updateVirtualCluster: t.field({
@@ -99,6 +129,6 @@ builder.mutationFields((t) => ({
     args: { virtualClusterId: t.arg.id({ required: true }), policy: t.arg({ type: PolicyInput, required: true }) },
     authScopes: (_root, args, context) => adminOfCluster(args.virtualClusterId, context, 'virtualClusterId'),
     resolve: (_root, { virtualClusterId, policy }, context) =>
-      context.clusters.setPolicy(String(virtualClusterId), { enabled: policy.enabled, ...withoutNulls(policy) }),
+      context.clusters.setPolicy(String(virtualClusterId), policyArgument(policy)),
   }),
 }));

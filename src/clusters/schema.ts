@@ -1,7 +1,7 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import type { Context } from '../context.ts';
 import { builder } from '../graphql/builder.ts';
-import type { AutoSnapshotPolicy, VirtualCluster } from './entity.ts';
+import type { AutoSnapshotPolicy, Retention, VirtualCluster } from './entity.ts';
 import { projectId as projectIdInput, parseInput } from './input.ts';
 import { clusterCursor, clusterNotFound } from './service.ts';
 
@@ -26,21 +26,54 @@ export const KubeconfigSource = builder.enumType('KubeconfigSource', {
   } as const,
 });
 
-export const AutoSnapshotPolicyRef = builder.objectRef<AutoSnapshotPolicy>('AutoSnapshotPolicy').implement({
+const KeepFailedRef = builder.objectRef<Retention['keepFailed']>('KeepFailed').implement({
+  description: 'How long snapshots without a usable archive stay: FAILED ones while among the `last` newest and at most `maxAgeSeconds` old; NOT_FOUND ones `maxAgeSeconds` after their object went missing.',
+  fields: (t) => ({
+    last: t.exposeInt('last'),
+    maxAgeSeconds: t.exposeInt('maxAgeSeconds'),
+  }),
+});
+
+const keepCount = (description: string) => ({ nullable: true, description: `${description} Null: the rule is not set.` }) as const;
+
+export const RetentionRef = builder.objectRef<Retention>('Retention').implement({
+  description:
+    'Which snapshots are kept. Only good snapshots (COMPLETED, PARTIALLY_FAILED) count; the newest good one is never deleted. Periods are calendar periods of the policy\'s time zone. No keep rule set: every good snapshot is kept (within maxAgeSeconds).',
+  fields: (t) => ({
+    keepLast: t.exposeInt('keepLast', keepCount('The newest N good snapshots.')),
+    keepHourly: t.exposeInt('keepHourly', keepCount('The newest good snapshot of each of the N most recent hours that have one.')),
+    keepDaily: t.exposeInt('keepDaily', keepCount('The newest good snapshot of each of the N most recent days that have one.')),
+    keepWeekly: t.exposeInt('keepWeekly', keepCount('The newest good snapshot of each of the N most recent ISO weeks (from Monday) that have one.')),
+    keepMonthly: t.exposeInt('keepMonthly', keepCount('The newest good snapshot of each of the N most recent months that have one.')),
+    keepYearly: t.exposeInt('keepYearly', keepCount('The newest good snapshot of each of the N most recent years that have one.')),
+    maxAgeSeconds: t.exposeInt('maxAgeSeconds', {
+      nullable: true,
+      description: 'A good snapshot scheduled longer ago than this is deleted whatever rule keeps it, unless it is the newest good one. Null: no age limit.',
+    }),
+    keepFailed: t.field({ type: KeepFailedRef, resolve: (retention) => retention.keepFailed }),
+  }),
+});
+
+/** A policy with its cluster: retention's preview and the auth on it need the cluster. */
+export interface PolicyOfCluster {
+  cluster: VirtualCluster;
+  policy: AutoSnapshotPolicy;
+}
+
+export const AutoSnapshotPolicyRef = builder.objectRef<PolicyOfCluster>('AutoSnapshotPolicy').implement({
   description: 'When and how a virtual cluster is snapshotted automatically.',
   fields: (t) => ({
-    enabled: t.exposeBoolean('enabled'),
-    schedule: t.exposeString('schedule', { nullable: true, description: 'Five-field cron expression.' }),
-    timeZone: t.exposeString('timeZone', { description: 'IANA time zone the schedule is read in.' }),
-    retentionMaxSnapshots: t.exposeInt('retentionMaxSnapshots', { nullable: true }),
-    retentionMaxAgeSeconds: t.exposeInt('retentionMaxAgeSeconds', { nullable: true }),
+    enabled: t.boolean({ resolve: ({ policy }) => policy.enabled }),
+    schedule: t.string({ nullable: true, description: 'Five-field cron expression.', resolve: ({ policy }) => policy.schedule }),
+    timeZone: t.string({ description: 'IANA time zone the schedule and the retention periods are read in.', resolve: ({ policy }) => policy.timeZone }),
+    retention: t.field({ type: RetentionRef, resolve: ({ policy }) => policy.retention }),
     storageLocation: t.string({
       nullable: true,
       description: 'The name of the storage location snapshots are written to; null: the default location at the time each is taken.',
-      resolve: async (policy, _args, context) =>
+      resolve: async ({ policy }, _args, context) =>
         policy.storageLocation ? ((await context.loaders.location.load(policy.storageLocation.id))?.name ?? null) : null,
     }),
-    volumeSnapshotsEnabled: t.exposeBoolean('volumeSnapshotsEnabled'),
+    volumeSnapshotsEnabled: t.boolean({ resolve: ({ policy }) => policy.volumeSnapshotsEnabled }),
   }),
 });
 
@@ -58,7 +91,7 @@ export const VirtualClusterRef = builder.objectRef<VirtualCluster>('VirtualClust
       resolve: (cluster) => (cluster.kubeconfigSecretRef ? 'SECRET_REF' : 'INLINE'),
     }),
     kubeconfigSecretRef: t.exposeString('kubeconfigSecretRef', { nullable: true }),
-    autoSnapshotPolicy: t.field({ type: AutoSnapshotPolicyRef, resolve: (cluster) => cluster.policy }),
+    autoSnapshotPolicy: t.field({ type: AutoSnapshotPolicyRef, resolve: (cluster) => ({ cluster, policy: cluster.policy }) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),

@@ -9,7 +9,7 @@ import { LocationService } from '../locations/service.ts';
 import type { Logger } from '../logger.ts';
 import { SnapshotSchema } from '../snapshots/entity.ts';
 import { VirtualClusterSchema, type VirtualCluster } from './entity.ts';
-import { clusterName, kubeconfigInput, parseInput, policyInput, projectId, type PolicyInput } from './input.ts';
+import { clusterName, kubeconfigInput, parseInput, policyInput, projectId, type PolicyInput, type RetentionInput } from './input.ts';
 import { sealInlineKubeconfig, type KubeconfigRules } from './kubeconfig.ts';
 
 const registerInput = z.object({
@@ -69,7 +69,7 @@ export class ClusterService {
   async register(raw: RegisterClusterInput): Promise<VirtualCluster> {
     const input = parseInput(registerInput, raw);
     const kubeconfig = this.kubeconfigColumns(input.kubeconfig);
-    const policy: PolicyInput = input.autoSnapshotPolicy ?? { enabled: false, timeZone: 'UTC', volumeSnapshotsEnabled: false };
+    const policy: PolicyInput = input.autoSnapshotPolicy ?? parseInput(policyInput, { enabled: false });
     const location = await new LocationService(this.em).forPolicy(policy.storageLocation, input.projectId, 'autoSnapshotPolicy.storageLocation');
     const cluster = this.em.create(VirtualClusterSchema, {
       projectId: input.projectId,
@@ -151,9 +151,22 @@ function policyColumns(policy: PolicyInput, location: StorageLocation | null): V
     enabled: policy.enabled,
     schedule: policy.schedule ?? null,
     timeZone: policy.timeZone,
-    retentionMaxSnapshots: policy.retentionMaxSnapshots ?? null,
-    retentionMaxAgeSeconds: policy.retentionMaxAgeSeconds ?? null,
+    retention: retentionColumns(policy.retention),
     storageLocation: location,
     volumeSnapshotsEnabled: policy.volumeSnapshotsEnabled,
+  };
+}
+
+/** Every rule as a column: one left out is null (not set). */
+function retentionColumns(retention: RetentionInput): VirtualCluster['policy']['retention'] {
+  return {
+    keepLast: retention.keepLast ?? null,
+    keepHourly: retention.keepHourly ?? null,
+    keepDaily: retention.keepDaily ?? null,
+    keepWeekly: retention.keepWeekly ?? null,
+    keepMonthly: retention.keepMonthly ?? null,
+    keepYearly: retention.keepYearly ?? null,
+    maxAgeSeconds: retention.maxAgeSeconds ?? null,
+    keepFailed: { last: retention.keepFailed.last, maxAgeSeconds: retention.keepFailed.maxAgeSeconds },
   };
 }

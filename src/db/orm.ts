@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import { AutoSnapshotPolicySchema, VirtualClusterSchema } from '../clusters/entity.ts';
+import { AutoSnapshotPolicySchema, KeepFailedSchema, RetentionSchema, VirtualClusterSchema } from '../clusters/entity.ts';
 import { SnapshotEventSchema } from '../events/entity.ts';
 import { StorageLocationSchema } from '../locations/entity.ts';
 import { SnapshotSchema, VolumeSnapshotSchema } from '../snapshots/entity.ts';
@@ -11,6 +11,8 @@ export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.met
 
 export const ENTITIES = [
   StorageLocationSchema,
+  KeepFailedSchema,
+  RetentionSchema,
   AutoSnapshotPolicySchema,
   VirtualClusterSchema,
   SnapshotSchema,

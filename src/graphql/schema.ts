@@ -5,6 +5,7 @@ import '../clusters/schema.ts';
 import '../clusters/mutations.ts';
 import '../snapshots/schema.ts';
 import '../snapshots/mutations.ts';
+import '../snapshots/retention-schema.ts';
 import '../events/schema.ts';
 import '../locations/schema.ts';
 import '../locations/mutations.ts';

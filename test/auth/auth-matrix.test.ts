@@ -3,7 +3,7 @@
  *
  * Rule: snapshot and volume-snapshot data (every Snapshot field, VolumeSnapshot,
  * Snapshot.events, VirtualCluster.snapshots, snapshot(id), the Snapshot entity
- * of federation) and every change (register / update / remove a cluster, its
+ * of federation, AutoSnapshotPolicy.retentionPreview) and every change (register / update / remove a cluster, its
  * policy, createSnapshot, deleteSnapshot) are for platform admins and admins of
  * the cluster's project. A member of the project sees the cluster itself and gets
  * FORBIDDEN on the protected fields, the rest of the response intact. To a caller
@@ -29,6 +29,7 @@ import {
   AuthMixedDocument,
   AuthRegisterVirtualClusterDocument,
   AuthRemoveVirtualClusterDocument,
+  AuthRetentionPreviewDocument,
   AuthSetAutoSnapshotPolicyDocument,
   AuthSnapshotDocument,
   AuthSnapshotEventsDocument,
@@ -142,6 +143,8 @@ interface Seed {
   snapshot: { id: string; name: string; location: string; sha256: string };
   otherSnapshot: { id: string };
   volume: { id: string; pvcName: string; snapshotHandle: string };
+  /** A cluster of P1 keeping 1 snapshot of its 2: retention would delete `expired`. */
+  retained: { id: string; expired: { id: string; name: string; scheduledAt: string } };
 }
 let seed: Seed;
 
@@ -207,18 +210,22 @@ beforeAll(async () => {
   const cluster = await registerCluster({
     name: 'payments',
     kubeconfig: { secretRef: 'payments-kubeconfig/config' },
-    autoSnapshotPolicy: { enabled: true, schedule: '0 3 * * *', timeZone: 'Europe/Berlin', retentionMaxSnapshots: 7, volumeSnapshotsEnabled: true },
+    autoSnapshotPolicy: { enabled: true, schedule: '0 3 * * *', timeZone: 'Europe/Berlin', retention: { keepLast: 7 }, volumeSnapshotsEnabled: true },
   });
   const otherCluster = await registerCluster({ projectId: P2, name: 'payments' });
   const scheduled = await createSnapshot(cluster.id);
   const { snapshot, volume } = await completeWithOneVolume(scheduled.id);
   const otherSnapshot = await createSnapshot(otherCluster.id);
+  const retained = await registerCluster({ name: 'ledger', autoSnapshotPolicy: { enabled: false, retention: { keepLast: 1 } } });
+  const { snapshot: expired } = await completeWithOneVolume((await createSnapshot(retained.id)).id);
+  await completeWithOneVolume((await createSnapshot(retained.id)).id);
   seed = {
     cluster: { id: cluster.id, name: cluster.name, secretRef: 'payments-kubeconfig/config' },
     otherCluster: { id: otherCluster.id },
     snapshot: { id: snapshot.id, name: snapshot.name, location: snapshot.location!, sha256: snapshot.sha256! },
     otherSnapshot: { id: otherSnapshot.id },
     volume: { id: volume.id, pvcName: volume.pvcName, snapshotHandle: volume.snapshotHandle! },
+    retained: { id: retained.id, expired: { id: expired.id, name: expired.name, scheduledAt: expired.scheduledAt.toISOString() } },
   };
 });
 afterAll(() => app?.close());
@@ -235,6 +242,8 @@ const snapshotSecrets = () => [
   'secret-volume-handle',
   'secret-group.example.com',
   'hiddenwidgets',
+  seed.retained.expired.id,
+  seed.retained.expired.name,
 ];
 /** ...and, for callers outside the cluster's project, nothing of the cluster either. */
 const clusterSecrets = () => [seed.cluster.id, seed.cluster.secretRef];
@@ -291,8 +300,16 @@ const READS: ReadCase[] = [
           enabled: true,
           schedule: '0 3 * * *',
           timeZone: 'Europe/Berlin',
-          retentionMaxSnapshots: 7,
-          retentionMaxAgeSeconds: null,
+          retention: {
+            keepLast: 7,
+            keepHourly: null,
+            keepDaily: null,
+            keepWeekly: null,
+            keepMonthly: null,
+            keepYearly: null,
+            maxAgeSeconds: null,
+            keepFailed: { last: 10, maxAgeSeconds: 604800 },
+          },
           storageLocation: null,
           volumeSnapshotsEnabled: true,
         },
@@ -301,6 +318,25 @@ const READS: ReadCase[] = [
       },
     }),
     forbidden: () => ({ data: { virtualCluster: null } }),
+  },
+  {
+    read: 'AutoSnapshotPolicy.retentionPreview',
+    access: CLUSTER_ADMINS,
+    request: (t) => app.request(AuthRetentionPreviewDocument, { id: seed.retained.id }, t),
+    allowed: () => ({
+      virtualCluster: {
+        id: seed.retained.id,
+        name: 'ledger',
+        autoSnapshotPolicy: {
+          enabled: false,
+          retentionPreview: [{ snapshotId: seed.retained.expired.id, name: seed.retained.expired.name, status: 'COMPLETED', scheduledAt: seed.retained.expired.scheduledAt, reason: 'kept by no rule (keepLast 1)' }],
+        },
+      },
+    }),
+    // A member sees the policy but not which snapshots would go; an outsider does not see the cluster.
+    forbidden: (role) => ({
+      data: { virtualCluster: role === 'otherProjectAdmin' ? null : { id: seed.retained.id, name: 'ledger', autoSnapshotPolicy: { enabled: false, retentionPreview: null } } },
+    }),
   },
   {
     read: 'VirtualCluster.snapshots',
@@ -538,8 +574,8 @@ describe('the admin of another project', () => {
 });
 
 describe('every path to snapshot data is in this matrix', () => {
-  it('lists each field whose type reaches Snapshot, VolumeSnapshot or SnapshotEvent', () => {
-    const guarded = new Set(['Snapshot', 'VolumeSnapshot', 'SnapshotEvent', 'SnapshotConnection', 'SnapshotEdge']);
+  it('lists each field whose type reaches Snapshot, VolumeSnapshot, SnapshotEvent or a retention preview', () => {
+    const guarded = new Set(['Snapshot', 'VolumeSnapshot', 'SnapshotEvent', 'SnapshotConnection', 'SnapshotEdge', 'RetentionDeletion']);
     const reaches = (type: GraphQLNamedType) => guarded.has(type.name) || (isUnionType(type) && type.getTypes().some((member) => guarded.has(member.name)));
     const paths = Object.values(schema.getTypeMap())
       .filter((type) => isObjectType(type) && !type.name.startsWith('__'))
@@ -549,6 +585,7 @@ describe('every path to snapshot data is in this matrix', () => {
       .sort();
     // A new entry here (a subscription, a new query) needs its row in the matrix above.
     expect(paths).toEqual([
+      'AutoSnapshotPolicy.retentionPreview',
       'Mutation.createSnapshot',
       'Query._entities',
       'Query.snapshot',
@@ -654,7 +691,7 @@ const MUTATIONS: MutationCase[] = [
     access: CLUSTER_ADMINS,
     prepare: async () => {
       const cluster = await registerCluster();
-      const policy = { enabled: true, schedule: '*/5 * * * *', retentionMaxSnapshots: 1 };
+      const policy = { enabled: true, schedule: '*/5 * * * *', retention: { keepLast: 1 } };
       return {
         run: (t) => app.request(AuthSetAutoSnapshotPolicyDocument, { virtualClusterId: cluster.id, policy }, t),
         state: () => clusterRow({ id: cluster.id }),

@@ -85,6 +85,12 @@ describe('registerVirtualCluster', () => {
       'autoSnapshotPolicy.storageLocation',
       '"no-such-location" is not a storage location this project may use',
     ],
+    [{ autoSnapshotPolicy: { enabled: false, retention: { keepDaily: -1 } } }, 'autoSnapshotPolicy.retention.keepDaily', 'must be at least 0'],
+    [
+      { autoSnapshotPolicy: { enabled: false, retention: { keepFailed: { maxAgeSeconds: 59 } } } },
+      'autoSnapshotPolicy.retention.keepFailed.maxAgeSeconds',
+      'must be at least 60 seconds',
+    ],
   ] as const)('rejects %j with VALIDATION on %s and writes nothing', async (override, field, problem) => {
     const before = await countClusters();
     const response = await app.request(
@@ -182,14 +188,87 @@ describe('setAutoSnapshotPolicy', () => {
       enabled: true,
       schedule: '*/15 * * * *',
       timeZone: 'America/New_York',
-      retentionMaxSnapshots: 10,
-      retentionMaxAgeSeconds: 7 * 86400,
+      retention: {
+        keepLast: 10,
+        keepHourly: 24,
+        keepDaily: 7,
+        keepWeekly: 4,
+        keepMonthly: 12,
+        keepYearly: 3,
+        maxAgeSeconds: 4 * 365 * 86400,
+        keepFailed: { last: 5, maxAgeSeconds: 86400 },
+      },
       storageLocation: 'backups-prod',
       volumeSnapshotsEnabled: true,
     };
     const response = await app.request(SetAutoSnapshotPolicyDocument, { virtualClusterId: cluster.id, policy }, admin);
     expect(response.errors).toBeUndefined();
     expect(response.data?.setAutoSnapshotPolicy.autoSnapshotPolicy).toEqual(policy);
+    const read = await app.request(VirtualClusterDocument, { id: cluster.id }, admin);
+    expect(read.data?.virtualCluster?.autoSnapshotPolicy).toEqual(policy);
+  });
+
+  const NO_RULES = { keepLast: null, keepHourly: null, keepDaily: null, keepWeekly: null, keepMonthly: null, keepYearly: null, maxAgeSeconds: null };
+  it.each([
+    ['left out: no keep rule, failed snapshots by the defaults', undefined, { ...NO_RULES, keepFailed: { last: 10, maxAgeSeconds: 604800 } }],
+    ['empty: the same', {}, { ...NO_RULES, keepFailed: { last: 10, maxAgeSeconds: 604800 } }],
+    ['rules given as null are not set', { keepLast: null, keepDaily: null, keepFailed: null }, { ...NO_RULES, keepFailed: { last: 10, maxAgeSeconds: 604800 } }],
+    ['keepFailed in part: the other part defaults', { keepDaily: 7, keepFailed: { last: 3 } }, { ...NO_RULES, keepDaily: 7, keepFailed: { last: 3, maxAgeSeconds: 604800 } }],
+    [
+      'the smallest values',
+      { keepLast: 0, keepHourly: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepYearly: 0, maxAgeSeconds: 60, keepFailed: { last: 0, maxAgeSeconds: 60 } },
+      { keepLast: 0, keepHourly: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepYearly: 0, maxAgeSeconds: 60, keepFailed: { last: 0, maxAgeSeconds: 60 } },
+    ],
+    [
+      'the largest values',
+      {
+        keepLast: 10000, keepHourly: 10000, keepDaily: 10000, keepWeekly: 10000, keepMonthly: 10000, keepYearly: 10000, maxAgeSeconds: 1577880000,
+        keepFailed: { last: 10000, maxAgeSeconds: 1577880000 },
+      },
+      {
+        keepLast: 10000, keepHourly: 10000, keepDaily: 10000, keepWeekly: 10000, keepMonthly: 10000, keepYearly: 10000, maxAgeSeconds: 1577880000,
+        keepFailed: { last: 10000, maxAgeSeconds: 1577880000 },
+      },
+    ],
+  ])('retention %s', async (_name, retention, stored) => {
+    const cluster = await register();
+    const response = await app.request(SetAutoSnapshotPolicyDocument, { virtualClusterId: cluster.id, policy: { enabled: false, retention } }, admin);
+    expect(response.errors).toBeUndefined();
+    expect(response.data?.setAutoSnapshotPolicy.autoSnapshotPolicy.retention).toEqual(stored);
+  });
+
+  // Each retention input breaks exactly one rule, at the boundary.
+  it.each([
+    [{ keepLast: -1 }, 'retention.keepLast', 'must be at least 0'],
+    [{ keepLast: 10001 }, 'retention.keepLast', 'must be at most 10000'],
+    [{ keepHourly: -1 }, 'retention.keepHourly', 'must be at least 0'],
+    [{ keepHourly: 10001 }, 'retention.keepHourly', 'must be at most 10000'],
+    [{ keepDaily: -1 }, 'retention.keepDaily', 'must be at least 0'],
+    [{ keepDaily: 10001 }, 'retention.keepDaily', 'must be at most 10000'],
+    [{ keepWeekly: -1 }, 'retention.keepWeekly', 'must be at least 0'],
+    [{ keepWeekly: 10001 }, 'retention.keepWeekly', 'must be at most 10000'],
+    [{ keepMonthly: -1 }, 'retention.keepMonthly', 'must be at least 0'],
+    [{ keepMonthly: 10001 }, 'retention.keepMonthly', 'must be at most 10000'],
+    [{ keepYearly: -1 }, 'retention.keepYearly', 'must be at least 0'],
+    [{ keepYearly: 10001 }, 'retention.keepYearly', 'must be at most 10000'],
+    [{ maxAgeSeconds: 59 }, 'retention.maxAgeSeconds', 'must be at least 60 seconds'],
+    [{ maxAgeSeconds: 1577880001 }, 'retention.maxAgeSeconds', 'must be at most 1577880000 seconds (50 years)'],
+    [{ keepFailed: { last: -1 } }, 'retention.keepFailed.last', 'must be at least 0'],
+    [{ keepFailed: { last: 10001 } }, 'retention.keepFailed.last', 'must be at most 10000'],
+    [{ keepFailed: { maxAgeSeconds: 59 } }, 'retention.keepFailed.maxAgeSeconds', 'must be at least 60 seconds'],
+    [{ keepFailed: { maxAgeSeconds: 1577880001 } }, 'retention.keepFailed.maxAgeSeconds', 'must be at most 1577880000 seconds (50 years)'],
+  ])('rejects retention %j with VALIDATION on %s and keeps the old policy', async (retention, field, problem) => {
+    const cluster = await register({ autoSnapshotPolicy: { enabled: true, schedule: '0 1 * * *', retention: { keepLast: 3 } } });
+    const response = await app.request(SetAutoSnapshotPolicyDocument, { virtualClusterId: cluster.id, policy: { enabled: false, retention } }, admin);
+    expect(errorCodes(response)).toEqual(['VALIDATION']);
+    expect(response.errors?.[0]).toMatchObject({ message: `${field}: ${problem}`, path: ['setAutoSnapshotPolicy'], extensions: { field } });
+    expect(response.data).toBeNull();
+    const read = await app.request(VirtualClusterDocument, { id: cluster.id }, admin);
+    expect(read.data?.virtualCluster?.autoSnapshotPolicy).toMatchObject({
+      enabled: true,
+      schedule: '0 1 * * *',
+      retention: { ...NO_RULES, keepLast: 3, keepFailed: { last: 10, maxAgeSeconds: 604800 } },
+    });
   });
 
   // Each policy breaks exactly one rule; the message is exact, caller input in it JSON-quoted and cut at 64 characters.
@@ -211,8 +290,6 @@ describe('setAutoSnapshotPolicy', () => {
     ],
     [{ enabled: true, schedule: '0 3 * * *', timeZone: 'Not/AZone' }, 'timeZone', '"Not/AZone" is not an IANA time zone'],
     [{ enabled: false, timeZone: 'Z'.repeat(5 * 1024 * 1024) }, 'timeZone', 'must be at most 64 characters'],
-    [{ enabled: false, retentionMaxSnapshots: 0 }, 'retentionMaxSnapshots', 'must be at least 1'],
-    [{ enabled: false, retentionMaxAgeSeconds: 5 }, 'retentionMaxAgeSeconds', 'must be at least 60 seconds'],
   ])('rejects %j with VALIDATION on %s and keeps the old policy', async (policy, field, problem) => {
     const cluster = await register({ autoSnapshotPolicy: { enabled: true, schedule: '0 1 * * *' } });
     const response = await app.request(SetAutoSnapshotPolicyDocument, { virtualClusterId: cluster.id, policy }, admin);

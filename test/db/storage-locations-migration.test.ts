@@ -103,7 +103,7 @@ describe(`${MIGRATION} up`, () => {
       "select column_name from information_schema.columns where table_name in ('virtual_cluster', 'snapshot', 'storage_location') and column_name in ('policy_storage_target', 'storage_target', 'legacy_target')",
     );
     expect(columns).toEqual([]);
-    // The migrations written after this one bring the schema to what the entities describe today.
+    // The entities describe the schema of every migration, later ones included.
     await orm.migrator.up();
     expect((await orm.schema.getUpdateSchemaSQL({ wrap: false })).trim()).toBe('');
   });

@@ -52,8 +52,8 @@ describe('a variable GraphQL refuses is BAD_USER_INPUT with HTTP 400, and nothin
     [
       'an Int of 2^31 (it was INTERNAL_SERVER_ERROR)',
       SET_POLICY,
-      () => ({ id: clusterId, policy: { enabled: false, retentionMaxSnapshots: 2 ** 31 } }),
-      'Variable "$policy" got invalid value 2147483648 at "policy.retentionMaxSnapshots"; Int cannot represent non 32-bit signed integer value: 2147483648',
+      () => ({ id: clusterId, policy: { enabled: false, retention: { keepLast: 2 ** 31 } } }),
+      'Variable "$policy" got invalid value 2147483648 at "policy.retention.keepLast"; Int cannot represent non 32-bit signed integer value: 2147483648',
     ],
     [
       'a float for an Int',
@@ -118,11 +118,11 @@ describe('no message repeats more than 64 characters of caller input', () => {
 
   it('a 5 MB string for an Int is repeated JSON-quoted and cut at 64 characters', async () => {
     const value = 'x'.repeat(FIVE_MB);
-    const response = await post(SET_POLICY, { id: clusterId, policy: { enabled: false, retentionMaxSnapshots: value } });
+    const response = await post(SET_POLICY, { id: clusterId, policy: { enabled: false, retention: { keepLast: value } } });
     const cut = `"${'x'.repeat(ECHO_LIMIT)}"… (${FIVE_MB} characters)`;
     expect(response.status).toBe(400);
     expect(response.body.errors?.[0]?.message).toBe(
-      `Variable "$policy" got invalid value ${cut} at "policy.retentionMaxSnapshots"; Int cannot represent non-integer value: ${cut}`,
+      `Variable "$policy" got invalid value ${cut} at "policy.retention.keepLast"; Int cannot represent non-integer value: ${cut}`,
     );
     expect(response.text.length).toBeLessThan(1024);
   });
@@ -140,7 +140,7 @@ describe('no message repeats more than 64 characters of caller input', () => {
   it('a 30,000-character literal in the document: GRAPHQL_VALIDATION_FAILED, the literal cut', async () => {
     const value = 'y'.repeat(LITERAL);
     const response = await post(
-      `mutation Set($id: ID!) { setAutoSnapshotPolicy(virtualClusterId: $id, policy: { enabled: false, retentionMaxSnapshots: "${value}" }) { id } }`,
+      `mutation Set($id: ID!) { setAutoSnapshotPolicy(virtualClusterId: $id, policy: { enabled: false, retention: { keepLast: "${value}" } }) { id } }`,
       { id: clusterId },
     );
     expect(response.status).toBe(400);
