@@ -75,6 +75,7 @@ async function measure(kubeconfig: string, sink: () => Writable): Promise<Run> {
   try {
     const archive = writeClusterArchive({
       reader,
+      snapshotId: 'bench',
       clusterName: 'bench',
       takenAt: new Date(),
       vsnapVersion: 'bench',

@@ -8,6 +8,7 @@ import type { EngineConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { kubeRequestRetries } from '../metrics.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
+import { RunningSnapshots } from '../snapshots/running.ts';
 import { VSNAP_VERSION } from '../version.ts';
 import { createAgenda } from './agenda.ts';
 import { SnapshotScheduler } from './scheduler.ts';
@@ -47,6 +48,7 @@ export async function startEngine(options: {
     logger,
     version: VSNAP_VERSION,
     inlineBox: options.inlineBox,
+    running: new RunningSnapshots(),
     onKubeRetry: (reason) => kubeRequestRetries.inc({ reason }),
   });
   await agenda.ready;

@@ -7,12 +7,13 @@ import type { Agenda, Job } from 'agenda';
 import { VirtualClusterSchema, type VirtualCluster } from '../clusters/entity.ts';
 import type { Logger } from '../logger.ts';
 import { SnapshotSchema } from '../snapshots/entity.ts';
+import { cleanUpUploads } from '../snapshots/orphaned-uploads.ts';
 import { reconcileStorage, sweepStuckSnapshots } from '../snapshots/reconcile.ts';
 import { enforceRetention } from '../snapshots/retention.ts';
 import { SnapshotService } from '../snapshots/service.ts';
 import { takeSnapshot, type EngineDeps } from '../snapshots/take.ts';
-import { ConflictError } from '../errors.ts';
-import type { SnapshotJobs } from './jobs.ts';
+import { ConflictError, errorMessage } from '../errors.ts';
+import { requestJob, type SnapshotJobs } from './jobs.ts';
 
 export const JOB = {
   autoSnapshot: 'auto-snapshot',
@@ -20,6 +21,8 @@ export const JOB = {
   reconcileStorage: 'reconcile-storage',
   enforceRetention: 'enforce-retention',
 } as const;
+
+type PeriodicJob = typeof JOB.reconcileStorage | typeof JOB.enforceRetention;
 
 interface AutoSnapshotData {
   virtualClusterId: string;
@@ -47,18 +50,22 @@ export class SnapshotScheduler implements SnapshotJobs {
     this.agenda.define<AutoSnapshotData>(JOB.autoSnapshot, (job) => this.autoSnapshot(job.attrs.data.virtualClusterId), {
       concurrency: config.autoSnapshotConcurrency,
     });
-    this.agenda.define<TakeSnapshotData>(JOB.takeSnapshot, (job) => this.take(job), {
+    this.agenda.define<TakeSnapshotData>(JOB.takeSnapshot, (job) => this.keptAlive(job, () => this.take(job)), {
       concurrency: config.snapshotConcurrency,
       lockLifetime: config.lockLifetimeMs,
       // The snapshot row is the record; a finished job has nothing left to say.
       removeOnComplete: true,
     });
-    this.agenda.define(JOB.reconcileStorage, async () => {
-      await sweepStuckSnapshots(this.deps);
-      await this.enqueueOrphans();
-      await this.reconcileSchedules();
-      await reconcileStorage(this.deps);
-    });
+    this.agenda.define(JOB.reconcileStorage, (job) =>
+      this.keptAlive(job, async () => {
+        const swept = await sweepStuckSnapshots(this.deps);
+        for (const clusterId of swept.freedClusterIds) await this.wakeWaiting(clusterId);
+        await cleanUpUploads(this.deps);
+        await this.enqueueOrphans();
+        await this.reconcileSchedules();
+        await reconcileStorage(this.deps);
+      }),
+    );
     this.agenda.define(JOB.enforceRetention, async () => {
       await enforceRetention(this.deps);
     });
@@ -68,10 +75,60 @@ export class SnapshotScheduler implements SnapshotJobs {
     await this.agenda.start();
     if (!worker) return;
     const { config } = this.deps;
-    await this.agenda.every(config.reconcileIntervalMs, JOB.reconcileStorage, undefined, { skipImmediate: false });
-    await this.agenda.every(config.retentionIntervalMs, JOB.enforceRetention, undefined, { skipImmediate: false });
+    await this.every(config.reconcileIntervalMs, JOB.reconcileStorage);
+    await this.every(config.retentionIntervalMs, JOB.enforceRetention);
     await this.reconcileSchedules();
     this.logger.info({ concurrency: config.snapshotConcurrency }, 'snapshot worker started');
+  }
+
+  /**
+   * Renews the job's lock every quarter of its lifetime while `work` runs: a snapshot, or a
+   * recovery streaming a large archive, outlasts one lifetime. touch() renews the lock in memory
+   * before writing it, so a database outage does not make Agenda cancel the job meanwhile.
+   */
+  private async keptAlive<T>(job: Job, work: () => Promise<T>): Promise<T> {
+    let failing = false;
+    const timer = setInterval(() => {
+      job.touch().then(
+        () => (failing = false),
+        (error: unknown) => {
+          if (!failing) this.logger.warn({ job: job.attrs.name, error: errorMessage(error) }, 'renewing the job lock failed; retried on the next beat');
+          failing = true;
+        },
+      );
+    }, Math.max(250, this.deps.config.lockLifetimeMs / 4));
+    timer.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  /**
+   * A periodic job at `intervalMs`, run at once the first time. Agenda keeps a
+   * stored job's next run when it is saved again, computed from the interval it
+   * had: a shorter interval set since (a restart with new configuration) would
+   * wait out the old one. The next run is brought forward to the last run plus
+   * the new interval.
+   */
+  private async every(intervalMs: number, name: PeriodicJob): Promise<void> {
+    const job = await this.agenda.every(intervalMs, name, undefined, { skipImmediate: false });
+    // save() returns only the id and next run; the last run is read back.
+    const lastRunAt = (await this.periodicRun(name))?.lastRunAt;
+    const due = new Date((lastRunAt ?? new Date()).getTime() + intervalMs);
+    if (job.attrs.nextRunAt && job.attrs.nextRunAt > due) {
+      job.attrs.nextRunAt = due;
+      await job.save();
+      this.logger.info({ job: name, intervalMs, nextRunAt: due }, 'periodic job rescheduled for its new interval');
+    }
+  }
+
+  /** When a periodic job last ran and runs next; null before it was ever scheduled. */
+  async periodicRun(name: PeriodicJob): Promise<{ lastRunAt: Date | null; nextRunAt: Date | null } | null> {
+    const { jobs } = await this.agenda.queryJobs({ name, limit: 1 });
+    const job = jobs[0];
+    return job ? { lastRunAt: job.lastRunAt ?? null, nextRunAt: job.nextRunAt ?? null } : null;
   }
 
   /** Lets running snapshots finish (up to `timeoutMs`), then stops; unfinished ones are recovered later. */
@@ -86,7 +143,7 @@ export class SnapshotScheduler implements SnapshotJobs {
   }
 
   /** Runs a periodic job now, out of turn (operators after fixing storage; tests). Returns the run's job id. */
-  async runNow(name: typeof JOB.reconcileStorage | typeof JOB.enforceRetention): Promise<string> {
+  async runNow(name: PeriodicJob): Promise<string> {
     const job = await this.agenda.now(name);
     return String(job.attrs._id);
   }
@@ -144,10 +201,25 @@ export class SnapshotScheduler implements SnapshotJobs {
 
   private async take(job: Job<TakeSnapshotData>): Promise<void> {
     const { snapshotId } = job.attrs.data;
-    const taking = takeSnapshot(this.deps, snapshotId, { signal: this.stopping.signal, touch: () => job.touch() });
+    const taking = takeSnapshot(this.deps, snapshotId, { signal: this.stopping.signal });
     this.running.add(taking);
     const outcome = await taking.finally(() => this.running.delete(taking));
+    // The fallback: the snapshot blocking it wakes it when it finishes (wakeWaiting).
     if (outcome === 'deferred') await this.enqueueTake(snapshotId, Math.min(30_000, this.deps.config.lockLifetimeMs));
+    if (outcome === 'taken' || outcome === 'recovered') {
+      const snapshot = await this.deps.orm.em.fork().findOne(SnapshotSchema, { id: snapshotId });
+      if (snapshot) await this.wakeWaiting(snapshot.virtualCluster.id);
+    }
+  }
+
+  /**
+   * The cluster's snapshot has finished (its transaction committed): the one
+   * SCHEDULED behind it, deferred while the cluster was busy, starts now rather
+   * than at its next retry. The partial unique index still guards the start.
+   */
+  private async wakeWaiting(clusterId: string): Promise<void> {
+    const waiting = await this.deps.orm.em.fork().findOne(SnapshotSchema, { virtualCluster: clusterId, status: 'SCHEDULED' });
+    if (waiting) await requestJob(this.logger, `waking snapshot ${waiting.name}`, () => this.enqueueTake(waiting.id));
   }
 
   /** SCHEDULED snapshots whose take job was lost (e.g. the API died right after committing) get one again. */

@@ -28,6 +28,8 @@ export const ARCHIVE_FORMAT_VERSION = 1;
 
 export interface ArchiveOptions {
   reader: ClusterReader;
+  /** Written into manifest.json: recovery adopts an object only if its manifest names the snapshot. */
+  snapshotId: string;
   clusterName: string;
   takenAt: Date;
   vsnapVersion: string;
@@ -116,6 +118,8 @@ export interface ManifestResource extends ResourceType {
 
 export interface ArchiveManifest {
   formatVersion: typeof ARCHIVE_FORMAT_VERSION;
+  /** The snapshot this archive belongs to (absent in archives of vsnap before it was recorded). */
+  snapshotId: string;
   cluster: string;
   takenAt: string;
   vsnapVersion: string;
@@ -191,6 +195,7 @@ async function writeEntries(pack: Pack, options: ArchiveOptions, signal: AbortSi
 
   const manifest: ArchiveManifest = {
     formatVersion: ARCHIVE_FORMAT_VERSION,
+    snapshotId: options.snapshotId,
     cluster: options.clusterName,
     takenAt: takenAt.toISOString(),
     vsnapVersion: options.vsnapVersion,

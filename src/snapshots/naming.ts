@@ -7,3 +7,10 @@ export function snapshotObjectName(clusterName: string, at: Date): string {
   const stamp = at.toISOString().replaceAll(':', '-');
   return `${clusterName}-${stamp}.tar.gz`;
 }
+
+const SNAPSHOT_OBJECT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.\d{3}Z\.tar\.gz$/;
+
+/** Whether `name` is one snapshotObjectName makes: what vsnap may clean up in a store. */
+export function isSnapshotObjectName(name: string): boolean {
+  return SNAPSHOT_OBJECT_NAME.test(name);
+}

@@ -2,6 +2,7 @@
  * Keeping rows true to the world: stored snapshots whose object vanished
  * become NOT_FOUND (and return when it reappears), and snapshots stuck
  * SCHEDULED or IN_PROGRESS past their time are failed or recovered.
+ * (Uploads left behind are aborted by orphaned-uploads.ts.)
  */
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -10,7 +11,8 @@ import { StorageLocationSchema } from '../locations/entity.ts';
 import { openLocationStore } from '../locations/store.ts';
 import { SnapshotSchema } from './entity.ts';
 import type { SnapshotStatus } from './lifecycle.ts';
-import { isStale, recoverLostSnapshot, type EngineDeps } from './take.ts';
+import type { EngineDeps } from './engine-deps.ts';
+import { recoverLostSnapshot } from './recovery.ts';
 import { moveSnapshot } from './transitions.ts';
 
 export interface ReconcileReport {
@@ -69,12 +71,22 @@ async function statusBeforeNotFound(em: EntityManager, snapshotId: string): Prom
   return event?.fromState === 'PARTIALLY_FAILED' ? 'PARTIALLY_FAILED' : 'COMPLETED';
 }
 
+export interface SweepReport {
+  /** SCHEDULED snapshots failed for never starting. */
+  neverStarted: number;
+  /** IN_PROGRESS snapshots of lost workers finished (adopted or failed). */
+  recovered: number;
+  /** Clusters whose in-progress snapshot was finished here: a SCHEDULED one may now start. */
+  freedClusterIds: string[];
+}
+
 /**
  * No snapshot stays SCHEDULED or IN_PROGRESS past its time: a SCHEDULED one
  * that never started within the snapshot timeout fails, an IN_PROGRESS one
- * whose worker stopped renewing its heartbeat is recovered as lost.
+ * whose worker stopped renewing its heartbeat is recovered as lost — unless
+ * this process is taking it (a database outage stops a heartbeat, not the work).
  */
-export async function sweepStuckSnapshots(deps: EngineDeps, now = new Date()): Promise<number> {
+export async function sweepStuckSnapshots(deps: EngineDeps, now = new Date()): Promise<SweepReport> {
   const em = deps.orm.em.fork();
   const stuck = await em.find(SnapshotSchema, {
     $or: [
@@ -82,17 +94,25 @@ export async function sweepStuckSnapshots(deps: EngineDeps, now = new Date()): P
       { status: 'IN_PROGRESS', heartbeatAt: { $lt: new Date(now.getTime() - deps.config.lockLifetimeMs) } },
     ],
   });
-  for (const { id } of stuck) {
-    await em.transactional(async (tx) => {
-      const snapshot = await tx.findOne(SnapshotSchema, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (snapshot?.status === 'SCHEDULED') {
-        snapshot.finishedAt = now;
-        snapshot.message = `never started within ${deps.config.snapshotTimeoutMs / 1000}s`;
-        await moveSnapshot(tx, snapshot, 'FAILED', snapshot.message);
-      } else if (snapshot?.status === 'IN_PROGRESS' && isStale(snapshot, deps.config.lockLifetimeMs, now.getTime())) {
-        await recoverLostSnapshot(deps, tx, snapshot, deps.logger.child({ snapshotId: id }));
+  const report: SweepReport = { neverStarted: 0, recovered: 0, freedClusterIds: [] };
+  for (const { id, status, virtualCluster } of stuck) {
+    if (status === 'IN_PROGRESS') {
+      if (deps.running.has(id)) continue;
+      if (await recoverLostSnapshot(deps, id, deps.logger.child({ snapshotId: id }))) {
+        report.recovered += 1;
+        report.freedClusterIds.push(virtualCluster.id);
       }
+      continue;
+    }
+    const failed = await em.fork().transactional(async (tx) => {
+      const snapshot = await tx.findOne(SnapshotSchema, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (snapshot?.status !== 'SCHEDULED') return false;
+      snapshot.finishedAt = now;
+      snapshot.message = `never started within ${deps.config.snapshotTimeoutMs / 1000}s`;
+      await moveSnapshot(tx, snapshot, 'FAILED', snapshot.message);
+      return true;
     });
+    if (failed) report.neverStarted += 1;
   }
-  return stuck.length;
+  return report;
 }

@@ -5,9 +5,9 @@
  * transitions.ts; everything else here is bookkeeping on the row.
  */
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { loadClusterKubeconfig } from '../clusters/kubeconfig.ts';
-import type { EngineConfig } from '../config.ts';
+import { backoffDelay, retryWhileDatabaseUnavailable } from '../db/outage.ts';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { ClusterAccessError, createClusterReader, egressRefusal } from '../kube/cluster-reader.ts';
@@ -15,41 +15,42 @@ import { connectCluster, type ClusterConnection } from '../kube/connect.ts';
 import { KubeRetries } from '../kube/retry.ts';
 import { locationForSnapshot } from '../locations/service.ts';
 import { openLocationStore } from '../locations/store.ts';
-import type { SecretBox } from '../secrets/secret-box.ts';
-import { StorageError, storageFailureForTenant, type Upload } from '../storage/index.ts';
+import { StorageError, storageFailureForTenant, type Upload, type WrittenObject } from '../storage/index.ts';
 import { skippedResourceNote, writeClusterArchive, type SkippedResource } from './archive.ts';
-import { SnapshotSchema, type Snapshot } from './entity.ts';
+import type { EngineDeps, JobControl } from './engine-deps.ts';
+import { SnapshotSchema } from './entity.ts';
 import { deriveFinalStatus } from './lifecycle.ts';
-import { failUnfinishedVolumes, planSnapshotVolumes, type VolumeOutcome, type VolumeReport } from './volumes.ts';
+import { isStale, recoverLostSnapshot } from './recovery.ts';
 import { moveSnapshot } from './transitions.ts';
+import { failUnfinishedVolumes, planSnapshotVolumes, type VolumeOutcome, type VolumeReport } from './volumes.ts';
 
-export interface EngineDeps {
-  orm: MikroORM;
-  config: EngineConfig;
-  logger: Logger;
-  version: string;
-  /** Opens sealed inline kubeconfigs; absent where inline kubeconfigs are refused. */
-  inlineBox?: SecretBox;
-  /** Told of every retried Kubernetes request (metrics). */
-  onKubeRetry?: (reason: string) => void;
-}
+export type { EngineDeps, JobControl } from './engine-deps.ts';
 
-export interface JobControl {
-  /** Aborted when the worker stops or the job is cancelled. */
-  signal: AbortSignal;
-  /** Keeps the job's lock alive (Agenda `touch`). */
-  touch(): Promise<void>;
-}
-
-/** refused: its storage location could not be used, so it FAILED without starting. */
+/**
+ * deferred: not now (its cluster is busy, or its worker still beats); refused: its storage
+ * location could not be used, so it FAILED without starting.
+ */
 export type TakeOutcome = 'taken' | 'deferred' | 'recovered' | 'skipped' | 'refused';
 
-/** Takes the snapshot `snapshotId` if it is still SCHEDULED. */
+/** Takes the snapshot `snapshotId` if it is still SCHEDULED (or recovers it, if its worker was lost). */
 export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: JobControl): Promise<TakeOutcome> {
-  const em = deps.orm.em.fork();
   const log = deps.logger.child({ snapshotId });
-  const start = await claim(deps, em, snapshotId, log);
+  const start = await claim(deps, deps.orm.em.fork(), snapshotId, log);
+  if (start === 'lost') return (await recoverLostSnapshot(deps, snapshotId, log)) ? 'recovered' : 'skipped';
   if (start !== 'claimed') return start;
+  deps.running.add(snapshotId);
+  const heartbeat = startHeartbeat(deps, snapshotId, log);
+  try {
+    await takeClaimed(deps, snapshotId, job, heartbeat, log);
+    return 'taken';
+  } finally {
+    heartbeat.stop();
+    deps.running.delete(snapshotId);
+  }
+}
+
+async function takeClaimed(deps: EngineDeps, snapshotId: string, job: JobControl, heartbeat: Heartbeat, log: Logger): Promise<void> {
+  const em = deps.orm.em.fork();
   const snapshot = await em.findOneOrFail(SnapshotSchema, { id: snapshotId }, { populate: ['virtualCluster', 'storageLocation'] });
   const cluster = snapshot.virtualCluster;
   // Claimed snapshots always have one; the type cannot say so.
@@ -60,19 +61,26 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
   // Aborted on the first failure too: volume work is pointless once the snapshot has failed.
   const giveUp = new AbortController();
   const signal = AbortSignal.any([job.signal, timeout, giveUp.signal]);
-  const heartbeat = startHeartbeat(deps, snapshotId, job, log);
   let upload: Upload | undefined;
   let kc: ClusterConnection | undefined;
   let volumes: Promise<VolumeReport> = Promise.resolve({ outcomes: [] });
   // One retry budget for every Kubernetes request of this snapshot.
   const retries = new KubeRetries(deps.config.kubeRetry, deps.onKubeRetry);
+  let stored: WrittenObject | undefined;
+  let result: Parameters<typeof finish>[2];
   try {
-    const sources = { secretsDir: deps.config.kubeconfigSecretsDir, egress: deps.config.kubeEgress, inlineBox: deps.inlineBox };
-    kc = connectCluster(await loadClusterKubeconfig(em, cluster, sources), deps.config.kubeEgress, { retries, requestTimeoutMs: deps.config.kubeRequestTimeoutMs });
+    // The store first, so an unusable one fails the snapshot before the cluster is read:
+    // S3 initiates the multipart upload, LOCAL creates the directory and a file in it.
     const store = await openLocationStore(location, deps.config.storage);
     upload = await store.beginUpload(snapshot.name);
-    await em.nativeUpdate(SnapshotSchema, { id: snapshotId }, { uploadId: upload.uploadId });
+    const { uploadId } = upload;
+    // A database outage here delays the snapshot; it does not fail it.
+    const patiently = <T>(what: string, operation: () => Promise<T>) => retryWhileDatabaseUnavailable(operation, { what, logger: log, signal });
+    await patiently('recording the upload id', () => em.nativeUpdate(SnapshotSchema, { id: snapshotId }, { uploadId }));
 
+    const sources = { secretsDir: deps.config.kubeconfigSecretsDir, egress: deps.config.kubeEgress, inlineBox: deps.inlineBox };
+    const admitted = await patiently('loading the kubeconfig', () => loadClusterKubeconfig(em, cluster, sources));
+    kc = connectCluster(admitted, deps.config.kubeEgress, { retries, requestTimeoutMs: deps.config.kubeRequestTimeoutMs });
     let ownVolumeSnapshots: ReadonlySet<string> = new Set();
     if (snapshot.volumeSnapshotsEnabled) {
       // Planned before the listing starts: what cannot be planned is recorded at once, never at the archive's cost.
@@ -84,6 +92,7 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
     }
     const archive = writeClusterArchive({
       reader: createClusterReader(kc, { timeoutMs: deps.config.kubeRequestTimeoutMs }),
+      snapshotId,
       clusterName: cluster.name,
       takenAt: snapshot.startedAt ?? new Date(),
       vsnapVersion: deps.version,
@@ -95,33 +104,67 @@ export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: Jo
     });
     // A failed write destroys the stream; its rejection is reported by write() itself.
     archive.done.catch(() => undefined);
-    const stored = await upload.write(archive.stream, signal);
+    stored = await upload.write(archive.stream, signal);
     const summary = await archive.done;
     const { outcomes, planningFailure } = await volumes;
-    await finish(em, snapshotId, {
+    result = {
       archive: { location: stored.location, sizeBytes: stored.size, sha256: summary.sha256, objectCount: summary.objectCount, resourceCounts: summary.countsByResource },
       outcomes,
       volumePlanningFailure: planningFailure,
       skippedResources: summary.skipped,
       kubeRetries: retries.summary(),
-    });
-    log.info({ location: stored.location, sizeBytes: stored.size, objects: summary.objectCount }, 'snapshot stored');
-    return 'taken';
+    };
   } catch (error) {
+    if (stored) {
+      // Never throw a stored archive away: recovery adopts it once this snapshot is judged lost.
+      log.error({ error: errorMessage(error), location: stored.location }, 'the archive is stored but its summary failed; left IN_PROGRESS for recovery');
+      return;
+    }
     const { reason, detail } = timeout.aborted ? { reason: `timed out after ${deps.config.snapshotTimeoutMs / 1000}s` } : failureReason(error, location.name);
     const refused = egressRefusal(error);
     // The tenant's message names only their host; the log has the address it resolved to.
     if (refused) log.warn({ host: refused.host, address: refused.address, refusal: refused.refusal }, 'egress policy refused the API server address');
     log.warn({ reason, detail, errorClass: (error as object | undefined)?.constructor.name, errorCode: (error as { code?: unknown } | undefined)?.code }, 'snapshot failed');
     giveUp.abort(error);
-    await upload?.abort().catch((abortError: unknown) => log.error({ err: abortError }, 'could not abort the upload'));
+    const pendingUpload = upload && !(await abortUpload(upload, log)) ? upload.uploadId : null;
     await volumes.catch(() => undefined);
     const retried = retries.summary();
-    await fail(em, snapshotId, retried ? `${reason}. ${retried}` : reason);
-    return 'taken';
+    const message = retried ? `${reason}. ${retried}` : reason;
+    await record(deps, job, heartbeat, log, 'recording the failure', () => fail(deps.orm.em.fork(), snapshotId, message, pendingUpload));
+    return;
   } finally {
-    heartbeat.stop();
     await kc?.close();
+  }
+  // The archive is stored: a database outage delays recording it, never discards it.
+  const moved = await record(deps, job, heartbeat, log, 'recording the stored archive', () => finish(deps.orm.em.fork(), snapshotId, result));
+  if (moved) log.info({ location: stored.location, sizeBytes: stored.size, objects: result.archive.objectCount }, 'snapshot stored');
+}
+
+/** true once the upload is gone; false leaves its id on the snapshot for the reconciler to abort. */
+async function abortUpload(upload: Upload, log: Logger): Promise<boolean> {
+  try {
+    await upload.abort();
+    return true;
+  } catch (error) {
+    log.error({ uploadId: upload.uploadId, error: errorMessage(error) }, 'could not abort the upload; the reconciler retries');
+    return false;
+  }
+}
+
+/**
+ * Writes a result, retrying while the database is away for as long as this
+ * process runs the job; the heartbeat is renewed before each retry. Giving up
+ * (at shutdown, or on an error that is not an outage) leaves the snapshot
+ * IN_PROGRESS for recovery, which adopts a stored archive.
+ */
+async function record(deps: EngineDeps, job: JobControl, heartbeat: Heartbeat, log: Logger, what: string, write: () => Promise<boolean>): Promise<boolean> {
+  try {
+    const moved = await retryWhileDatabaseUnavailable(write, { what, logger: log, signal: job.signal, beforeRetry: () => heartbeat.beat() });
+    if (!moved) log.info(`${what}: the snapshot was already finished elsewhere (recovered as lost); nothing written`);
+    return moved;
+  } catch (error) {
+    log.error({ error: errorMessage(error), code: (error as { code?: unknown }).code }, `${what} failed; the snapshot stays IN_PROGRESS until it is recovered`);
+    return false;
   }
 }
 
@@ -140,9 +183,9 @@ function failureReason(error: unknown, locationName: string): { reason: string; 
 
 /**
  * SCHEDULED → IN_PROGRESS, unless the snapshot is gone, already handled,
- * abandoned by a dead worker (recovered here), or its cluster is busy (deferred).
+ * abandoned by a dead worker (lost: to be recovered), or its cluster is busy (deferred).
  */
-async function claim(deps: EngineDeps, em: EntityManager, snapshotId: string, log: Logger): Promise<'claimed' | Exclude<TakeOutcome, 'taken'>> {
+async function claim(deps: EngineDeps, em: EntityManager, snapshotId: string, log: Logger): Promise<'claimed' | 'lost' | Exclude<TakeOutcome, 'taken' | 'recovered'>> {
   try {
     return await em.transactional(async (tx) => {
       const snapshot = await tx.findOne(SnapshotSchema, { id: snapshotId }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['virtualCluster', 'storageLocation'] });
@@ -151,12 +194,18 @@ async function claim(deps: EngineDeps, em: EntityManager, snapshotId: string, lo
         return 'skipped';
       }
       if (snapshot.status === 'IN_PROGRESS') {
-        if (!isStale(snapshot, deps.config.lockLifetimeMs)) {
-          log.info('snapshot is being taken by a live worker');
+        // This process never judges its own snapshot lost, whatever a database outage did to its heartbeat.
+        if (deps.running.has(snapshotId)) {
+          log.info('snapshot is being taken by this process');
           return 'skipped';
         }
-        await recoverLostSnapshot(deps, tx, snapshot, log);
-        return 'recovered';
+        if (!isStale(snapshot, deps.config.lockLifetimeMs)) {
+          // Its job's lock expired, so its worker stopped touching it: look again once the heartbeat would be stale too.
+          log.info('snapshot is being taken by a live worker; checked again later');
+          return 'deferred';
+        }
+        // Recovered outside this transaction: it reads the store, which may take a while.
+        return 'lost';
       }
       if (snapshot.status !== 'SCHEDULED') return 'skipped';
       const now = new Date();
@@ -183,32 +232,6 @@ async function claim(deps: EngineDeps, em: EntityManager, snapshotId: string, lo
   }
 }
 
-export function isStale(snapshot: Pick<Snapshot, 'heartbeatAt' | 'startedAt'>, lockLifetimeMs: number, now = Date.now()): boolean {
-  const last = snapshot.heartbeatAt ?? snapshot.startedAt;
-  return !last || now - last.getTime() > lockLifetimeMs;
-}
-
-/** A worker died mid-snapshot: abort its upload and fail what it left behind. */
-export async function recoverLostSnapshot(deps: EngineDeps, tx: EntityManager, snapshot: Snapshot, log: Logger): Promise<void> {
-  const lastSeen = (snapshot.heartbeatAt ?? snapshot.startedAt)?.toISOString() ?? 'never';
-  if (snapshot.uploadId && snapshot.storageLocation) {
-    await tx.populate(snapshot, ['storageLocation']);
-    const store = await openLocationStore(snapshot.storageLocation, deps.config.storage);
-    await store.abortUpload(snapshot.name, snapshot.uploadId);
-    // The worker may have died between completing the upload and recording it: a FAILED
-    // snapshot has no archive, so a complete object under its name goes too.
-    await store.remove(snapshot.name);
-    log.info({ uploadId: snapshot.uploadId }, 'aborted the lost worker\'s upload');
-  }
-  const reason = `worker lost: no heartbeat since ${lastSeen}`;
-  await failUnfinishedVolumes(tx, snapshot, reason);
-  snapshot.uploadId = null;
-  snapshot.finishedAt = new Date();
-  snapshot.message = reason;
-  await moveSnapshot(tx, snapshot, 'FAILED', reason);
-  log.warn(reason);
-}
-
 interface StoredArchive {
   location: string;
   sizeBytes: number;
@@ -217,13 +240,15 @@ interface StoredArchive {
   resourceCounts: Record<string, number>;
 }
 
+/** IN_PROGRESS → COMPLETED / PARTIALLY_FAILED; false when the snapshot was no longer IN_PROGRESS (recovered elsewhere). */
 async function finish(
   em: EntityManager,
   snapshotId: string,
   result: { archive: StoredArchive; outcomes: VolumeOutcome[]; volumePlanningFailure?: string; skippedResources: SkippedResource[]; kubeRetries?: string },
-): Promise<void> {
-  await em.transactional(async (tx) => {
+): Promise<boolean> {
+  return em.transactional(async (tx) => {
     const snapshot = await tx.findOneOrFail(SnapshotSchema, { id: snapshotId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (snapshot.status !== 'IN_PROGRESS') return false;
     const failed = result.outcomes.filter((outcome) => outcome.phase === 'FAILED');
     const status = deriveFinalStatus({
       archiveStored: true,
@@ -243,26 +268,65 @@ async function finish(
       skippedResources: result.skippedResources,
     });
     await moveSnapshot(tx, snapshot, status, status === 'COMPLETED' ? 'archive stored' : notes[0]);
+    return true;
   });
 }
 
-async function fail(em: EntityManager, snapshotId: string, reason: string): Promise<void> {
-  await em.transactional(async (tx) => {
+/** IN_PROGRESS → FAILED; `pendingUploadId` is an upload whose abort failed, kept for the reconciler. */
+async function fail(em: EntityManager, snapshotId: string, reason: string, pendingUploadId: string | null): Promise<boolean> {
+  return em.transactional(async (tx) => {
     const snapshot = await tx.findOneOrFail(SnapshotSchema, { id: snapshotId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (snapshot.status !== 'IN_PROGRESS') return;
+    if (snapshot.status !== 'IN_PROGRESS') return false;
     await failUnfinishedVolumes(tx, snapshot, `snapshot failed: ${reason}`);
-    Object.assign(snapshot, { uploadId: null, finishedAt: new Date(), message: reason });
+    Object.assign(snapshot, { uploadId: pendingUploadId, finishedAt: new Date(), message: reason });
     await moveSnapshot(tx, snapshot, 'FAILED', reason);
+    return true;
   });
 }
 
-function startHeartbeat(deps: EngineDeps, snapshotId: string, job: JobControl, log: Logger): { stop(): void } {
+interface Heartbeat {
+  /** Renews the heartbeat now. */
+  beat(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Renews the snapshot's heartbeat every quarter of the lock lifetime. While the
+ * database is away a beat fails; it is retried with a backoff capped at a
+ * second, so the heartbeat is back within a second of the database, ahead of
+ * the result waiting to be recorded.
+ */
+function startHeartbeat(deps: EngineDeps, snapshotId: string, log: Logger): Heartbeat {
   const em = deps.orm.em.fork();
-  const timer = setInterval(() => {
-    Promise.all([em.nativeUpdate(SnapshotSchema, { id: snapshotId }, { heartbeatAt: new Date() }), job.touch()]).catch((error: unknown) =>
-      log.warn({ err: error }, 'heartbeat failed'),
-    );
-  }, Math.max(250, deps.config.lockLifetimeMs / 4));
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  const intervalMs = Math.max(250, deps.config.lockLifetimeMs / 4);
+  const retry = { initialMs: 100, maxMs: Math.min(1_000, intervalMs) };
+  let failures = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const beat = async () => {
+    await em.nativeUpdate(SnapshotSchema, { id: snapshotId }, { heartbeatAt: new Date() });
+  };
+  const tick = async () => {
+    try {
+      await beat();
+      if (failures > 0) log.info({ failedBeats: failures }, 'heartbeat resumed');
+      failures = 0;
+    } catch (error) {
+      failures += 1;
+      if (failures === 1) log.warn({ error: errorMessage(error), code: (error as { code?: unknown }).code }, 'heartbeat failed; retrying with backoff');
+    }
+    if (!stopped) schedule(failures ? backoffDelay(failures, retry) : intervalMs);
+  };
+  const schedule = (delayMs: number) => {
+    timer = setTimeout(() => void tick(), delayMs);
+    timer.unref();
+  };
+  schedule(intervalMs);
+  return {
+    beat,
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }

@@ -13,7 +13,7 @@ import {
 } from '../kube/volume-snapshots.ts';
 import { VolumeSnapshotSchema, type Snapshot, type VolumeSnapshot } from './entity.ts';
 import { isTerminalVolumePhase, type VolumeSnapshotPhase } from './lifecycle.ts';
-import type { EngineDeps } from './take.ts';
+import type { EngineDeps } from './engine-deps.ts';
 import { moveVolume } from './transitions.ts';
 import { errorMessage } from '../errors.ts';
 

@@ -1,4 +1,4 @@
-export type { ObjectStat, ObjectStore, StoredObject, Upload, WrittenObject } from './object-store.ts';
+export type { IncompleteUpload, ObjectStat, ObjectStore, StoredObject, Upload, WrittenObject } from './object-store.ts';
 export { StorageError, storageFailureForTenant, type StorageFailure } from './errors.ts';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './s3.ts';
 export { LocalObjectStore } from './local.ts';

@@ -8,6 +8,7 @@ import { SingleWriteUpload } from './failure.ts';
 import { isInside, localDirectoryPath } from './local-directory.ts';
 import {
   assertObjectName,
+  type IncompleteUpload,
   type ObjectStat,
   type ObjectStore,
   type StoredObject,
@@ -130,6 +131,28 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
+  /** The `.partial` files of uploads in the directory; `initiated` is the file's last write. */
+  async *listIncompleteUploads(): AsyncIterable<IncompleteUpload> {
+    const directory = await this.existingDirectory();
+    if (directory === null) return;
+    let files: string[];
+    try {
+      files = (await fs.readdir(directory, { withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => entry.name).sort();
+    } catch (error) {
+      if (codeOf(error) === 'ENOENT') return;
+      throw localFailure(error, directory);
+    }
+    for (const file of files) {
+      const parsed = PARTIAL_FILE.exec(file);
+      if (!parsed) continue;
+      const stat = await fs.lstat(path.join(directory, file)).catch((error: unknown) => {
+        if (codeOf(error) === 'ENOENT') return null;
+        throw localFailure(error, path.join(directory, file));
+      });
+      if (stat) yield { name: parsed[1]!, uploadId: parsed[2]!, initiated: stat.mtime };
+    }
+  }
+
   /**
    * The directory's real path, created (0700, and the root with it) where
    * missing. Each component is created and checked on its own, so a symbolic
@@ -203,6 +226,9 @@ class LocalUpload extends SingleWriteUpload<LocalObjectStore> {
     return size;
   }
 }
+
+/** `.<name>.<uploadId>.partial`: upload ids have no dots, names may. */
+const PARTIAL_FILE = /^\.(.+)\.([A-Za-z0-9-]+)\.partial$/;
 
 function partialName(name: string, uploadId: string): string {
   assertObjectName(name);

@@ -12,6 +12,14 @@ export interface ObjectStat {
   lastModified: Date;
 }
 
+/** An upload begun and neither completed nor aborted. */
+export interface IncompleteUpload {
+  name: string;
+  uploadId: string;
+  /** When it was begun (S3's Initiated); a local upload's last write, so a live one is never old. */
+  initiated: Date;
+}
+
 export interface WrittenObject {
   size: number;
   location: string;
@@ -41,6 +49,8 @@ export interface ObjectStore {
   remove(name: string): Promise<void>;
   /** Completed objects directly under the prefix or directory; never incomplete uploads. */
   list(): AsyncIterable<StoredObject>;
+  /** Incomplete uploads directly under the prefix or directory (abort them by name and id). */
+  listIncompleteUploads(): AsyncIterable<IncompleteUpload>;
 }
 
 export interface Upload {

@@ -6,6 +6,7 @@ import { DEFAULT_PART_SIZE, S3_MAX_PART_SIZE, S3_MIN_PART_SIZE, type S3Settings 
 import { StorageError } from './errors.ts';
 import {
   assertObjectName,
+  type IncompleteUpload,
   type ObjectStat,
   type ObjectStore,
   type StoredObject,
@@ -133,6 +134,32 @@ export class S3ObjectStore implements ObjectStore {
       }
     } catch (error) {
       throw this.failure(error);
+    }
+  }
+
+  /**
+   * ListMultipartUploads page by page under the prefix (not recursive). Not minio's
+   * listIncompleteUploads stream: it sends a ListParts per upload to sum its size, which
+   * is not needed here, and it drops NextUploadIdMarker (so a page ending inside one
+   * key's uploads would skip the rest); the markers are taken from the page instead.
+   */
+  async *listIncompleteUploads(): AsyncIterable<IncompleteUpload> {
+    let keyMarker = '';
+    let uploadIdMarker = '';
+    for (;;) {
+      const page = await this.call(undefined, () => this.client.listIncompleteUploadsQuery(this.bucket, this.prefix, keyMarker, uploadIdMarker, '/'));
+      for (const upload of page.uploads) {
+        // The XML parser turns digit-only text into numbers.
+        const key = String(upload.key);
+        const name = key.slice(this.prefix.length);
+        if (key.startsWith(this.prefix) && name !== '' && !name.includes('/')) yield { name, uploadId: String(upload.uploadId), initiated: upload.initiated };
+      }
+      const last = page.uploads.at(-1);
+      const nextKey = page.nextKeyMarker ? String(page.nextKeyMarker) : last ? String(last.key) : '';
+      const nextUploadId = last && String(last.key) === nextKey ? encodeURIComponent(String(last.uploadId)) : '';
+      // A server that answers the same markers again would keep this going forever.
+      if (!page.isTruncated || nextKey === '' || (nextKey === keyMarker && nextUploadId === uploadIdMarker)) return;
+      [keyMarker, uploadIdMarker] = [nextKey, nextUploadId];
     }
   }
 

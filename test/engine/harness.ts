@@ -115,6 +115,7 @@ export function useEngineRig(ready: (rig: EngineRig) => void, engine: Partial<En
     rig.kube.faults.notFound.clear();
     rig.kube.faults.intermittent = [];
     rig.kube.faults.expireContinue = undefined;
+    rig.kube.faults.before = undefined;
     rig.kube.faults.csi = { mode: 'ready' };
   });
 }

@@ -9,12 +9,18 @@ import { Readable } from 'node:stream';
 import { Client } from 'minio';
 import { describe, expect, it } from 'vitest';
 import { VirtualClusterSchema } from '../../src/clusters/entity.ts';
-import { SnapshotSchema } from '../../src/snapshots/entity.ts';
+import { admitKubeconfig } from '../../src/kube/admission.ts';
+import { createClusterReader } from '../../src/kube/cluster-reader.ts';
+import { connectCluster } from '../../src/kube/connect.ts';
+import { EgressPolicy } from '../../src/kube/egress.ts';
+import { writeClusterArchive } from '../../src/snapshots/archive.ts';
+import { SnapshotSchema, VolumeSnapshotSchema } from '../../src/snapshots/entity.ts';
+import type { VolumeSnapshotPhase } from '../../src/snapshots/lifecycle.ts';
 import { snapshotObjectName } from '../../src/snapshots/naming.ts';
-import { moveSnapshot, scheduleSnapshot } from '../../src/snapshots/transitions.ts';
+import { moveSnapshot, moveVolume, scheduleSnapshot } from '../../src/snapshots/transitions.ts';
 import { StorageLocationSchema } from '../../src/locations/entity.ts';
 import { S3ObjectStore, type ObjectStore } from '../../src/storage/index.ts';
-import { BUCKET, isFinished, runToCompletion, type EngineRig, useEngineRig } from './harness.ts';
+import { BUCKET, isFinished, readArchive, runToCompletion, type EngineRig, useEngineRig } from './harness.ts';
 
 let rig: EngineRig;
 useEngineRig((started) => (rig = started));
@@ -221,6 +227,124 @@ describe('reconcile-storage: stuck snapshots', () => {
     expect(transitions(failed)).toEqual(['>SCHEDULED', 'SCHEDULED>IN_PROGRESS', 'IN_PROGRESS>FAILED']);
     expect((await rig.s3.pendingUploads(BUCKET)).map((u) => u.uploadId)).not.toContain(upload.uploadId);
     expect(await store.stat(stuck.name)).toBeNull();
+  });
+});
+
+describe('reconcile-storage: lost workers, the store asked first', () => {
+  /** An IN_PROGRESS snapshot whose worker stopped beating a minute ago, with volume rows in the given phases. */
+  async function lostSnapshot(cluster: { id: string; storageLocation: string }, volumes: Record<string, VolumeSnapshotPhase[]> = {}) {
+    const em = rig.app.orm.em.fork();
+    return em.transactional(async (tx) => {
+      const vc = await tx.findOneOrFail(VirtualClusterSchema, { id: cluster.id });
+      const startedAt = new Date(Date.now() - 120_000);
+      const snapshot = await scheduleSnapshot(tx, { virtualCluster: vc, projectId: vc.projectId, name: snapshotObjectName(vc.name, startedAt), trigger: 'MANUAL', volumeSnapshotsEnabled: true, scheduledAt: startedAt });
+      const lastBeat = new Date(Date.now() - 60_000);
+      Object.assign(snapshot, { startedAt, heartbeatAt: lastBeat, storageLocation: await tx.findOneOrFail(StorageLocationSchema, { name: cluster.storageLocation }) });
+      await moveSnapshot(tx, snapshot, 'IN_PROGRESS', 'taking the snapshot');
+      for (const [pvc, phases] of Object.entries(volumes)) {
+        const [namespace, pvcName] = pvc.split('/') as [string, string];
+        const volume = tx.create(VolumeSnapshotSchema, { snapshot: snapshot.id, namespace, pvcName, driver: 'csi.example.com' });
+        await tx.flush();
+        for (const phase of phases) await moveVolume(tx, volume, phase, phase === 'COMPLETED' ? 'temporary objects removed' : undefined);
+      }
+      return { id: snapshot.id, name: snapshot.name, lastBeat };
+    });
+  }
+
+  /** A genuine archive of the rig's cluster whose manifest names `snapshotId`, stored under `name`. */
+  async function storeArchive(store: ObjectStore, name: string, snapshotId: string): Promise<void> {
+    const connection = connectCluster(admitKubeconfig(rig.kube.kubeconfig), EgressPolicy.defaults('test'));
+    try {
+      const archive = writeClusterArchive({ reader: createClusterReader(connection), snapshotId, clusterName: 'whatever', takenAt: new Date(), vsnapVersion: 'test', pageSize: 50 });
+      await (await store.beginUpload(name)).write(archive.stream);
+      await archive.done;
+    } finally {
+      await connection.close();
+    }
+  }
+
+  it('adopts a complete archive naming the snapshot: unfinished volumes FAILED, PARTIALLY_FAILED "recovered after worker loss", size and sha256 of the object', async () => {
+    const cluster = await rig.registerCluster();
+    const lost = await lostSnapshot(cluster, {
+      'team-a/data': ['IN_PROGRESS', 'COMPLETED_CLEANING_UP', 'COMPLETED'],
+      'team-a/logs': ['IN_PROGRESS'],
+    });
+    const store = storeOf(cluster.name);
+    // An archive that could not hold the Secrets: the adopted snapshot says so, as its manifest does.
+    rig.kube.faults.forbidden.add('secrets');
+    await storeArchive(store, lost.name, lost.id);
+    rig.kube.faults.forbidden.clear();
+
+    await runToCompletion(rig, 'reconcile-storage');
+    const recovered = await rig.waitFor(lost.id, isFinished, 10_000);
+    expect(recovered.skippedResources).toEqual([{ group: '', resource: 'secrets', reason: 'forbidden (403)' }]);
+    const lostReason = `worker lost: no heartbeat since ${lost.lastBeat.toISOString()}`;
+    expect(recovered.status).toBe('PARTIALLY_FAILED');
+    expect(recovered.message).toBe(`recovered after worker loss; 1 of 2 volume snapshots failed: team-a/logs: ${lostReason}`);
+    expect(transitions(recovered)).toEqual(['>SCHEDULED', 'SCHEDULED>IN_PROGRESS', 'IN_PROGRESS>PARTIALLY_FAILED']);
+    expect(recovered.volumeSnapshots.map((v) => [v.pvcName, v.phase, v.message])).toEqual([
+      ['data', 'COMPLETED', 'temporary objects removed'],
+      ['logs', 'FAILED', lostReason],
+    ]);
+    const archive = await readArchive(store, lost.name);
+    expect(recovered).toMatchObject({ sizeBytes: archive.size, sha256: archive.sha256, location: `s3://${BUCKET}/${cluster.name}/${lost.name}` });
+    expect(recovered.objectCount).toBe(archive.entries.filter((entry) => entry.name.startsWith('resources/')).length);
+    expect(recovered.finishedAt).not.toBeNull();
+  });
+
+  it('leaves an object that is another snapshot\'s archive alone, aborts the incomplete upload, and FAILS with the reason', async () => {
+    const cluster = await rig.registerCluster();
+    const lost = await lostSnapshot(cluster);
+    const store = storeOf(cluster.name);
+    const other = '11111111-2222-4333-8444-555555555555';
+    await storeArchive(store, lost.name, other);
+    const before = await store.stat(lost.name);
+    // And the lost worker's own upload, never completed.
+    const s3Store = new S3ObjectStore({ ...rig.s3.settings(), bucket: BUCKET, prefix: cluster.name });
+    const upload = await s3Store.beginUpload(lost.name);
+    await s3Store.uploadPart(lost.name, upload.uploadId, 1, Buffer.alloc(1024, 1));
+    await rig.app.orm.em.fork().nativeUpdate(SnapshotSchema, { id: lost.id }, { uploadId: upload.uploadId });
+
+    await runToCompletion(rig, 'reconcile-storage');
+    const failed = await rig.waitFor(lost.id, isFinished, 10_000);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.message).toBe(
+      `worker lost: no heartbeat since ${lost.lastBeat.toISOString()}; the object under its name is not its archive (its manifest names snapshot ${other}) and was left alone`,
+    );
+    expect(await store.stat(lost.name)).toEqual(before);
+    expect((await rig.s3.pendingUploads(BUCKET)).map((u) => u.uploadId)).not.toContain(upload.uploadId);
+    expect((await rig.app.orm.em.fork().findOneOrFail(SnapshotSchema, { id: lost.id })).uploadId).toBeNull();
+  });
+
+  it('leaves an unreadable object alone and FAILS with the reason', async () => {
+    const cluster = await rig.registerCluster();
+    const lost = await lostSnapshot(cluster);
+    const store = storeOf(cluster.name);
+    await putObject(store, lost.name, Buffer.from('not a tar.gz at all'));
+
+    await runToCompletion(rig, 'reconcile-storage');
+    const failed = await rig.waitFor(lost.id, isFinished, 10_000);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.message).toMatch(
+      new RegExp(`^worker lost: no heartbeat since ${lost.lastBeat.toISOString().replaceAll('.', '\\.')}; the object under its name is not its archive \\(unreadable: not a tar\\.gz \\(.+\\)\\) and was left alone$`),
+    );
+    expect((await readObject(store, lost.name)).toString()).toBe('not a tar.gz at all');
+  });
+
+  it('leaves the snapshot IN_PROGRESS while its storage cannot be asked, and recovers it once it can', async () => {
+    const cluster = await rig.registerCluster();
+    const lost = await lostSnapshot(cluster);
+    await rig.s3.stop();
+    try {
+      await runToCompletion(rig, 'reconcile-storage');
+      expect((await rig.snapshot(lost.id)).status).toBe('IN_PROGRESS');
+      expect(rig.app.logs().some((line) => line.snapshotId === lost.id && line.msg === 'lost snapshot left IN_PROGRESS: its storage cannot be checked now')).toBe(true);
+    } finally {
+      await rig.s3.start();
+    }
+    await runToCompletion(rig, 'reconcile-storage');
+    const failed = await rig.waitFor(lost.id, isFinished, 10_000);
+    expect(failed).toMatchObject({ status: 'FAILED', message: `worker lost: no heartbeat since ${lost.lastBeat.toISOString()}` });
   });
 });
 

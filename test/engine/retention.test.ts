@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { VirtualClusterSchema } from '../../src/clusters/entity.ts';
 import { snapshotObjectName } from '../../src/snapshots/naming.ts';
+import { RunningSnapshots } from '../../src/snapshots/running.ts';
 import { applyRetentionPlan, plannedDeletions, retentionRows } from '../../src/snapshots/retention.ts';
 import { scheduleSnapshot } from '../../src/snapshots/transitions.ts';
 import type { ObjectStore } from '../../src/storage/index.ts';
@@ -329,7 +330,7 @@ describe('a plan gone stale', () => {
 
     const lines: LogLine[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
-    const deps = { orm: rig.app.orm, config: testEngineConfig({ storage: rig.storage }), logger, version: 'test' };
+    const deps = { orm: rig.app.orm, config: testEngineConfig({ storage: rig.storage }), logger, version: 'test', running: new RunningSnapshots() };
     expect(await applyRetentionPlan(deps, cluster.name, plan)).toBe(1);
     expect(await listed(cluster.id)).toEqual([d.id, a.id]);
     await expectStored(store, d);

@@ -106,6 +106,27 @@ describe('intermittent faults', () => {
   });
 });
 
+describe('held requests', () => {
+  it('awaits `before` for each resource request: a test holds one until the cluster is as it wants', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const seen: string[] = [];
+    server.faults.before = async (request) => {
+      seen.push(`${request.verb} ${request.resource}`);
+      if (request.resource === 'configmaps') await held;
+    };
+    let answered = false;
+    const pending = core.listConfigMapForAllNamespaces().then((list) => ((answered = true), list));
+    await expect.poll(() => seen).toContain('list configmaps');
+    expect((await core.listNamespace()).items).toHaveLength(4);
+    expect(answered).toBe(false);
+    server.store.add({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'added-while-held', namespace: 'default' } });
+    release();
+    expect((await pending).items.map((c) => c.metadata?.name)).toContain('added-while-held');
+    expect(seen).toEqual(['list configmaps', 'list namespaces']);
+  });
+});
+
 describe('expired continue tokens', () => {
   it('answers 410 Expired to the Kth continue token of the resource, `times` times', async () => {
     server.seedSynthetic(50, 'bulk');

@@ -28,6 +28,8 @@ export interface KubeFaults {
   intermittent: IntermittentFault[];
   /** Continue tokens of one resource's lists answered 410 Gone from a given page on (see ContinueExpiry). */
   expireContinue?: ContinueExpiry;
+  /** Awaited before each resource request is served: a test holds a request until the cluster is as it wants. */
+  before?: (request: FaultRequest) => Promise<void> | void;
   /** true: every request answers 503; 'reset': every connection is destroyed without an answer. */
   unavailable: boolean | 'reset';
   /** Delay before answering each request. */
@@ -263,6 +265,7 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
     const verb = verbOf(method, parsed, query);
     if (verb === 'unsupported' || !parsed.def.verbs.includes(verb)) throw errors.methodNotAllowed();
     const type = resourceType(parsed.def);
+    await faults.before?.({ method, path, query, verb, resource: type });
     injector.intermittent({ method, path, query, verb, resource: type }, record);
     if (faults.forbidden.has(type)) throw errors.forbidden(USER, verb, group, parsed.def.plural, parsed.namespace);
     if (faults.notFound.has(type)) throw errors.pathNotFound();

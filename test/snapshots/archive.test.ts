@@ -94,6 +94,7 @@ function object(type: ResourceType, name: string, namespace?: string, data = 'x'
 function options(reader: ClusterReader, extra: Partial<ArchiveOptions> = {}): ArchiveOptions {
   return {
     reader,
+    snapshotId: '0b7c7e2e-5d0a-4f57-9f0e-6a1d8c3b2a10',
     clusterName: 'team-a',
     takenAt: new Date('2026-01-02T03:04:05.678Z'),
     vsnapVersion: '0.1.0-test',
@@ -131,6 +132,7 @@ describe('writeClusterArchive with an in-memory reader', () => {
     const manifest = JSON.parse(entries[0]!.body) as ArchiveManifest;
     expect(manifest).toMatchObject({
       formatVersion: 1,
+      snapshotId: '0b7c7e2e-5d0a-4f57-9f0e-6a1d8c3b2a10',
       cluster: 'team-a',
       takenAt: '2026-01-02T03:04:05.678Z',
       vsnapVersion: '0.1.0-test',

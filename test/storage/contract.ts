@@ -24,6 +24,12 @@ async function collect(store: ObjectStore): Promise<{ name: string; size: number
   return objects.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+async function collectUploads(store: ObjectStore): Promise<{ name: string; uploadId: string; initiated: Date }[]> {
+  const uploads: { name: string; uploadId: string; initiated: Date }[] = [];
+  for await (const upload of store.listIncompleteUploads()) uploads.push(upload);
+  return uploads.sort((a, b) => a.name.localeCompare(b.name));
+}
+
 async function storageError(promise: Promise<unknown>): Promise<StorageError> {
   const error: unknown = await promise.then(
     () => undefined,
@@ -97,6 +103,39 @@ export function objectStoreContract(backend: () => ContractBackend): void {
     ]);
     unfinished.destroy(new Error('stop'));
     await expect(inFlight).rejects.toThrow(StorageError);
+  });
+
+  it('lists incomplete uploads directly under its own location, with when they began; aborting one by name and id ends it', async () => {
+    const { open, partSize } = backend();
+    const store = open('incomplete');
+    const before = Date.now() - 2_000;
+    const idle = await store.beginUpload('a-2026-01-01T00-00-00.000Z.tar.gz');
+    const source = fedSource();
+    const writing = await store.beginUpload('b-2026-01-01T00-00-00.000Z.tar.gz');
+    const inFlight = writing.write(source.stream);
+    source.feed(randomBytes(partSize + 10));
+    await source.hungry();
+    await (await store.beginUpload('c-2026-01-01T00-00-00.000Z.tar.gz')).write(chunked(Buffer.from('complete')));
+    await (await store.beginUpload('d-2026-01-01T00-00-00.000Z.tar.gz')).abort();
+    await open('incomplete/nested').beginUpload('e-2026-01-01T00-00-00.000Z.tar.gz');
+    await open('incomplete-sibling').beginUpload('f-2026-01-01T00-00-00.000Z.tar.gz');
+
+    const listed = await collectUploads(store);
+    expect(listed.map(({ name, uploadId }) => ({ name, uploadId }))).toEqual([
+      { name: 'a-2026-01-01T00-00-00.000Z.tar.gz', uploadId: idle.uploadId },
+      { name: 'b-2026-01-01T00-00-00.000Z.tar.gz', uploadId: writing.uploadId },
+    ]);
+    for (const { initiated } of listed) {
+      expect(initiated.getTime()).toBeGreaterThanOrEqual(before);
+      expect(initiated.getTime()).toBeLessThanOrEqual(Date.now() + 2_000);
+    }
+
+    await store.abortUpload(listed[0]!.name, listed[0]!.uploadId);
+    expect((await collectUploads(store)).map((upload) => upload.uploadId)).toEqual([writing.uploadId]);
+    source.stream.destroy(new Error('stop'));
+    await expect(inFlight).rejects.toThrow(StorageError);
+    expect(await collectUploads(store)).toEqual([]);
+    expect(await collectUploads(open('never-used'))).toEqual([]);
   });
 
   it('aborts the upload when the source fails midway: nothing under the final name, nothing left over', async () => {

@@ -165,6 +165,33 @@ describe('S3ObjectStore', () => {
   });
 });
 
+describe('S3ObjectStore.listIncompleteUploads', () => {
+  it('follows pages of 1000, resuming inside a key whose uploads straddle the page boundary', { timeout: 60_000 }, async () => {
+    const bucket = await freshBucket();
+    const store = storeIn(bucket, 'many');
+    // 999 keys with one upload each, then three uploads of the 1000th key: page one ends among them.
+    const names = [...Array.from({ length: 999 }, (_, i) => `c${String(i).padStart(4, '0')}-2026-01-01T00-00-00.000Z.tar.gz`), ...Array<string>(3).fill('z-2026-01-01T00-00-00.000Z.tar.gz')];
+    const begun: { name: string; uploadId: string }[] = [];
+    for (let i = 0; i < names.length; i += 50) {
+      begun.push(...(await Promise.all(names.slice(i, i + 50).map(async (name) => ({ name, uploadId: (await store.beginUpload(name)).uploadId })))));
+    }
+    const listed: { name: string; uploadId: string }[] = [];
+    for await (const { name, uploadId } of store.listIncompleteUploads()) listed.push({ name, uploadId });
+    const order = (a: { name: string; uploadId: string }, b: { name: string; uploadId: string }) => a.name.localeCompare(b.name) || a.uploadId.localeCompare(b.uploadId);
+    expect(listed).toHaveLength(1002);
+    expect(listed).toEqual([...begun].sort(order));
+  });
+
+  it('is refused for a missing bucket and unreachable for an endpoint nobody listens on', async () => {
+    const missing = await failure(collectUploads(storeIn('no-such-bucket', 'p')));
+    expect(missing.reason).toBe('refused');
+    expect(missing.message).toMatch(/^storage refused: bucket "no-such-bucket" does not exist/);
+    const port = await closedPort();
+    const gone = new S3ObjectStore({ ...s3.settings({ endpoint: `http://127.0.0.1:${port}` }), bucket: 'any-bucket', prefix: 'p' });
+    expect((await failure(collectUploads(gone))).message).toMatch(new RegExp(`^storage unreachable: cannot reach http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED`));
+  });
+});
+
 describe('storageErrorFromS3', () => {
   const context = { endpoint: 'https://s3.example.test', bucket: 'snaps', location: 's3://snaps/p/x.tar.gz' };
   const s3Error = (code: string, message = `${code} message`) => Object.assign(new S3Error(message), { code });
@@ -204,6 +231,12 @@ async function collect(store: ObjectStore): Promise<string[]> {
   const names: string[] = [];
   for await (const object of store.list()) names.push(object.name);
   return names;
+}
+
+async function collectUploads(store: ObjectStore): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const upload of store.listIncompleteUploads()) ids.push(upload.uploadId);
+  return ids;
 }
 
 async function closedPort(): Promise<number> {

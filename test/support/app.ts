@@ -94,11 +94,13 @@ export async function startTestApp(
     kubeEgress?: EgressPolicy;
     /** Seals inline kubeconfigs; default a box with a fresh random key; null refuses them (production's default). */
     inlineBox?: SecretBox | null;
+    /** The Postgres server to make the app's database on; default the run's (tests that stop their own pass it). */
+    postgresAdminUrl?: string;
   } = {},
 ): Promise<TestApp> {
   const kubeEgress = options.kubeEgress ?? options.engine?.kubeEgress ?? EgressPolicy.defaults('test');
   const inlineBox = options.inlineBox === null ? undefined : (options.inlineBox ?? new SecretBox([{ id: 'test', key: randomBytes(32) }]));
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(options.postgresAdminUrl);
   const orm = await openDatabase(database.url, { pool: { min: 0, max: 8 } });
   const logLines: LogLine[] = [];
   const logger = pino({ name: 'vsnap', level: 'info' }, {

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 
-/** A fresh, empty database on the run's Postgres; dropped by the returned function. */
-export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const adminUrl = new URL(inject('postgresAdminUrl'));
+/** A fresh, empty database on the run's Postgres (or on `serverUrl`'s); dropped by the returned function. */
+export async function createTestDatabase(serverUrl?: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const adminUrl = new URL(serverUrl ?? inject('postgresAdminUrl'));
   const name = `vsnap_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl.toString() });
   await admin.connect();

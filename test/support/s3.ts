@@ -1,9 +1,12 @@
 /**
  * A real S3 server for tests: s3rver on 127.0.0.1, a fresh data directory each,
  * spoken to over HTTP. s3rver 3.7 answers AbortMultipartUpload with
- * MethodNotAllowed, so this front adds that one S3 call (deleting the upload's
- * parts from s3rver's own layout, NoSuchUpload when there is none) and hands
- * every other request to s3rver untouched.
+ * MethodNotAllowed and ListMultipartUploads with NotImplemented, so this front
+ * adds those two S3 calls, working on s3rver's own layout (an abort deletes the
+ * upload's parts, NoSuchUpload when there is none; the listing answers S3's XML
+ * with prefix, delimiter, key-marker/upload-id-marker paging and Initiated), and
+ * hands every other request to s3rver untouched. It can be stopped (connections
+ * refused) and started again on the same port with its data.
  */
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -47,6 +50,12 @@ export interface S3TestServer {
   createBucket(name: string): Promise<void>;
   /** Multipart uploads begun and neither completed nor aborted, read from s3rver's directory. */
   pendingUploads(bucket: string): Promise<PendingUpload[]>;
+  /** Makes an upload look begun at `initiated` (ListMultipartUploads' Initiated is its key file's mtime). */
+  backdateUpload(bucket: string, uploadId: string, initiated: Date): Promise<void>;
+  /** Stops listening and drops every connection: requests are refused until start(). */
+  stop(): Promise<void>;
+  /** Listens again on the same port, with the same data. */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -63,12 +72,28 @@ export async function startS3Server(): Promise<S3TestServer> {
       );
       return;
     }
+    if (req.method === 'GET' && url.searchParams.has('uploads') && /^\/[^/]+\/?$/.test(url.pathname)) {
+      listMultipartUploads(directory, req, url).then(
+        (answer) => ('xml' in answer ? respondXml(res, answer.xml) : respond(res, answer.status, answer.code)),
+        (error: unknown) => respond(res, 500, 'InternalError', String(error)),
+      );
+      return;
+    }
     handle(req, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  const stopListening = async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+  };
+  await listen(0);
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new Client({ endPoint: '127.0.0.1', port, useSSL: false, accessKey: ACCESS_KEY, secretKey: SECRET_KEY, region: REGION, pathStyle: true });
@@ -90,9 +115,11 @@ export async function startS3Server(): Promise<S3TestServer> {
     }),
     createBucket: (name) => client.makeBucket(name, REGION),
     pendingUploads: (bucket) => pendingUploads(path.join(directory, bucket, UPLOADS_DIR)),
+    backdateUpload: (bucket, uploadId, initiated) => fs.utimes(path.join(directory, bucket, UPLOADS_DIR, uploadId, 'key'), initiated, initiated),
+    stop: stopListening,
+    start: () => listen(port),
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      if (server.listening) await stopListening();
       s3rver.logger.close();
       await fs.rm(directory, { recursive: true, force: true });
     },
@@ -112,6 +139,95 @@ async function abortMultipartUpload(directory: string, req: http.IncomingMessage
   if (key === undefined || key !== keyParts.join('/')) return { status: 404, code: 'NoSuchUpload' };
   await fs.rm(uploadDir, { recursive: true, force: true });
   return { status: 204 };
+}
+
+interface ListedUpload {
+  key: string;
+  uploadId: string;
+  initiated: Date;
+}
+
+/**
+ * S3's GET /<bucket>?uploads (ListMultipartUploads) over s3rver's layout: uploads in key
+ * order (then upload id), filtered by prefix, rolled up at the delimiter into
+ * CommonPrefixes, started after key-marker (and, for that key, after upload-id-marker),
+ * at most max-uploads (1000) uploads and prefixes together.
+ */
+async function listMultipartUploads(directory: string, req: http.IncomingMessage, url: URL): Promise<{ xml: string } | { status: number; code: string }> {
+  req.resume();
+  const credential = /Credential=([^/,\s]+)/.exec(req.headers.authorization ?? '')?.[1];
+  if (credential !== ACCESS_KEY) return { status: 403, code: credential ? 'InvalidAccessKeyId' : 'AccessDenied' };
+  const bucket = decodeURIComponent(url.pathname.slice(1).replace(/\/$/, ''));
+  if (!(await exists(path.join(directory, bucket)))) return { status: 404, code: 'NoSuchBucket' };
+  const query = (name: string) => url.searchParams.get(name) ?? '';
+  const [prefix, delimiter, keyMarker, uploadIdMarker] = ['prefix', 'delimiter', 'key-marker', 'upload-id-marker'].map(query) as [string, string, string, string];
+  const maxText = url.searchParams.get('max-uploads');
+  const maxUploads = maxText === null ? 1000 : Math.min(1000, Number(maxText));
+  if (!Number.isInteger(maxUploads) || maxUploads < 0) return { status: 400, code: 'InvalidArgument' };
+
+  const uploadsDir = path.join(directory, bucket, UPLOADS_DIR);
+  const all: ListedUpload[] = [];
+  for (const uploadId of await fs.readdir(uploadsDir).catch(() => [] as string[])) {
+    const keyFile = path.join(uploadsDir, uploadId, 'key');
+    const key = await fs.readFile(keyFile, 'utf8').catch(() => undefined);
+    // A directory s3rver made for a part sent after its upload was gone is no upload.
+    if (key === undefined || !key.startsWith(prefix)) continue;
+    all.push({ key, uploadId, initiated: (await fs.stat(keyFile)).mtime });
+  }
+  all.sort((a, b) => (a.key === b.key ? compare(a.uploadId, b.uploadId) : compare(a.key, b.key)));
+
+  // Each upload, or the common prefix it rolls up into, in key order; a prefix once.
+  type Entry = { upload: ListedUpload } | { commonPrefix: string };
+  const entries: Entry[] = [];
+  for (const upload of all) {
+    const cut = delimiter ? upload.key.indexOf(delimiter, prefix.length) : -1;
+    if (cut >= 0) {
+      const commonPrefix = upload.key.slice(0, cut + delimiter.length);
+      const previous = entries.at(-1);
+      if (compare(commonPrefix, keyMarker) > 0 && !(previous && 'commonPrefix' in previous && previous.commonPrefix === commonPrefix)) entries.push({ commonPrefix });
+      continue;
+    }
+    const after = keyMarker === '' || compare(upload.key, keyMarker) > 0 || (upload.key === keyMarker && uploadIdMarker !== '' && compare(upload.uploadId, uploadIdMarker) > 0);
+    if (after) entries.push({ upload });
+  }
+  const page = entries.slice(0, maxUploads);
+  const truncated = entries.length > page.length;
+  const last = page.at(-1);
+  const element = (name: string, value: string) => `<${name}>${escapeXml(value)}</${name}>`;
+  const owner = `<ID>${ACCESS_KEY}</ID><DisplayName>${ACCESS_KEY}</DisplayName>`;
+  const xml = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">',
+    element('Bucket', bucket),
+    element('KeyMarker', keyMarker),
+    element('UploadIdMarker', uploadIdMarker),
+    element('NextKeyMarker', last ? ('upload' in last ? last.upload.key : last.commonPrefix) : ''),
+    element('NextUploadIdMarker', last && 'upload' in last ? last.upload.uploadId : ''),
+    ...(delimiter ? [element('Delimiter', delimiter)] : []),
+    element('Prefix', prefix),
+    element('MaxUploads', String(maxUploads)),
+    element('IsTruncated', String(truncated)),
+    ...page.map((entry) =>
+      'upload' in entry
+        ? `<Upload>${element('Key', entry.upload.key)}${element('UploadId', entry.upload.uploadId)}<Initiator>${owner}</Initiator><Owner>${owner}</Owner><StorageClass>STANDARD</StorageClass>${element('Initiated', entry.upload.initiated.toISOString())}</Upload>`
+        : `<CommonPrefixes>${element('Prefix', entry.commonPrefix)}</CommonPrefixes>`,
+    ),
+    '</ListMultipartUploadsResult>',
+  ].join('');
+  return { xml };
+}
+
+/** Byte order, as S3 sorts keys (UTF-8 binary). */
+function compare(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function respondXml(res: http.ServerResponse, xml: string): void {
+  res.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(xml) }).end(xml);
 }
 
 function respond(res: http.ServerResponse, status: number, code?: string, message = code ?? ''): void {
