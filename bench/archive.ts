@@ -4,6 +4,8 @@
  * files. The Kubernetes API test server runs in a child process, so the
  * figures are the archive writer's (client-node, tar, gzip, sha256) alone.
  * Run: `node --import tsx bench/archive.ts [objects]` (default 50000).
+ * `BENCH_KUBE_500_EVERY=N` makes the API server answer 500 to every Nth list
+ * request: the figures then include the retries (their count is printed).
  */
 import { execFile, fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -43,6 +45,8 @@ async function serve(count: number): Promise<void> {
   const server = await startKubeServer();
   server.seedStandard();
   server.seedSynthetic(count);
+  const every = Number(process.env.BENCH_KUBE_500_EVERY ?? 0);
+  if (every > 0) server.faults.intermittent.push({ answer: 500, every, match: (request) => request.verb === 'list' });
   const objects = server.registry
     .all()
     .filter((d) => d.verbs.includes('list') && d.plural !== 'events')
@@ -56,6 +60,8 @@ interface Run {
   summary: ArchiveSummary;
   peakRssMiB: number;
   rssGrowthMiB: number;
+  /** Kubernetes requests retried (the connection's retries, as a snapshot has them). */
+  retries: number;
 }
 
 async function measure(kubeconfig: string, sink: () => Writable): Promise<Run> {
@@ -80,7 +86,7 @@ async function measure(kubeconfig: string, sink: () => Writable): Promise<Run> {
     const summary = await archive.done;
     const seconds = (performance.now() - started) / 1000;
     peak = Math.max(peak, process.memoryUsage().rss);
-    return { seconds, summary, peakRssMiB: peak / MiB, rssGrowthMiB: (peak - baseline) / MiB };
+    return { seconds, summary, peakRssMiB: peak / MiB, rssGrowthMiB: (peak - baseline) / MiB, retries: connection.retries.count };
   } finally {
     clearInterval(sampler);
     await connection.close();
@@ -105,7 +111,8 @@ function report(label: string, r: Run, jsonBytes: number): void {
     `${label.padEnd(10)} ${objectCount} objects in ${r.seconds.toFixed(2)} s: ` +
       `${Math.round(objectCount / r.seconds)} objects/s, ${(jsonBytes / MB / r.seconds).toFixed(1)} MB/s of JSON, ` +
       `${(sizeBytes / MB / r.seconds).toFixed(2)} MB/s of archive, ` +
-      `archive ${(sizeBytes / MB).toFixed(2)} MB, peak RSS ${r.peakRssMiB.toFixed(0)} MiB (growth ${r.rssGrowthMiB.toFixed(1)} MiB)`,
+      `archive ${(sizeBytes / MB).toFixed(2)} MB, peak RSS ${r.peakRssMiB.toFixed(0)} MiB (growth ${r.rssGrowthMiB.toFixed(1)} MiB), ` +
+      `${r.retries} retries`,
   );
 }
 
@@ -114,7 +121,8 @@ async function main(count: number): Promise<void> {
   const [ready] = (await once(child, 'message')) as [ServerReady];
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vsnap-bench-archive-'));
   try {
-    console.log(`cluster: ${ready.objects} listable objects (${count} synthetic ConfigMaps + standard fixtures), page size ${PAGE_SIZE}`);
+    const faults = process.env.BENCH_KUBE_500_EVERY ? `, a 500 in every ${process.env.BENCH_KUBE_500_EVERY} list requests` : '';
+    console.log(`cluster: ${ready.objects} listable objects (${count} synthetic ConfigMaps + standard fixtures), page size ${PAGE_SIZE}${faults}`);
     // Warm-up: JIT, TLS session, lazily loaded modules.
     await measure(ready.kubeconfig, nullSink);
     const toNull = await measure(ready.kubeconfig, nullSink);

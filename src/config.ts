@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { defaultDenyList, EgressPolicy, parseAddressRanges } from './kube/egress.ts';
+import { DEFAULT_KUBE_RETRY, type KubeRetrySettings } from './kube/retry.ts';
 import { parseSecretKeys, type SecretKey } from './secrets/secret-box.ts';
 import { s3CredentialVariables, s3Environment, s3Problems, s3Settings, type StorageSettings } from './storage/config.ts';
 
@@ -99,6 +100,17 @@ const environment = z
     VERIFY_BATCH_SIZE: positiveInt(10),
     KUBE_LIST_PAGE_SIZE: positiveInt(500),
     KUBE_REQUEST_TIMEOUT_SECONDS: positiveInt(30),
+    // -- Kubernetes request retries (5xx, 429, resets, timeouts): per request and per snapshot --
+    /** Attempts of one request, the first included (1: no retries). */
+    KUBE_RETRY_ATTEMPTS: positiveInt(DEFAULT_KUBE_RETRY.attempts),
+    /** Ceiling of the first backoff; it doubles per retry (full jitter: the wait is uniform below it). */
+    KUBE_RETRY_BASE_DELAY_MS: positiveInt(DEFAULT_KUBE_RETRY.baseDelayMs),
+    /** The longest single wait, Retry-After included. */
+    KUBE_RETRY_MAX_DELAY_SECONDS: positiveInt(DEFAULT_KUBE_RETRY.maxDelayMs / 1000),
+    /** No retry starts once a request has taken this long. */
+    KUBE_RETRY_REQUEST_SECONDS: positiveInt(DEFAULT_KUBE_RETRY.requestDeadlineMs / 1000),
+    /** Retries one snapshot may spend on all its Kubernetes requests together. */
+    KUBE_RETRY_BUDGET: z.coerce.number().int().min(0).default(DEFAULT_KUBE_RETRY.budget),
     // Storage locations (the S3_* variables below are the defaults of S3 locations).
     /** The directory every LOCAL storage location lives under; default <VSNAP_DATA_DIR>/snapshots. */
     LOCAL_STORAGE_ROOT: optionalString,
@@ -211,6 +223,8 @@ export interface EngineConfig {
   verifyBatchSize: number;
   listPageSize: number;
   kubeRequestTimeoutMs: number;
+  /** Retries of Kubernetes requests: per request (attempts, time) and per snapshot (budget). */
+  kubeRetry: KubeRetrySettings;
   kubeconfigSecretsDir: string;
   /** Where tenants' Kubernetes API servers may be. */
   kubeEgress: EgressPolicy;
@@ -279,6 +293,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       verifyBatchSize: env.VERIFY_BATCH_SIZE,
       listPageSize: env.KUBE_LIST_PAGE_SIZE,
       kubeRequestTimeoutMs: env.KUBE_REQUEST_TIMEOUT_SECONDS * 1000,
+      kubeRetry: {
+        attempts: env.KUBE_RETRY_ATTEMPTS,
+        baseDelayMs: env.KUBE_RETRY_BASE_DELAY_MS,
+        maxDelayMs: env.KUBE_RETRY_MAX_DELAY_SECONDS * 1000,
+        requestDeadlineMs: env.KUBE_RETRY_REQUEST_SECONDS * 1000,
+        budget: env.KUBE_RETRY_BUDGET,
+      },
       kubeconfigSecretsDir: env.KUBECONFIG_SECRETS_DIR,
       kubeEgress: kubeconfigs.egress,
       storage: {

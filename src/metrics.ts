@@ -17,7 +17,13 @@ export function createProcessMetrics() {
     registers: [registry],
   });
   const storageRetryObserver: RetryObserver = { retried: (operation, reason) => storageRetries.inc({ operation, reason }) };
-  return { registry, storageRetries: storageRetryObserver };
+  const kubeRequestRetries = new Counter({
+    name: 'vsnap_kube_request_retries_total',
+    help: 'Kubernetes API requests tried again (5xx, 429, connection resets, timeouts, lists restarted after 410), by reason.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  return { registry, storageRetries: storageRetryObserver, kubeRetries: (reason: string) => kubeRequestRetries.inc({ reason }) };
 }
 export type ProcessMetrics = ReturnType<typeof createProcessMetrics>;
 

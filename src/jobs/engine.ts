@@ -46,7 +46,15 @@ export async function startEngine(options: {
     logger,
   );
   const { agenda } = queue;
-  const scheduler = new SnapshotScheduler(agenda, { orm: options.orm, config, logger, version: VSNAP_VERSION, inlineBox: options.inlineBox, running: new RunningSnapshots() });
+  const scheduler = new SnapshotScheduler(agenda, {
+    orm: options.orm,
+    config,
+    logger,
+    version: VSNAP_VERSION,
+    inlineBox: options.inlineBox,
+    running: new RunningSnapshots(),
+    onKubeRetry: options.metrics?.kubeRetries,
+  });
   await agenda.ready;
   // An API-only process starts Agenda without job definitions: it only enqueues.
   if (options.worker) scheduler.defineJobs();

@@ -1,8 +1,9 @@
-import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext } from '@kubernetes/client-node';
+import { HttpMethod, RequestContext } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { quoted } from '../errors.ts';
 import type { ClusterConnection } from './connect.ts';
 import { EgressRefusedError } from './egress.ts';
+import { KubeRequestTimeout, type KubeAnswer } from './retry.ts';
 
 /** One listable kind of object: `deployments` in `apps/v1`, `pods` in core `v1`. */
 export interface ResourceType {
@@ -24,6 +25,8 @@ export interface KubeObject {
 
 export interface ListOptions {
   pageSize: number;
+  /** Only objects matching this label selector (`app.kubernetes.io/managed-by!=vsnap`). */
+  labelSelector?: string;
   signal?: AbortSignal;
 }
 
@@ -34,8 +37,12 @@ export interface ClusterReader {
   /** Every listable resource: core v1 and each group's preferred version, minus subresources and events. */
   discover(signal?: AbortSignal): Promise<ResourceType[]>;
   /** How many objects a resource holds now, from one `limit=1` list; null when the server gives no count. */
-  estimateCount(type: ResourceType, signal?: AbortSignal): Promise<number | null>;
-  /** Cluster-wide list, one page in memory at a time, objects complete with apiVersion/kind, without managedFields. */
+  estimateCount(type: ResourceType, signal?: AbortSignal, labelSelector?: string): Promise<number | null>;
+  /**
+   * Cluster-wide list, one page in memory at a time, objects complete with apiVersion/kind,
+   * without managedFields, each object once: a list whose continue token expired (410) starts
+   * again from the beginning and skips the objects it already gave.
+   */
   list(type: ResourceType, options: ListOptions): AsyncIterable<KubeObject>;
 }
 
@@ -66,13 +73,13 @@ export function apiVersionOf(type: Pick<ResourceType, 'group' | 'version'>): str
 }
 
 export interface ClusterReaderOptions {
-  /** Per request, body included. Default 30 s. */
+  /** Per attempt of a request, body included. Default: the connection's. */
   timeoutMs?: number;
 }
 
-/** A reader over a connection; the connection's owner closes it. */
+/** A reader over a connection (and its retries); the connection's owner closes it. */
 export function createClusterReader(kc: ClusterConnection, options: ClusterReaderOptions = {}): ClusterReader {
-  return new KubeApiReader(kc, options.timeoutMs ?? 30_000);
+  return new KubeApiReader(kc, options.timeoutMs ?? kc.requestTimeoutMs);
 }
 
 /**
@@ -122,7 +129,6 @@ interface ApiRequest {
 class KubeApiReader implements ClusterReader {
   readonly server: string;
   private readonly at: string;
-  private readonly http = new IsomorphicFetchHttpLibrary();
 
   constructor(
     private readonly kc: ClusterConnection,
@@ -147,43 +153,52 @@ class KubeApiReader implements ClusterReader {
     return [...listable(core.resources, '', 'v1'), ...perGroup.flat()];
   }
 
-  async estimateCount(type: ResourceType, signal?: AbortSignal): Promise<number | null> {
+  async estimateCount(type: ResourceType, signal?: AbortSignal, labelSelector?: string): Promise<number | null> {
     const key = resourceKey(type);
-    const request = { path: listPath(type), query: { limit: '1' }, what: `list ${key}`, resource: key, signal };
-    const page = await this.fetchAs(objectList, request);
+    const query = { limit: '1', ...(labelSelector ? { labelSelector } : {}) };
+    const page = await this.fetchAs(objectList, { path: listPath(type), query, what: `list ${key}`, resource: key, signal });
     const items = page.items?.length ?? 0;
     if (!page.metadata?.continue) return items;
     const remaining = page.metadata.remainingItemCount;
     return remaining === undefined ? null : items + remaining;
   }
 
-  async *list(type: ResourceType, { pageSize, signal }: ListOptions): AsyncIterable<KubeObject> {
+  async *list(type: ResourceType, { pageSize, labelSelector, signal }: ListOptions): AsyncIterable<KubeObject> {
     const key = resourceKey(type);
     const apiVersion = apiVersionOf(type);
+    // What was given, so that a restarted list gives each object once; bounded by the resource's size.
+    const given = new Set<string>();
+    const restarts = { resource: key, count: 0 };
     let token: string | undefined;
-    do {
-      const query: Record<string, string> = { limit: String(pageSize) };
+    for (;;) {
+      const query: Record<string, string> = { limit: String(pageSize), ...(labelSelector ? { labelSelector } : {}) };
       if (token) query.continue = token;
       let page: z.infer<typeof objectList>;
       try {
         page = await this.fetchAs(objectList, { path: listPath(type), query, what: `list ${key}`, resource: key, signal });
       } catch (error) {
-        // Restarting would yield the first pages' objects twice into the archive; fail clearly instead.
-        if (token && error instanceof ClusterAccessError && error.status === 410) {
-          throw new ClusterAccessError(
-            'failed',
-            `${this.at}: list of ${key} expired mid-way (continue token expired, 410 Gone); the cluster changes faster than it can be read, try again`,
-            this.server,
-            key,
-            410,
-            { cause: error },
-          );
+        if (!(token && error instanceof ClusterAccessError && error.status === 410)) throw error;
+        // The continue token expired (the store was compacted since the first page): the rest
+        // cannot be read consistently, so the list starts over and skips what it already gave.
+        // As many starts as a request has attempts: a cluster that changes faster than it can be read fails clearly.
+        if (restarts.count + 1 >= this.kc.retries.settings.attempts || !this.kc.retries.take('410', restarts)) {
+          const message = `${this.at}: list of ${key} expired mid-way (continue token expired, 410 Gone) ${restarts.count + 1} times; the cluster changes faster than it can be read, try again`;
+          throw new ClusterAccessError('failed', message, this.server, key, 410, { cause: error });
         }
-        throw error;
+        restarts.count += 1;
+        token = undefined;
+        continue;
       }
-      for (const item of page.items ?? []) yield this.complete(item, apiVersion, type.kind, key);
+      for (const item of page.items ?? []) {
+        const object = this.complete(item, apiVersion, type.kind, key);
+        const id = `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+        if (given.has(id)) continue;
+        given.add(id);
+        yield object;
+      }
       token = page.metadata?.continue || undefined;
-    } while (token);
+      if (!token) return;
+    }
   }
 
   private complete(item: unknown, apiVersion: string, kind: string, key: string): KubeObject {
@@ -210,27 +225,26 @@ class KubeApiReader implements ClusterReader {
     const context = new RequestContext(url.toString(), HttpMethod.GET);
     context.setHeaderParam('Accept', 'application/json');
     await this.kc.applySecurityAuthentication(context);
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    context.setSignal(signal ? AbortSignal.any([signal, timeout]) : timeout);
+    if (signal) context.setSignal(signal);
 
+    let answer: KubeAnswer;
     try {
-      const response = await this.http.send(context).toPromise();
-      if (response.httpStatusCode >= 200 && response.httpStatusCode < 300) return JSON.parse(await response.body.text()) as unknown;
-      // The body of a failure is never shown, so it is not read either (it could be any size).
-      await response.body.stream()?.cancel().catch(() => undefined);
-      throw this.statusError(response.httpStatusCode, what, resource);
+      answer = await this.kc.retries.exchange(context, this.timeoutMs);
     } catch (error) {
-      if (error instanceof ClusterAccessError) throw error;
       if (signal?.aborted) throw signal.reason;
       const refused = egressRefusal(error);
       if (refused) throw fail('refused', `${refused.message} (${what})`, error);
-      if (timeout.aborted) {
+      if (error instanceof KubeRequestTimeout) {
         throw fail('timeout', `${this.at} did not answer within ${this.timeoutMs} ms to ${what}`, error);
       }
-      if (error instanceof SyntaxError) {
-        throw fail('failed', `${this.at} sent invalid JSON to ${what}`, error);
-      }
       throw fail('unreachable', `${this.at} unreachable: ${transportReason(error)} (${what})`, error);
+    }
+    // The body of a failure is never shown, so it was not read either (it could be any size).
+    if (answer.status < 200 || answer.status >= 300) throw this.statusError(answer.status, what, resource);
+    try {
+      return JSON.parse(answer.text) as unknown;
+    } catch (error) {
+      throw fail('failed', `${this.at} sent invalid JSON to ${what}`, error);
     }
   }
 

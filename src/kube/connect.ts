@@ -7,10 +7,18 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import { createConfiguration, KubeConfig, ServerConfiguration, type ApiConstructor, type ApiType } from '@kubernetes/client-node';
 import { Agent, buildConnector } from 'undici';
 import type { AdmittedKubeconfig } from './admission.ts';
 import { EgressRefusedError, type EgressPolicy } from './egress.ts';
+import { KubeRetries } from './retry.ts';
+
+export interface ConnectionOptions {
+  /** The retries (and their budget) of every request made through this connection; default: a budget of its own. */
+  retries?: KubeRetries;
+  /** Time for one attempt of a request, body included (default 30 s). */
+  requestTimeoutMs?: number;
+}
 
 /**
  * A KubeConfig that can only use the static credentials of an admitted
@@ -21,9 +29,14 @@ import { EgressRefusedError, type EgressPolicy } from './egress.ts';
 export class ClusterConnection extends KubeConfig {
   readonly #agent: Agent;
   #closed: Promise<void> | undefined;
+  /** Every request through this connection (the generated clients', the reader's, watches' restarts) retries within these bounds. */
+  readonly retries: KubeRetries;
+  readonly requestTimeoutMs: number;
 
-  constructor(admitted: AdmittedKubeconfig, egress: EgressPolicy) {
+  constructor(admitted: AdmittedKubeconfig, egress: EgressPolicy, options: ConnectionOptions = {}) {
     super();
+    this.retries = options.retries ?? new KubeRetries();
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     Object.assign(this, { authenticators: [], custom_authenticators: [] });
     const agent = guardedAgent(admitted, egress);
     this.#agent = agent;
@@ -59,6 +72,16 @@ export class ClusterConnection extends KubeConfig {
   /** The API server URL, as admitted. */
   get server(): string {
     return this.getCurrentCluster()?.server ?? '';
+  }
+
+  /** A generated API client whose requests go through the connection's retries (client-node's own sends each once). */
+  override makeApiClient<T extends ApiType>(apiClientType: ApiConstructor<T>): T {
+    const configuration = createConfiguration({
+      baseServer: new ServerConfiguration(this.server, {}),
+      authMethods: { default: this },
+      httpApi: this.retries.httpLibrary(this.requestTimeoutMs),
+    });
+    return new apiClientType(configuration);
   }
 
   /** Closes the connection pool; requests after this fail. Closing again is a no-op. */
@@ -110,8 +133,8 @@ function unsupported(method: string): never {
 }
 
 /** The connection to a cluster, from its admitted kubeconfig. Close it when done. */
-export function connectCluster(admitted: AdmittedKubeconfig, egress: EgressPolicy): ClusterConnection {
-  return new ClusterConnection(admitted, egress);
+export function connectCluster(admitted: AdmittedKubeconfig, egress: EgressPolicy, options: ConnectionOptions = {}): ClusterConnection {
+  return new ClusterConnection(admitted, egress, options);
 }
 
 function guardedAgent({ cluster, user }: AdmittedKubeconfig, egress: EgressPolicy): Agent {

@@ -1,8 +1,18 @@
 /**
  * Which PersistentVolumeClaims of a cluster can get a CSI VolumeSnapshot, and
- * with which VolumeSnapshotClass. Read-only: planning creates nothing.
+ * with which VolumeSnapshotClass. Read-only: planning creates nothing. What
+ * cannot be read costs only the volumes that needed it: each PVC is planned,
+ * skipped (misconfigured) or failed (the cluster could not tell) on its own.
  */
-import { ApiException, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import {
+  ApiException,
+  CoreV1Api,
+  CustomObjectsApi,
+  Observable,
+  StorageV1Api,
+  type ConfigurationOptions,
+  type ObservableMiddleware,
+} from '@kubernetes/client-node';
 import { z } from 'zod';
 import { ClusterAccessError, egressRefusal, serverLabel, transportReason, type ClusterAccessErrorKind } from './cluster-reader.ts';
 import type { ClusterConnection } from './connect.ts';
@@ -11,16 +21,22 @@ export const SNAPSHOT_GROUP = 'snapshot.storage.k8s.io';
 export const SNAPSHOT_VERSION = 'v1';
 /** The annotation external-snapshotter itself uses to pick a class for a VolumeSnapshot that names none. */
 export const DEFAULT_CLASS_ANNOTATION = 'snapshot.storage.kubernetes.io/is-default-class';
+/** The annotation that makes a StorageClass the cluster's default. */
+export const DEFAULT_STORAGE_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
 
-/** One PVC and how to snapshot it; exactly one of `volumeSnapshotClass` and `skip` is set. */
+/** One PVC and how to snapshot it; exactly one of `volumeSnapshotClass`, `skip` and `fail` is set. */
 export interface VolumePlan {
   namespace: string;
   pvcName: string;
-  /** CSI driver of the bound PersistentVolume. */
+  /** CSI driver: of the bound PersistentVolume, or (that unreadable or missing) its StorageClass's provisioner. */
   driver?: string;
+  /** Set when the driver is the StorageClass's provisioner: where it came from and why. */
+  driverNote?: string;
   volumeSnapshotClass?: string;
-  /** Why the volume cannot be snapshotted: the message of its SKIPPED phase. */
+  /** Why the volume cannot be snapshotted as configured: the message of its SKIPPED phase. */
   skip?: string;
+  /** Why the cluster could not tell how to snapshot it (a read failed): the message of its FAILED phase. */
+  fail?: string;
 }
 
 export interface SnapshotClass {
@@ -40,23 +56,72 @@ const snapshotClassList = z.object({
   ),
 });
 
-/** Every PVC of the cluster, sorted by namespace and name, each planned or skipped with a reason. */
-export async function planVolumeSnapshots(kc: ClusterConnection): Promise<VolumePlan[]> {
-  // Settle all three before failing, so no request outlives the call.
-  const [claimsRead, driversRead, classesRead] = await Promise.allSettled([listClaims(kc), listCsiDrivers(kc), listSnapshotClasses(kc)]);
-  const claims = fulfilled(claimsRead);
-  const drivers = fulfilled(driversRead);
-  const classes = fulfilled(classesRead);
-  const plans = claims.map((claim): VolumePlan => {
-    const base = { namespace: claim.namespace, pvcName: claim.name };
-    if (!claim.volumeName) return { ...base, skip: 'not bound' };
-    const driver = drivers.get(claim.volumeName);
-    if (driver === undefined) return { ...base, skip: `bound PersistentVolume ${claim.volumeName} not found` };
-    if (driver === null) return { ...base, skip: 'not a CSI volume' };
-    const choice = chooseSnapshotClass(driver, classes);
-    return 'skip' in choice ? { ...base, driver, skip: choice.skip } : { ...base, driver, volumeSnapshotClass: choice.name };
-  });
+/** What a read gave, or the error that stopped it: a failed read costs only the volumes that need it. */
+type Read<T> = { value: T } | { error: ClusterAccessError };
+
+/**
+ * Every PVC of the cluster, sorted by namespace and name, each planned, skipped
+ * or failed with a reason. Throws (ClusterAccessError) only when the PVCs
+ * themselves cannot be listed.
+ */
+export async function planVolumeSnapshots(kc: ClusterConnection, signal?: AbortSignal): Promise<VolumePlan[]> {
+  // Settle all four before failing, so no request outlives the call.
+  const [claims, volumes, storageClasses, snapshotClasses] = await Promise.all([
+    read(kc, listClaims(kc, signal)),
+    read(kc, listVolumes(kc, signal)),
+    read(kc, listStorageClasses(kc, signal)),
+    read(kc, listSnapshotClasses(kc, signal)),
+  ]);
+  signal?.throwIfAborted();
+  if ('error' in claims) throw claims.error;
+  const plans = claims.value.map((claim) => planClaim(claim, volumes, storageClasses, snapshotClasses));
   return plans.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.pvcName.localeCompare(b.pvcName));
+}
+
+function planClaim(
+  claim: Claim,
+  volumes: Read<Map<string, PersistentVolume>>,
+  storageClasses: Read<StorageClasses>,
+  snapshotClasses: Read<SnapshotClass[]>,
+): VolumePlan {
+  const base = { namespace: claim.namespace, pvcName: claim.name };
+  if (!claim.volumeName) return { ...base, skip: 'not bound' };
+  const volume = 'value' in volumes ? volumes.value.get(claim.volumeName) : undefined;
+  let driver: string;
+  let driverNote: string | undefined;
+  if (volume) {
+    if (volume.driver === null) return { ...base, skip: 'not a CSI volume' };
+    driver = volume.driver;
+  } else {
+    // The PV would say; without it, the provisioner of the claim's StorageClass made the volume.
+    const pvProblem = 'error' in volumes ? volumes.error.message : `bound PersistentVolume ${claim.volumeName} not found`;
+    const fromClass = provisionerOf(claim, storageClasses);
+    if ('problem' in fromClass) {
+      const reason = `cannot tell the CSI driver: ${pvProblem}; ${fromClass.problem}`;
+      // A read that failed is a failure; a PV and a class that do not exist are a misconfiguration.
+      return 'error' in volumes || 'error' in storageClasses ? { ...base, fail: reason } : { ...base, skip: reason };
+    }
+    if (fromClass.provisioner.startsWith('kubernetes.io/')) {
+      return { ...base, skip: `not a CSI volume (StorageClass ${fromClass.className} provisioner ${fromClass.provisioner})` };
+    }
+    driver = fromClass.provisioner;
+    driverNote = `CSI driver from StorageClass ${fromClass.className} (${pvProblem})`;
+  }
+  const withDriver = { ...base, driver, ...(driverNote ? { driverNote } : {}) };
+  if ('error' in snapshotClasses) return { ...withDriver, fail: snapshotClasses.error.message };
+  const choice = chooseSnapshotClass(driver, snapshotClasses.value);
+  return 'skip' in choice ? { ...withDriver, skip: choice.skip } : { ...withDriver, volumeSnapshotClass: choice.name };
+}
+
+/** The provisioner of the claim's StorageClass: the one it names, or the cluster's default when it names none. */
+function provisionerOf(claim: Claim, storageClasses: Read<StorageClasses>): { className: string; provisioner: string } | { problem: string } {
+  if (claim.storageClassName === '') return { problem: 'the claim has no StorageClass' };
+  if ('error' in storageClasses) return { problem: storageClasses.error.message };
+  const className = claim.storageClassName ?? storageClasses.value.defaultClass;
+  if (className === undefined) return { problem: 'the claim names no StorageClass and the cluster has no default' };
+  const provisioner = storageClasses.value.provisioners.get(className);
+  if (provisioner === undefined) return { problem: `StorageClass ${className} not found` };
+  return { className, provisioner };
 }
 
 /**
@@ -78,9 +143,13 @@ export function chooseSnapshotClass(driver: string, classes: readonly SnapshotCl
     : { skip: `several VolumeSnapshotClasses for driver ${driver} and none is the default: ${names}` };
 }
 
-function fulfilled<T>(result: PromiseSettledResult<T>): T {
-  if (result.status === 'rejected') throw result.reason;
-  return result.value;
+async function read<T>(kc: ClusterConnection, pending: Promise<T>): Promise<Read<T>> {
+  try {
+    return { value: await pending };
+  } catch (error) {
+    if (error instanceof ClusterAccessError) return { error };
+    return { error: kubeApiError(kc, error, 'plan volume snapshots') };
+  }
 }
 
 interface Claim {
@@ -88,52 +157,89 @@ interface Claim {
   name: string;
   /** The bound PersistentVolume; undefined unless the claim is Bound. */
   volumeName?: string;
+  /** undefined: the claim names none (the default class applies); '': explicitly none. */
+  storageClassName?: string;
 }
 
-async function listClaims(kc: ClusterConnection): Promise<Claim[]> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const claims: Claim[] = [];
-  let token: string | undefined;
-  do {
-    const page = await call(kc, 'list PersistentVolumeClaims in all namespaces', () =>
-      core.listPersistentVolumeClaimForAllNamespaces({ limit: PAGE_SIZE, _continue: token }),
-    );
-    for (const pvc of page.items) {
-      const bound = pvc.status?.phase === 'Bound' && pvc.spec?.volumeName;
-      claims.push({
-        namespace: pvc.metadata?.namespace ?? '',
-        name: pvc.metadata?.name ?? '',
-        volumeName: bound ? pvc.spec?.volumeName : undefined,
-      });
-    }
-    token = page.metadata?._continue || undefined;
-  } while (token);
-  return claims;
+interface PersistentVolume {
+  /** null for a volume that is not CSI. */
+  driver: string | null;
 }
 
-/** PersistentVolume name → its CSI driver, or null for a volume that is not CSI. */
-async function listCsiDrivers(kc: ClusterConnection): Promise<Map<string, string | null>> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const drivers = new Map<string, string | null>();
+interface StorageClasses {
+  provisioners: Map<string, string>;
+  /** The class annotated default (the newest, as Kubernetes picks, when several are). */
+  defaultClass?: string;
+}
+
+interface Page<T> {
+  items: T[];
+  metadata?: { _continue?: string };
+}
+
+/** Every page of a list, `limit` at a time. */
+async function allPages<T>(kc: ClusterConnection, action: string, fetchPage: (token: string | undefined) => Promise<Page<T>>): Promise<T[]> {
+  const items: T[] = [];
   let token: string | undefined;
   do {
-    const page = await call(kc, 'list PersistentVolumes', () =>
-      core.listPersistentVolume({ limit: PAGE_SIZE, _continue: token }),
-    );
-    for (const pv of page.items) {
-      if (pv.metadata?.name) drivers.set(pv.metadata.name, pv.spec?.csi?.driver ?? null);
-    }
+    const page = await call(kc, action, () => fetchPage(token));
+    items.push(...page.items);
     token = page.metadata?._continue || undefined;
   } while (token);
-  return drivers;
+  return items;
+}
+
+async function listClaims(kc: ClusterConnection, signal?: AbortSignal): Promise<Claim[]> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const pvcs = await allPages(kc, 'list PersistentVolumeClaims in all namespaces', (token) =>
+    core.listPersistentVolumeClaimForAllNamespaces({ limit: PAGE_SIZE, _continue: token }, signalOptions(signal)),
+  );
+  return pvcs.map((pvc) => {
+    const bound = pvc.status?.phase === 'Bound' && pvc.spec?.volumeName;
+    return {
+      namespace: pvc.metadata?.namespace ?? '',
+      name: pvc.metadata?.name ?? '',
+      volumeName: bound ? pvc.spec?.volumeName : undefined,
+      storageClassName: pvc.spec?.storageClassName ?? undefined,
+    };
+  });
+}
+
+/** PersistentVolume name → its CSI driver (null for a volume that is not CSI). */
+async function listVolumes(kc: ClusterConnection, signal?: AbortSignal): Promise<Map<string, PersistentVolume>> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const pvs = await allPages(kc, 'list PersistentVolumes', (token) => core.listPersistentVolume({ limit: PAGE_SIZE, _continue: token }, signalOptions(signal)));
+  const volumes = new Map<string, PersistentVolume>();
+  for (const pv of pvs) if (pv.metadata?.name) volumes.set(pv.metadata.name, { driver: pv.spec?.csi?.driver ?? null });
+  return volumes;
+}
+
+async function listStorageClasses(kc: ClusterConnection, signal?: AbortSignal): Promise<StorageClasses> {
+  const storage = kc.makeApiClient(StorageV1Api);
+  const classes = await allPages(kc, 'list StorageClasses', (token) => storage.listStorageClass({ limit: PAGE_SIZE, _continue: token }, signalOptions(signal)));
+  const provisioners = new Map<string, string>();
+  const defaults: { name: string; created: number }[] = [];
+  for (const klass of classes) {
+    const name = klass.metadata?.name;
+    if (!name) continue;
+    provisioners.set(name, klass.provisioner);
+    if (klass.metadata?.annotations?.[DEFAULT_STORAGE_CLASS_ANNOTATION] === 'true') {
+      defaults.push({ name, created: klass.metadata.creationTimestamp ? new Date(klass.metadata.creationTimestamp).getTime() : 0 });
+    }
+  }
+  defaults.sort((a, b) => b.created - a.created || a.name.localeCompare(b.name));
+  return { provisioners, defaultClass: defaults[0]?.name };
 }
 
 /** A cluster without the snapshot CRDs (404) has no classes: its CSI volumes are skipped, not an error. */
-async function listSnapshotClasses(kc: ClusterConnection): Promise<SnapshotClass[]> {
+async function listSnapshotClasses(kc: ClusterConnection, signal?: AbortSignal): Promise<SnapshotClass[]> {
   const custom = kc.makeApiClient(CustomObjectsApi);
   let body: unknown;
   try {
-    body = await custom.listClusterCustomObject({ group: SNAPSHOT_GROUP, version: SNAPSHOT_VERSION, plural: 'volumesnapshotclasses' });
+    body = await custom.listClusterCustomObject(
+      { group: SNAPSHOT_GROUP, version: SNAPSHOT_VERSION, plural: 'volumesnapshotclasses' },
+      signalOptions(signal),
+    );
   } catch (error) {
     const mapped = kubeApiError(kc, error, 'list VolumeSnapshotClasses');
     if (mapped.status === 404) return [];
@@ -154,6 +260,21 @@ async function call<T>(kc: ClusterConnection, action: string, request: () => Pro
   } catch (error) {
     throw kubeApiError(kc, error, action);
   }
+}
+
+/** Lets an AbortSignal cancel a generated client's request (no signal: no options). */
+export function signalOptions(signal: AbortSignal): ConfigurationOptions<ObservableMiddleware>;
+export function signalOptions(signal: AbortSignal | undefined): ConfigurationOptions<ObservableMiddleware> | undefined;
+export function signalOptions(signal: AbortSignal | undefined): ConfigurationOptions<ObservableMiddleware> | undefined {
+  if (!signal) return undefined;
+  const middleware: ObservableMiddleware = {
+    pre: (context) => {
+      context.setSignal(signal);
+      return new Observable(Promise.resolve(context));
+    },
+    post: (response) => new Observable(Promise.resolve(response)),
+  };
+  return { middleware: [middleware], middlewareMergeStrategy: 'append' };
 }
 
 // ---- errors of calls to the Kubernetes API, shared with volume-snapshots.ts ----

@@ -6,17 +6,14 @@
  * from that list's resourceVersion, so no change in between is missed. Also
  * the small helpers to address, read and delete such an object.
  */
-import {
-  CustomObjectsApi,
-  Observable,
-  Watch,
-  type ConfigurationOptions,
-  type ObservableMiddleware,
-} from '@kubernetes/client-node';
+import { CustomObjectsApi, Watch } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { ClusterAccessError } from './cluster-reader.ts';
 import type { ClusterConnection } from './connect.ts';
-import { accessError, kubeApiError, SNAPSHOT_GROUP, SNAPSHOT_VERSION, statusOf } from './volume-plan.ts';
+import { sleep, statusRetryReason, transportRetryReason, type RetryReason } from './retry.ts';
+import { accessError, kubeApiError, signalOptions, SNAPSHOT_GROUP, SNAPSHOT_VERSION, statusOf } from './volume-plan.ts';
+
+export { signalOptions } from './volume-plan.ts';
 
 // ---- addressing, reading and deleting one object ----
 
@@ -45,18 +42,6 @@ export function parseObject<T>(kc: ClusterConnection, ref: ObjectRef, schema: z.
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   throw accessError(kc, 'failed', `malformed ${describe(ref)}`, parsed.error);
-}
-
-/** Lets an AbortSignal cancel a generated client's request. */
-export function signalOptions(signal: AbortSignal): ConfigurationOptions<ObservableMiddleware> {
-  const middleware: ObservableMiddleware = {
-    pre: (context) => {
-      context.setSignal(signal);
-      return new Observable(Promise.resolve(context));
-    },
-    post: (response) => new Observable(Promise.resolve(response)),
-  };
-  return { middleware: [middleware], middlewareMergeStrategy: 'append' };
 }
 
 export async function getObject<T>(kc: ClusterConnection, ref: ObjectRef, schema: z.ZodType<T>, signal: AbortSignal): Promise<T | undefined> {
@@ -136,15 +121,20 @@ export async function follow<T extends Versioned, R>(
       if ('verdict' in session) return session.verdict;
       signal.throwIfAborted();
       if (!isRetriable(session.error)) throw kubeApiError(kc, session.error, `watch ${describe(ref)}`);
+      // A watch that closed or expired is routine; one that failed spends the snapshot's retry budget.
+      const fault = faultOf(session.error);
+      if (fault !== undefined && !kc.retries.take(fault, ref)) throw kubeApiError(kc, session.error, `watch ${describe(ref)}`);
       const productive = session.events > 0 || Date.now() - startedAt >= QUIET_SESSION_MS;
       setbacks = productive ? 0 : setbacks + 1;
     }
-    if (setbacks > 0) await sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** (setbacks - 1)), signal);
+    // Full jitter: many volumes' watches ending together must not come back together.
+    if (setbacks > 0) await sleep(Math.floor(Math.random() * Math.min(MAX_BACKOFF_MS, 100 * 2 ** (setbacks - 1))), signal);
     try {
       sighting = await readFresh(kc, ref, schema, signal);
     } catch (error) {
       signal.throwIfAborted();
-      if (!isRetriable(error)) throw error;
+      // The read has had its own retries; another round only while the budget lasts.
+      if (!isRetriable(error) || !kc.retries.take(faultOf(error) ?? 'watch', ref)) throw error;
       sighting = undefined;
       setbacks++;
     }
@@ -239,6 +229,15 @@ function watchSession<T extends Versioned, R>(
   });
 }
 
+/** Why a watch or read failed, as a retry reason; undefined for a clean close or an expired resourceVersion (routine). */
+function faultOf(error: unknown): RetryReason | undefined {
+  // client-node ends a watch that has been silent for 30 s: routine too.
+  if (error === undefined || (error instanceof Error && error.name === 'TimeoutError')) return undefined;
+  const status = statusOf(error);
+  if (status !== undefined) return status === 410 ? undefined : (statusRetryReason(status) ?? String(status));
+  return transportRetryReason(error) ?? 'watch';
+}
+
 /** Worth a fresh read and a new watch: a clean close, expiry, throttling, server or transport trouble. */
 function isRetriable(error: unknown): boolean {
   if (error === undefined) return true;
@@ -246,19 +245,4 @@ function isRetriable(error: unknown): boolean {
   if (status !== undefined) return status === 410 || status === 429 || status >= 500;
   if (error instanceof ClusterAccessError) return error.kind === 'unreachable' || error.kind === 'timeout';
   return true;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -17,6 +17,8 @@ const manifestShape = z.object({
   snapshotId: z.string().optional(),
   cluster: z.string(),
   resources: z.array(z.object({ group: z.string(), resource: z.string(), path: z.string() })),
+  /** The resources it could not hold: an adopted snapshot records them as its skippedResources. */
+  skipped: z.array(z.object({ group: z.string(), resource: z.string(), reason: z.string() })).catch([]),
 });
 export type StoredManifest = z.infer<typeof manifestShape>;
 

@@ -21,6 +21,8 @@ import {
   type ResourceType,
 } from '../kube/cluster-reader.ts';
 import type { Logger } from '../logger.ts';
+import { SNAPSHOT_GROUP } from '../kube/volume-plan.ts';
+import { MANAGED_BY_LABEL } from '../kube/volume-snapshots.ts';
 
 export const ARCHIVE_FORMAT_VERSION = 1;
 
@@ -35,15 +37,54 @@ export interface ArchiveOptions {
   pageSize: number;
   /** Awaited once every resource is written; its result becomes volumes.json. */
   volumes?: () => Promise<unknown[]> | unknown[];
+  /** `<namespace>/<name>` of the VolumeSnapshots this snapshot creates: neither they nor their contents are archived. */
+  ownVolumeSnapshots?: ReadonlySet<string>;
   signal?: AbortSignal;
   logger?: Logger;
 }
 
 export interface SkippedResource {
-  /** `secrets`, `deployments.apps`. */
+  /** '' for the core group. */
+  group: string;
+  /** Plural name: `secrets`, `deployments`. */
   resource: string;
+  /** In vsnap's words: `forbidden (403)`, `not found (404)`. */
   reason: string;
 }
+
+/** `secrets: forbidden (403)`, `deployments.apps: not found (404)`: one resource of a snapshot's message. */
+export const skippedResourceNote = (skipped: SkippedResource): string => `${resourceKey(skipped)}: ${skipped.reason}`;
+
+/** Objects left out of every archive by rule, as the manifest states it. */
+export interface ExcludedObjects {
+  group: string;
+  resource: string;
+  /** The label selector the list was made with. */
+  labelSelector: string;
+  reason: string;
+}
+
+const NOT_VSNAP = `${MANAGED_BY_LABEL}!=vsnap`;
+
+/**
+ * vsnap's own objects never enter an archive: the temporary VolumeSnapshots it
+ * creates while it takes volume snapshots, and their contents (restoring them
+ * would take snapshots again). Contents are made by the snapshot controller,
+ * which does not copy labels, so a content is also left out when it is bound to
+ * a VolumeSnapshot of vsnap.
+ */
+export const EXCLUDED_OBJECTS: readonly ExcludedObjects[] = [
+  { group: SNAPSHOT_GROUP, resource: 'volumesnapshots', labelSelector: NOT_VSNAP, reason: "vsnap's own temporary VolumeSnapshots" },
+  {
+    group: SNAPSHOT_GROUP,
+    resource: 'volumesnapshotcontents',
+    labelSelector: NOT_VSNAP,
+    reason: "vsnap's own VolumeSnapshotContents, and every content bound to one of vsnap's VolumeSnapshots",
+  },
+];
+
+const exclusionOf = (type: ResourceType): ExcludedObjects | undefined =>
+  EXCLUDED_OBJECTS.find((rule) => rule.group === type.group && rule.resource === type.resource);
 
 export interface ArchiveSummary {
   objectCount: number;
@@ -83,8 +124,10 @@ export interface ArchiveManifest {
   takenAt: string;
   vsnapVersion: string;
   resources: ManifestResource[];
-  /** Resources left out because the snapshot's credentials may not list them. */
+  /** Resources left out because the snapshot's credentials may not list them, or the server no longer serves them. */
   skipped: SkippedResource[];
+  /** Objects left out by rule: vsnap's own. */
+  excluded: ExcludedObjects[];
 }
 
 const PROBE_CONCURRENCY = 8;
@@ -148,7 +191,7 @@ async function writeEntries(pack: Pack, options: ArchiveOptions, signal: AbortSi
   if (types.length > 0 && readable.length === 0) {
     throw new ClusterAccessError('forbidden', `${serverLabel(reader.server)}: forbidden: cannot list any resource (${skipped[0]?.reason})`, reader.server);
   }
-  for (const s of skipped) logger?.warn({ resource: s.resource }, `not archived: ${s.reason}`);
+  for (const s of skipped) logger?.warn({ resource: resourceKey(s) }, `not archived: ${s.reason}`);
 
   const manifest: ArchiveManifest = {
     formatVersion: ARCHIVE_FORMAT_VERSION,
@@ -158,6 +201,7 @@ async function writeEntries(pack: Pack, options: ArchiveOptions, signal: AbortSi
     vsnapVersion: options.vsnapVersion,
     resources: readable.map((p) => p.manifest),
     skipped: [...skipped],
+    excluded: EXCLUDED_OBJECTS.filter((rule) => types.some((type) => exclusionOf(type) === rule)),
   };
   await writeEntry(pack, 'manifest.json', manifest, takenAt);
 
@@ -165,18 +209,23 @@ async function writeEntries(pack: Pack, options: ArchiveOptions, signal: AbortSi
   let objectCount = 0;
   for (const { type } of readable) {
     const key = resourceKey(type);
+    const exclusion = exclusionOf(type);
+    const keep =
+      exclusion && type.resource === 'volumesnapshotcontents' ? await notBoundToVsnap(reader, types, options, signal) : () => true;
     let count = 0;
     try {
-      for await (const object of reader.list(type, { pageSize: options.pageSize, signal })) {
+      for await (const object of reader.list(type, { pageSize: options.pageSize, labelSelector: exclusion?.labelSelector, signal })) {
         signal.throwIfAborted();
+        if (!keep(object)) continue;
         await writeEntry(pack, objectEntryName(type, object), object, takenAt);
         count += 1;
       }
     } catch (error) {
-      // Forbidden after some objects are written would leave a resource half in the archive.
-      if (!(isForbidden(error) && count === 0)) throw error;
-      skipped.push({ resource: key, reason: error.message });
-      logger?.warn({ resource: key }, `not archived: ${error.message}`);
+      // Refused after some objects are written would leave a resource half in the archive.
+      const reason = count === 0 ? skipReason(error) : undefined;
+      if (reason === undefined) throw error;
+      skipped.push({ group: type.group, resource: type.resource, reason });
+      logger?.warn({ resource: key }, `not archived: ${messageOf(error)}`);
       continue;
     }
     countsByResource[key] = count;
@@ -191,21 +240,60 @@ async function writeEntries(pack: Pack, options: ArchiveOptions, signal: AbortSi
   return { objectCount, countsByResource, skipped };
 }
 
+/**
+ * Whether a VolumeSnapshotContent is someone else's: not bound to a VolumeSnapshot of vsnap,
+ * i.e. one this snapshot creates or one in the cluster labelled as vsnap's (an earlier run's).
+ */
+async function notBoundToVsnap(
+  reader: ClusterReader,
+  types: readonly ResourceType[],
+  { ownVolumeSnapshots = new Set(), pageSize }: Pick<ArchiveOptions, 'ownVolumeSnapshots' | 'pageSize'>,
+  signal: AbortSignal,
+): Promise<(object: KubeObject) => boolean> {
+  const vsnaps = new Set(ownVolumeSnapshots);
+  const snapshots = types.find((type) => type.group === SNAPSHOT_GROUP && type.resource === 'volumesnapshots');
+  if (snapshots) {
+    try {
+      for await (const object of reader.list(snapshots, { pageSize, labelSelector: `${MANAGED_BY_LABEL}=vsnap`, signal })) {
+        vsnaps.add(`${object.metadata.namespace ?? ''}/${object.metadata.name}`);
+      }
+    } catch (error) {
+      // Unreadable VolumeSnapshots: this snapshot's own names still apply.
+      if (skipReason(error) === undefined) throw error;
+    }
+  }
+  return (object) => {
+    const ref = (object as { spec?: { volumeSnapshotRef?: { namespace?: unknown; name?: unknown } } }).spec?.volumeSnapshotRef;
+    return !(typeof ref?.name === 'string' && vsnaps.has(`${typeof ref.namespace === 'string' ? ref.namespace : ''}/${ref.name}`));
+  };
+}
+
 type Probe = { type: ResourceType; manifest: ManifestResource; skipped?: undefined } | { skipped: SkippedResource };
 
 async function probe(reader: ClusterReader, type: ResourceType, signal: AbortSignal): Promise<Probe> {
   try {
-    const countAtDiscovery = await reader.estimateCount(type, signal);
+    const countAtDiscovery = await reader.estimateCount(type, signal, exclusionOf(type)?.labelSelector);
     return { type, manifest: { ...type, path: resourcePath(type), countAtDiscovery } };
   } catch (error) {
-    if (!isForbidden(error)) throw error;
-    return { skipped: { resource: resourceKey(type), reason: error.message } };
+    const reason = skipReason(error);
+    if (reason === undefined) throw error;
+    return { skipped: { group: type.group, resource: type.resource, reason } };
   }
 }
 
-function isForbidden(error: unknown): error is ClusterAccessError {
-  return error instanceof ClusterAccessError && error.kind === 'forbidden';
+/**
+ * Why a resource that cannot be listed is left out rather than failing the snapshot: the
+ * credentials may not list it (403), or the server no longer serves it (404: its CRD or
+ * aggregated API went away since discovery). Anything else fails the snapshot.
+ */
+function skipReason(error: unknown): string | undefined {
+  if (!(error instanceof ClusterAccessError)) return undefined;
+  if (error.kind === 'forbidden') return 'forbidden (403)';
+  if (error.status === 404) return 'not found (404)';
+  return undefined;
 }
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Resolves once tar-stream has taken the entry's bytes, i.e. when the gzip side wants more. */
 function writeEntry(pack: Pack, name: string, content: unknown, mtime: Date): Promise<void> {

@@ -17,6 +17,8 @@ export interface EngineDeps {
   inlineBox?: SecretBox;
   /** The snapshots this engine is taking: its own sweep and claims never judge them lost. */
   running: RunningSnapshots;
+  /** Told of every retried Kubernetes request (metrics). */
+  onKubeRetry?: (reason: string) => void;
 }
 
 /** What the job running a snapshot gives it (the scheduler keeps the job's own lock alive). */

@@ -4,6 +4,15 @@ import { VirtualClusterSchema } from '../clusters/entity.ts';
 import { StorageLocationSchema } from '../locations/entity.ts';
 import { INITIAL_SNAPSHOT_STATUS, INITIAL_VOLUME_PHASE, SNAPSHOT_STATUSES, VOLUME_SNAPSHOT_PHASES } from './lifecycle.ts';
 
+/** One resource the archive could not hold: `{ group: '', resource: 'secrets', reason: 'forbidden (403)' }`. */
+export interface SkippedResourceRecord {
+  /** '' for the core group. */
+  group: string;
+  /** Plural resource name. */
+  resource: string;
+  reason: string;
+}
+
 export const SNAPSHOT_TRIGGERS = ['SCHEDULE', 'MANUAL'] as const;
 export type SnapshotTrigger = (typeof SNAPSHOT_TRIGGERS)[number];
 
@@ -74,6 +83,8 @@ export const SnapshotSchema = defineEntity({
     integrityMessage: p.text().nullable(),
     /** Set while one process hashes the archive (renewed as it reads): a second verify of it is refused meanwhile. */
     verifyingSince: p.datetime().nullable(),
+    /** Resources left out of the archive and why (forbidden, not served), as its manifest lists them. */
+    skippedResources: p.json<SkippedResourceRecord[]>().defaultRaw("'[]'").onCreate(() => []),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },
 });

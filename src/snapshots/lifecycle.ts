@@ -97,15 +97,18 @@ export function assertVolumeMove(from: VolumeSnapshotPhase, to: VolumeSnapshotPh
 
 /**
  * The status a snapshot ends in once its work is over: FAILED without a stored
- * archive, PARTIALLY_FAILED when any volume failed, else COMPLETED. Every
- * volume must have reached a terminal phase first.
+ * archive, PARTIALLY_FAILED when any volume failed (or the volumes could not
+ * be planned at all), else COMPLETED. Every volume must have reached a
+ * terminal phase first.
  */
 export function deriveFinalStatus(input: {
   archiveStored: boolean;
   volumePhases: readonly VolumeSnapshotPhase[];
+  /** Volume snapshots were asked for, but the PVCs could not even be listed: no volume rows say so. */
+  volumePlanningFailed?: boolean;
 }): Extract<SnapshotStatus, 'COMPLETED' | 'PARTIALLY_FAILED' | 'FAILED'> {
   const unfinished = input.volumePhases.find((phase) => !isTerminalVolumePhase(phase));
   if (unfinished) throw new Error(`cannot finish a snapshot while a volume is ${unfinished}`);
   if (!input.archiveStored) return 'FAILED';
-  return input.volumePhases.includes('FAILED') ? 'PARTIALLY_FAILED' : 'COMPLETED';
+  return input.volumePlanningFailed || input.volumePhases.includes('FAILED') ? 'PARTIALLY_FAILED' : 'COMPLETED';
 }

@@ -13,7 +13,7 @@ import type { Logger } from '../logger.ts';
 import { openLocationStore } from '../locations/store.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import { readArchiveManifest, scanArchive, UnreadableArchiveError, type ScannedArchive } from './archive-reader.ts';
-import { SnapshotSchema, VolumeSnapshotSchema, type Snapshot } from './entity.ts';
+import { SnapshotSchema, VolumeSnapshotSchema, type SkippedResourceRecord, type Snapshot } from './entity.ts';
 import { deriveFinalStatus } from './lifecycle.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { moveSnapshot } from './transitions.ts';
@@ -23,7 +23,7 @@ export const RECOVERED_MESSAGE = 'recovered after worker loss';
 
 /** What the store holds under a lost snapshot's name. */
 type StoredVerdict =
-  | { kind: 'archive'; scanned: ScannedArchive; location: string }
+  | { kind: 'archive'; scanned: ScannedArchive; location: string; skipped: SkippedResourceRecord[] }
   | { kind: 'absent' }
   /** An object that is not this snapshot's archive: left alone. */
   | { kind: 'foreign'; why: string };
@@ -98,6 +98,7 @@ async function adopt(tx: EntityManager, snapshot: Snapshot, archive: Extract<Sto
     sha256: scanned.sha256,
     objectCount: scanned.objectCount,
     resourceCounts: scanned.countsByResource,
+    skippedResources: archive.skipped,
     message: `${RECOVERED_MESSAGE}${note}`,
   });
   await moveSnapshot(tx, snapshot, status, `${RECOVERED_MESSAGE}${note}`);
@@ -112,7 +113,7 @@ async function inspectStore(store: ObjectStore, snapshot: Snapshot): Promise<Sto
     if (manifest.snapshotId !== snapshot.id) {
       return { kind: 'foreign', why: manifest.snapshotId ? `its manifest names snapshot ${manifest.snapshotId}` : 'its manifest names no snapshot' };
     }
-    return { kind: 'archive', scanned: await scanArchive(await store.read(snapshot.name), manifest), location: store.locationOf(snapshot.name) };
+    return { kind: 'archive', scanned: await scanArchive(await store.read(snapshot.name), manifest), location: store.locationOf(snapshot.name), skipped: manifest.skipped };
   } catch (error) {
     if (error instanceof UnreadableArchiveError) return { kind: 'foreign', why: `unreadable: ${error.message}` };
     throw error;

@@ -2,7 +2,7 @@ import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@poth
 import { VirtualClusterRef } from '../clusters/schema.ts';
 import { builder } from '../graphql/builder.ts';
 import type { SnapshotView, VolumeSnapshotView } from './views.ts';
-import { SNAPSHOT_INTEGRITIES, SNAPSHOT_TRIGGERS } from './entity.ts';
+import { SNAPSHOT_INTEGRITIES, SNAPSHOT_TRIGGERS, type SkippedResourceRecord } from './entity.ts';
 import { SNAPSHOT_STATUSES, VOLUME_SNAPSHOT_PHASES } from './lifecycle.ts';
 import type { Context } from '../context.ts';
 import { snapshotCursor, snapshotNotFound } from './service.ts';
@@ -25,6 +25,15 @@ const SnapshotIntegrityEnum = builder.enumType('SnapshotIntegrity', {
     'What vsnap knows of a stored archive\'s bytes. UNVERIFIED: not hashed since it was stored (or since its object was replaced); ' +
     'VERIFIED: read back and hashed, sha256 and size as recorded; MISMATCH: a hash, or a storage listing\'s size, differs from the record (integrityMessage says how).',
   values: SNAPSHOT_INTEGRITIES,
+});
+
+const SkippedResourceRef = builder.objectRef<SkippedResourceRecord>('SkippedResource').implement({
+  description: 'A resource the archive does not hold, and why: the credentials may not list it, or the server no longer serves it.',
+  fields: (t) => ({
+    group: t.exposeString('group', { description: 'The API group; empty for the core group.' }),
+    resource: t.exposeString('resource', { description: 'The plural resource name: `secrets`, `deployments`.' }),
+    reason: t.exposeString('reason', { description: 'In vsnap\'s words: `forbidden (403)`, `not found (404)`.' }),
+  }),
 });
 
 export const VolumeSnapshotRef = builder.objectRef<VolumeSnapshotView>('VolumeSnapshot').implement({
@@ -91,6 +100,11 @@ export const SnapshotRef = builder.objectRef<SnapshotView>('Snapshot').implement
       description: 'When the stored archive was last read back and hashed (VERIFIED or MISMATCH); null until then, and after its object was replaced.',
     }),
     integrityMessage: t.exposeString('integrityMessage', { nullable: true, description: 'For MISMATCH: what differs (sizes, sha256).' }),
+    skippedResources: t.field({
+      type: [SkippedResourceRef],
+      description: 'Resources the archive does not hold (also listed in its manifest); empty when every listable resource was archived.',
+      resolve: (snapshot) => snapshot.skippedResources ?? [],
+    }),
     volumeSnapshots: t.field({
       type: [VolumeSnapshotRef],
       resolve: (snapshot, _args, context) => context.loaders.volumes.load(snapshot.id),

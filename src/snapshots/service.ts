@@ -20,7 +20,7 @@ import { snapshotView, volumeSnapshotView, type SnapshotView, type VolumeSnapsho
 const SNAPSHOT_VIEW_COLUMNS = [
   'id', 'virtual_cluster_id', 'project_id', 'name', 'status', 'trigger', 'volume_snapshots_enabled', 'scheduled_at',
   'started_at', 'finished_at', 'storage_location_id', 'location', 'size_bytes', 'sha256', 'object_count', 'message',
-  'integrity', 'verified_at', 'integrity_message',
+  'integrity', 'verified_at', 'integrity_message', 'skipped_resources',
 ].map((column) => `s.${column}`).join(', ');
 import { scheduleSnapshot } from './transitions.ts';
 

@@ -12,16 +12,17 @@ import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { ClusterAccessError, createClusterReader, egressRefusal } from '../kube/cluster-reader.ts';
 import { connectCluster, type ClusterConnection } from '../kube/connect.ts';
+import { KubeRetries } from '../kube/retry.ts';
 import { locationForSnapshot } from '../locations/service.ts';
 import { openLocationStore } from '../locations/store.ts';
 import { describeRetries, StorageError, storageFailureForTenant, type RetryCounts, type Upload, type WrittenObject } from '../storage/index.ts';
-import { writeClusterArchive } from './archive.ts';
+import { skippedResourceNote, writeClusterArchive, type SkippedResource } from './archive.ts';
 import type { EngineDeps, JobControl } from './engine-deps.ts';
 import { SnapshotSchema } from './entity.ts';
 import { deriveFinalStatus } from './lifecycle.ts';
 import { isStale, recoverLostSnapshot } from './recovery.ts';
 import { moveSnapshot } from './transitions.ts';
-import { failUnfinishedVolumes, snapshotVolumes, type VolumeOutcome } from './volumes.ts';
+import { failUnfinishedVolumes, planSnapshotVolumes, type VolumeOutcome, type VolumeReport } from './volumes.ts';
 
 export type { EngineDeps, JobControl } from './engine-deps.ts';
 
@@ -62,7 +63,9 @@ async function takeClaimed(deps: EngineDeps, snapshotId: string, job: JobControl
   const signal = AbortSignal.any([job.signal, timeout, giveUp.signal]);
   let upload: Upload | undefined;
   let kc: ClusterConnection | undefined;
-  let volumes: Promise<VolumeOutcome[]> = Promise.resolve([]);
+  let volumes: Promise<VolumeReport> = Promise.resolve({ outcomes: [] });
+  // One retry budget for every Kubernetes request of this snapshot.
+  const retries = new KubeRetries(deps.config.kubeRetry, deps.onKubeRetry);
   let stored: WrittenObject | undefined;
   let result: Parameters<typeof finish>[2];
   try {
@@ -76,9 +79,14 @@ async function takeClaimed(deps: EngineDeps, snapshotId: string, job: JobControl
     await patiently('recording the upload id', () => em.nativeUpdate(SnapshotSchema, { id: snapshotId }, { uploadId }));
 
     const sources = { secretsDir: deps.config.kubeconfigSecretsDir, egress: deps.config.kubeEgress, inlineBox: deps.inlineBox };
-    kc = connectCluster(await patiently('loading the kubeconfig', () => loadClusterKubeconfig(em, cluster, sources)), deps.config.kubeEgress);
+    const admitted = await patiently('loading the kubeconfig', () => loadClusterKubeconfig(em, cluster, sources));
+    kc = connectCluster(admitted, deps.config.kubeEgress, { retries, requestTimeoutMs: deps.config.kubeRequestTimeoutMs });
+    let ownVolumeSnapshots: ReadonlySet<string> = new Set();
     if (snapshot.volumeSnapshotsEnabled) {
-      volumes = snapshotVolumes(deps, em.fork(), snapshot, kc, signal);
+      // Planned before the listing starts: what cannot be planned is recorded at once, never at the archive's cost.
+      const planned = await planSnapshotVolumes(deps, em.fork(), snapshot, kc, signal);
+      ownVolumeSnapshots = planned.volumeSnapshotNames;
+      volumes = planned.take();
       // Settled below; a rejection here must not go unhandled while the archive streams.
       volumes.catch(() => undefined);
     }
@@ -89,7 +97,8 @@ async function takeClaimed(deps: EngineDeps, snapshotId: string, job: JobControl
       takenAt: snapshot.startedAt ?? new Date(),
       vsnapVersion: deps.version,
       pageSize: deps.config.listPageSize,
-      volumes: async () => (await volumes).map(({ record }) => record),
+      volumes: async () => (await volumes).outcomes.map(({ record }) => record),
+      ownVolumeSnapshots,
       signal,
       logger: log,
     });
@@ -97,10 +106,13 @@ async function takeClaimed(deps: EngineDeps, snapshotId: string, job: JobControl
     archive.done.catch(() => undefined);
     stored = await upload.write(archive.stream, signal);
     const summary = await archive.done;
+    const { outcomes, planningFailure } = await volumes;
     result = {
       archive: { location: stored.location, sizeBytes: stored.size, sha256: summary.sha256, objectCount: summary.objectCount, resourceCounts: summary.countsByResource },
-      outcomes: await volumes,
-      skippedResources: summary.skipped.map((s) => `${s.resource}: ${s.reason}`),
+      outcomes,
+      volumePlanningFailure: planningFailure,
+      skippedResources: summary.skipped,
+      kubeRetries: retries.summary(),
       storageRetries: stored.retries,
     };
   } catch (error) {
@@ -117,7 +129,9 @@ async function takeClaimed(deps: EngineDeps, snapshotId: string, job: JobControl
     giveUp.abort(error);
     const pendingUpload = upload && !(await abortUpload(upload, log)) ? upload.uploadId : null;
     await volumes.catch(() => undefined);
-    await record(deps, job, heartbeat, log, 'recording the failure', () => fail(deps.orm.em.fork(), snapshotId, reason, pendingUpload));
+    const retried = retries.summary();
+    const message = retried ? `${reason}. ${retried}` : reason;
+    await record(deps, job, heartbeat, log, 'recording the failure', () => fail(deps.orm.em.fork(), snapshotId, message, pendingUpload));
     return;
   } finally {
     await kc?.close();
@@ -231,19 +245,37 @@ interface StoredArchive {
 async function finish(
   em: EntityManager,
   snapshotId: string,
-  result: { archive: StoredArchive; outcomes: VolumeOutcome[]; skippedResources: string[]; storageRetries?: RetryCounts },
+  result: {
+    archive: StoredArchive;
+    outcomes: VolumeOutcome[];
+    volumePlanningFailure?: string;
+    skippedResources: SkippedResource[];
+    kubeRetries?: string;
+    storageRetries?: RetryCounts;
+  },
 ): Promise<boolean> {
   return em.transactional(async (tx) => {
     const snapshot = await tx.findOneOrFail(SnapshotSchema, { id: snapshotId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (snapshot.status !== 'IN_PROGRESS') return false;
     const failed = result.outcomes.filter((outcome) => outcome.phase === 'FAILED');
-    const status = deriveFinalStatus({ archiveStored: true, volumePhases: result.outcomes.map((outcome) => outcome.phase) });
+    const status = deriveFinalStatus({
+      archiveStored: true,
+      volumePhases: result.outcomes.map((outcome) => outcome.phase),
+      volumePlanningFailed: result.volumePlanningFailure !== undefined,
+    });
     const notes = [
+      ...(result.volumePlanningFailure ? [result.volumePlanningFailure] : []),
       ...(failed.length ? [`${failed.length} of ${result.outcomes.length} volume snapshots failed: ${failed.map((f) => `${f.record.namespace}/${f.record.pvcName}: ${f.record.message}`).join('; ')}`] : []),
-      ...(result.skippedResources.length ? [`not archived: ${result.skippedResources.join('; ')}`] : []),
+      ...(result.skippedResources.length ? [`not archived: ${result.skippedResources.map(skippedResourceNote).join('; ')}`] : []),
+      ...(result.kubeRetries ? [result.kubeRetries] : []),
       ...storageRetriesNote(result.storageRetries),
     ];
-    Object.assign(snapshot, result.archive, { uploadId: null, finishedAt: new Date(), message: notes.join('. ') || null });
+    Object.assign(snapshot, result.archive, {
+      uploadId: null,
+      finishedAt: new Date(),
+      message: notes.join('. ') || null,
+      skippedResources: result.skippedResources,
+    });
     await moveSnapshot(tx, snapshot, status, status === 'COMPLETED' ? 'archive stored' : notes[0]);
     return true;
   });

@@ -4,7 +4,7 @@
  * managed entities cost more CPU than the rest of the request together
  * (bench/query.ts); entities stay for writes, and satisfy these shapes too.
  */
-import type { SnapshotIntegrity, SnapshotTrigger } from './entity.ts';
+import type { SkippedResourceRecord, SnapshotIntegrity, SnapshotTrigger } from './entity.ts';
 import type { SnapshotStatus, VolumeSnapshotPhase } from './lifecycle.ts';
 
 export interface SnapshotView {
@@ -28,6 +28,8 @@ export interface SnapshotView {
   integrity: SnapshotIntegrity;
   verifiedAt?: Date | null;
   integrityMessage?: string | null;
+  /** Resources the archive could not hold. */
+  skippedResources?: SkippedResourceRecord[] | null;
 }
 
 export interface VolumeSnapshotView {
@@ -49,6 +51,13 @@ type Row = Record<string, unknown>;
 
 const text = (value: unknown): string | null => (value == null ? null : String(value));
 const count = (value: unknown): number | null => (value == null ? null : Number(value));
+/** The jsonb column as written by take.ts; anything else reads as nothing skipped. */
+const skippedList = (value: unknown): SkippedResourceRecord[] =>
+  (Array.isArray(value) ? (value as unknown[]) : []).flatMap((item) => {
+    if (typeof item !== 'object' || item === null) return [];
+    const { group, resource, reason } = item as Record<string, unknown>;
+    return [{ group: text(group) ?? '', resource: text(resource) ?? '', reason: text(reason) ?? '' }];
+  });
 const time = (value: unknown): Date | null => (value == null ? null : value instanceof Date ? value : new Date(String(value)));
 
 /** A `snapshot` table row (snake_case columns) as a view. */
@@ -73,6 +82,7 @@ export function snapshotView(row: Row): SnapshotView {
     integrity: row.integrity as SnapshotIntegrity,
     verifiedAt: time(row.verified_at),
     integrityMessage: text(row.integrity_message),
+    skippedResources: skippedList(row.skipped_resources),
   };
 }
 

@@ -13,7 +13,7 @@ import {
 } from '../kube/volume-snapshots.ts';
 import { VolumeSnapshotSchema, type Snapshot, type VolumeSnapshot } from './entity.ts';
 import { isTerminalVolumePhase, type VolumeSnapshotPhase } from './lifecycle.ts';
-import type { EngineDeps } from './take.ts';
+import type { EngineDeps } from './engine-deps.ts';
 import { moveVolume } from './transitions.ts';
 import { errorMessage } from '../errors.ts';
 
@@ -45,15 +45,45 @@ const recordOf = (volume: VolumeSnapshot): VolumeRecord => ({
   message: volume.message ?? null,
 });
 
-/** Plans, takes and cleans up every PVC's volume snapshot; resolves when each has a terminal phase. */
-export async function snapshotVolumes(
+/** What the volume half of a snapshot came to. */
+export interface VolumeReport {
+  outcomes: VolumeOutcome[];
+  /** Why no volume could be planned (the PVCs could not be listed): the snapshot is PARTIALLY_FAILED with it. */
+  planningFailure?: string;
+}
+
+export interface PlannedVolumes {
+  /** `<namespace>/<name>` of each VolumeSnapshot this snapshot will create: the archive leaves them (and their contents) out. */
+  volumeSnapshotNames: ReadonlySet<string>;
+  /** Takes, follows and cleans up the planned volumes; never rejects for a Kubernetes failure (that is a FAILED volume). */
+  take(): Promise<VolumeReport>;
+}
+
+/** The temporary VolumeSnapshot of one volume of one snapshot (DNS-1123, unique per volume row). */
+export const temporaryVolumeSnapshotName = (snapshotId: string, volumeId: string): string => `vsnap-${snapshotId.slice(0, 8)}-${volumeId.slice(0, 8)}`;
+
+/**
+ * Plans every PVC's volume snapshot and records the plan: one row per PVC,
+ * SKIPPED or FAILED with the reason where it cannot be snapshotted. A cluster
+ * whose PVCs cannot be listed gets no rows and a planning failure instead.
+ * Nothing here throws for a Kubernetes failure: volumes never cost the archive.
+ */
+export async function planSnapshotVolumes(
   deps: EngineDeps,
   em: EntityManager,
   snapshot: Snapshot,
   kc: ClusterConnection,
   signal: AbortSignal,
-): Promise<VolumeOutcome[]> {
-  const plans = await planVolumeSnapshots(kc);
+): Promise<PlannedVolumes> {
+  let plans: VolumePlan[];
+  try {
+    plans = await planVolumeSnapshots(kc, signal);
+  } catch (error) {
+    signal.throwIfAborted();
+    const planningFailure = `volume snapshots not taken: ${errorMessage(error)}`;
+    deps.logger.warn({ snapshotId: snapshot.id, err: error }, planningFailure);
+    return { volumeSnapshotNames: new Set(), take: () => Promise.resolve({ outcomes: [], planningFailure }) };
+  }
   const rows = await em.transactional(async (tx) => {
     const created = plans.map((plan) =>
       tx.create(VolumeSnapshotSchema, {
@@ -66,14 +96,29 @@ export async function snapshotVolumes(
     );
     await tx.flush();
     for (const [index, plan] of plans.entries()) {
-      if (plan.skip) await moveVolume(tx, created[index]!, 'SKIPPED', plan.skip);
+      if (plan.skip !== undefined) await moveVolume(tx, created[index]!, 'SKIPPED', plan.skip);
+      else if (plan.fail !== undefined) await moveVolume(tx, created[index]!, 'FAILED', plan.fail);
     }
     return created;
   });
-  const work = plans.map((plan, index) => ({ plan, id: rows[index]!.id })).filter(({ plan }) => !plan.skip);
-  await runWithLimit(work, deps.config.volumeSnapshotConcurrency, ({ plan, id }) => snapshotVolume(deps, em.fork(), kc, snapshot, plan, id, signal));
-  const final = await em.fork().find(VolumeSnapshotSchema, { snapshot: snapshot.id }, { orderBy: { namespace: 'asc', pvcName: 'asc' } });
-  return final.map((volume) => ({ phase: volume.phase, record: recordOf(volume) }));
+  const work = plans
+    .map((plan, index) => ({ plan, id: rows[index]!.id }))
+    .filter(({ plan }) => plan.volumeSnapshotClass !== undefined)
+    .map((item) => ({ ...item, name: temporaryVolumeSnapshotName(snapshot.id, item.id) }));
+  return {
+    volumeSnapshotNames: new Set(work.map(({ plan, name }) => `${plan.namespace}/${name}`)),
+    take: async () => {
+      try {
+        await runWithLimit(work, deps.config.volumeSnapshotConcurrency, (item) => snapshotVolume(deps, em.fork(), kc, snapshot, item, signal));
+      } catch (error) {
+        // snapshotVolume records its own failures; whatever escaped it still ends every volume.
+        deps.logger.warn({ snapshotId: snapshot.id, err: error }, 'volume snapshots stopped');
+        await em.fork().transactional((tx) => failUnfinishedVolumes(tx, snapshot, `volume snapshots stopped: ${errorMessage(error)}`));
+      }
+      const final = await em.fork().find(VolumeSnapshotSchema, { snapshot: snapshot.id }, { orderBy: { namespace: 'asc', pvcName: 'asc' } });
+      return { outcomes: final.map((volume) => ({ phase: volume.phase, record: recordOf(volume) })) };
+    },
+  };
 }
 
 async function snapshotVolume(
@@ -81,8 +126,7 @@ async function snapshotVolume(
   em: EntityManager,
   kc: ClusterConnection,
   snapshot: Snapshot,
-  plan: VolumePlan,
-  volumeId: string,
+  { plan, id: volumeId, name: snapshotName }: { plan: VolumePlan; id: string; name: string },
   signal: AbortSignal,
 ): Promise<void> {
   const log = deps.logger.child({ snapshotId: snapshot.id, volume: `${plan.namespace}/${plan.pvcName}` });
@@ -92,14 +136,13 @@ async function snapshotVolume(
       Object.assign(volume, fields);
       await moveVolume(tx, volume, to, message);
     });
-  const snapshotName = `vsnap-${snapshot.id.slice(0, 8)}-${volumeId.slice(0, 8)}`;
   try {
-    await move('IN_PROGRESS', `creating VolumeSnapshot ${plan.namespace}/${snapshotName}`);
+    await move('IN_PROGRESS', `creating VolumeSnapshot ${plan.namespace}/${snapshotName}${plan.driverNote ? `; ${plan.driverNote}` : ''}`);
     const result = await takeVolumeSnapshot(kc, plan, {
       snapshotName,
       timeoutMs: deps.config.volumeSnapshotTimeoutMs,
       signal,
-      labels: { 'vsnap.io/snapshot-id': snapshot.id },
+      snapshotId: snapshot.id,
     });
     if (result.ok) {
       await move('COMPLETED_CLEANING_UP', `ready: ${result.snapshotHandle}`, {

@@ -199,6 +199,7 @@ async function completeWithOneVolume(snapshotId: string) {
     snapshot.sizeBytes = 48_213;
     snapshot.sha256 = 'c0ffee'.repeat(10) + 'beef';
     snapshot.objectCount = 97;
+    snapshot.skippedResources = [{ group: 'secret-group.example.com', resource: 'hiddenwidgets', reason: 'forbidden (403)' }];
     await moveSnapshot(em, snapshot, 'COMPLETED', 'archive stored');
     return { snapshot, volume };
   });
@@ -277,6 +278,8 @@ const snapshotSecrets = () => [
   seed.volume.pvcName,
   seed.volume.snapshotHandle,
   'secret-volume-handle',
+  'secret-group.example.com',
+  'hiddenwidgets',
   seed.retained.expired.id,
   seed.retained.expired.name,
 ];
@@ -574,7 +577,7 @@ describe('every field of the snapshot types, one at a time', () => {
 
   it('covers all three types', () => {
     expect(FIELDS.map((f) => f.field)).toEqual(
-      expect.arrayContaining(['Snapshot.sha256', 'Snapshot.events', 'VolumeSnapshot.snapshotHandle', 'SnapshotEvent.message']),
+      expect.arrayContaining(['Snapshot.sha256', 'Snapshot.events', 'Snapshot.skippedResources', 'VolumeSnapshot.snapshotHandle', 'SnapshotEvent.message']),
     );
   });
 

@@ -112,6 +112,10 @@ export function useEngineRig(ready: (rig: EngineRig) => void, engine: Partial<En
     if (!rig) return;
     rig.kube.faults.unavailable = false;
     rig.kube.faults.forbidden.clear();
+    rig.kube.faults.notFound.clear();
+    rig.kube.faults.intermittent = [];
+    rig.kube.faults.expireContinue = undefined;
+    rig.kube.faults.before = undefined;
     rig.kube.faults.csi = { mode: 'ready' };
   });
 }

@@ -270,10 +270,14 @@ describe('reconcile-storage: lost workers, the store asked first', () => {
       'team-a/logs': ['IN_PROGRESS'],
     });
     const store = storeOf(cluster.name);
+    // An archive that could not hold the Secrets: the adopted snapshot says so, as its manifest does.
+    rig.kube.faults.forbidden.add('secrets');
     await storeArchive(store, lost.name, lost.id);
+    rig.kube.faults.forbidden.clear();
 
     await runToCompletion(rig, 'reconcile-storage');
     const recovered = await rig.waitFor(lost.id, isFinished, 10_000);
+    expect(recovered.skippedResources).toEqual([{ group: '', resource: 'secrets', reason: 'forbidden (403)' }]);
     const lostReason = `worker lost: no heartbeat since ${lost.lastBeat.toISOString()}`;
     expect(recovered.status).toBe('PARTIALLY_FAILED');
     expect(recovered.message).toBe(`recovered after worker loss; 1 of 2 volume snapshots failed: team-a/logs: ${lostReason}`);

@@ -9,6 +9,7 @@ import {
   type ResourceType,
 } from '../../src/kube/cluster-reader.ts';
 import type { ClusterConnection } from '../../src/kube/connect.ts';
+import { KubeRetries, type KubeRetrySettings } from '../../src/kube/retry.ts';
 import { raw } from '../kube/clients.ts';
 import { startKubeServer, type KubeTestServer } from '../kube/server.ts';
 import { connectTo } from '../support/kubeconfig.ts';
@@ -18,8 +19,13 @@ let reader: ClusterReader;
 /** Every connection a test opens, closed after it. */
 const connections: ClusterConnection[] = [];
 
-function readerOf(kubeconfig: string, timeoutMs?: number): ClusterReader {
-  const connection = connectTo(kubeconfig);
+/** The retries of the reader made last. */
+let retries: KubeRetries;
+
+/** A reader whose requests retry as `retry` says (short waits by default: tests do not wait on backoff). */
+function readerOf(kubeconfig: string, timeoutMs?: number, retry: Partial<KubeRetrySettings> = {}): ClusterReader {
+  retries = new KubeRetries({ baseDelayMs: 5, ...retry });
+  const connection = connectTo(kubeconfig, undefined, { retries });
   connections.push(connection);
   return createClusterReader(connection, { timeoutMs });
 }
@@ -151,19 +157,43 @@ describe('list', () => {
     expect(widgets[0]).toMatchObject({ apiVersion: 'example.com/v1', kind: 'Widget' });
   });
 
-  it('fails clearly when the continue token expires mid-way instead of restarting', async () => {
+  it('restarts a list whose continue token expired, giving each object exactly once', async () => {
     await server.close();
     server = await startKubeServer({ compactAfter: 50 });
     reader = readerOf(server.kubeconfig, 5_000);
     server.seedSynthetic(100);
     const iterator = reader.list(configmaps, { pageSize: 10 })[Symbol.asyncIterator]();
-    for (let i = 0; i < 10; i++) await iterator.next();
+    const seen: KubeObject[] = [];
+    for (let i = 0; i < 25; i++) seen.push((await iterator.next()).value as KubeObject);
+    // 100 changes compact the list's resourceVersion away: the next page answers 410.
     server.seedSynthetic(100, 'churn');
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) seen.push(next.value);
 
-    const error = await accessError(iterator.next());
-    expect(error.kind).toBe('failed');
-    expect(error.status).toBe(410);
-    expect(error.message).toContain('list of configmaps expired mid-way');
+    const names = seen.map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+    expect(new Set(names).size).toBe(names.length);
+    // Everything there at the end: the first pages once, the rest (new objects included) from the restart.
+    expect(names.length).toBe(server.store.count('configmaps'));
+    const lists = listRequests('/api/v1/configmaps');
+    const restart = lists.findIndex((q, index) => index > 0 && !q.has('continue'));
+    expect(restart).toBe(4);
+    expect(retries.summary()).toBe('1 Kubernetes request retried (410)');
+  });
+
+  it('restarts once per expiry and fails clearly when every start expires', async () => {
+    server.seedSynthetic(60);
+    server.faults.expireContinue = { resource: 'configmaps', afterPage: 2, times: 1 };
+    const once = await all(reader.list(configmaps, { pageSize: 10 }));
+    expect(once.map((o) => o.metadata.name)).toEqual([...new Set(once.map((o) => o.metadata.name))]);
+    expect(once).toHaveLength(server.store.count('configmaps'));
+    expect(server.requests.filter((r) => r.fault === '410')).toHaveLength(1);
+
+    const stubborn = readerOf(server.kubeconfig, 5_000, { attempts: 3 });
+    server.faults.expireContinue = { resource: 'configmaps', afterPage: 1, times: 100 };
+    const error = await accessError(all(stubborn.list(configmaps, { pageSize: 10 })));
+    expect(error).toMatchObject({ kind: 'failed', status: 410, resource: 'configmaps' });
+    expect(error.message).toBe(
+      `Kubernetes API "${server.url}": list of configmaps expired mid-way (continue token expired, 410 Gone) 3 times; the cluster changes faster than it can be read, try again`,
+    );
   });
 
   it('counts a resource with one limit=1 request (remainingItemCount)', async () => {
@@ -188,10 +218,12 @@ describe('errors', () => {
     expect((await reader.discover()).map((t) => t.resource)).toContain('secrets');
   });
 
-  it('an unavailable API server is unreachable, quickly', async () => {
+  it('an unavailable API server is unreachable, once its retries are spent', async () => {
+    reader = readerOf(server.kubeconfig, 5_000, { attempts: 3 });
     server.faults.unavailable = true;
     const started = Date.now();
     const error = await accessError(reader.discover());
+    expect(server.requests.filter((r) => r.path === '/api/v1')).toHaveLength(3);
     expect(error.kind).toBe('unreachable');
     expect(error.message).toBe(`Kubernetes API "${server.url}" unavailable (503) to discover /api/v1`);
 
@@ -204,7 +236,7 @@ describe('errors', () => {
 
   it('a closed port is unreachable, in our words', async () => {
     const port = await closedPort();
-    const offline = readerOf(server.kubeconfig.replace(server.url, `https://127.0.0.1:${port}`));
+    const offline = readerOf(server.kubeconfig.replace(server.url, `https://127.0.0.1:${port}`), undefined, { attempts: 1 });
     const error = await accessError(offline.discover());
     expect(error.kind).toBe('unreachable');
     expect(error.message).toBe(`Kubernetes API "https://127.0.0.1:${port}" unreachable: connection refused (discover /api/v1)`);
@@ -225,14 +257,15 @@ describe('errors', () => {
     expect(error.message).toBe(`Kubernetes API "${server.url}" rejected the credentials (401 Unauthorized) to discover /api/v1`);
   });
 
-  it('a slow answer is a timeout after the configured time', async () => {
-    const impatient = readerOf(server.kubeconfig, 150);
+  it('a slow answer is a timeout after the configured time, per attempt', async () => {
+    const impatient = readerOf(server.kubeconfig, 150, { attempts: 2 });
     server.faults.latencyMs = 2_000;
     try {
       const started = Date.now();
       const error = await accessError(impatient.estimateCount(configmaps));
       expect(error.kind).toBe('timeout');
-      expect(error.message).toContain('did not answer within 150 ms to list configmaps');
+      expect(error.message).toBe(`Kubernetes API "${server.url}" did not answer within 150 ms to list configmaps`);
+      expect(listRequests('/api/v1/configmaps')).toHaveLength(2);
       expect(Date.now() - started).toBeLessThan(1_500);
     } finally {
       server.faults.latencyMs = 0;

@@ -16,6 +16,7 @@ import {
   type VolumeSnapshotResult,
 } from '../../src/kube/volume-snapshots.ts';
 import type { ClusterConnection } from '../../src/kube/connect.ts';
+import { KubeRetries } from '../../src/kube/retry.ts';
 import { startKubeServer, STANDARD_SEED, type KubeObject, type KubeServerOptions, type KubeTestServer } from '../kube/server.ts';
 import { connectTo } from '../support/kubeconfig.ts';
 
@@ -33,7 +34,8 @@ async function start(options: KubeServerOptions = {}): Promise<void> {
   await kc?.close();
   server = await startKubeServer(options);
   server.seedStandard();
-  kc = connectTo(server.kubeconfig);
+  // Retries as configured by default, with short waits: the tests do not wait on backoff.
+  kc = connectTo(server.kubeconfig, undefined, { retries: new KubeRetries({ baseDelayMs: 5 }) });
 }
 
 beforeEach(() => start());

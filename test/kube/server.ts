@@ -14,7 +14,7 @@ import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions, versionIn
 import { handleResource, parseResourcePath, verbOf, type Reply } from './handlers.ts';
 import { ResourceRegistry, resourceType } from './resources.ts';
 import { seedStandard, seedSynthetic, type StandardSeed } from './seed.ts';
-import { errors, KubeApiError, kubeStatus } from './status.ts';
+import { errors, KubeApiError, kubeStatus, type KubeStatus } from './status.ts';
 import { KubeStore } from './store.ts';
 import { kubeconfigYaml, serverCertificates } from './tls.ts';
 import { WatchHub } from './watch.ts';
@@ -22,6 +22,14 @@ import { WatchHub } from './watch.ts';
 export interface KubeFaults {
   /** Resource types ("secrets", "apps/deployments") answered 403 for every verb. */
   forbidden: Set<string>;
+  /** Resource types answered 404 (as an apiserver answers for a resource it does not serve) for every verb; discovery still lists them. */
+  notFound: Set<string>;
+  /** Faults that hit some requests only: every Nth, or by a seeded chance (see IntermittentFault). */
+  intermittent: IntermittentFault[];
+  /** Continue tokens of one resource's lists answered 410 Gone from a given page on (see ContinueExpiry). */
+  expireContinue?: ContinueExpiry;
+  /** Awaited before each resource request is served: a test holds a request until the cluster is as it wants. */
+  before?: (request: FaultRequest) => Promise<void> | void;
   /** true: every request answers 503; 'reset': every connection is destroyed without an answer. */
   unavailable: boolean | 'reset';
   /** Delay before answering each request. */
@@ -34,6 +42,44 @@ export interface RequestRecord {
   path: string;
   /** Raw query string without "?". */
   query: string;
+  /** The injected fault it got, if any: the status ("500", "429", "410") or "reset". */
+  fault?: string;
+}
+
+/** What a fault sees of a request: the verb ("list", "get", "watch", "create", ..., or "discover") and resource type ("configmaps", "apps/deployments"). */
+export interface FaultRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  verb: string;
+  /** undefined for discovery and other non-resource paths. */
+  resource?: string;
+}
+
+/** A fault that hits some matching requests: every `every`th, or each with `probability` (seeded, so a run is reproducible). */
+export interface IntermittentFault {
+  /** What the hit request gets: an HTTP status with a Status body, or "reset" (the connection destroyed, no answer). */
+  answer: number | 'reset';
+  /** Every Nth matching request (the Nth, 2Nth, ...). */
+  every?: number;
+  /** Each matching request with this chance, from a generator seeded with `seed` (default 1). */
+  probability?: number;
+  seed?: number;
+  /** Retry-After on the answer: seconds, or a Date sent as an HTTP date. */
+  retryAfter?: number | Date;
+  /** Which requests count (default: every request). */
+  match?: (request: FaultRequest) => boolean;
+  /** At most this many hits (default: no limit). */
+  limit?: number;
+  /** Hits so far (kept by the server). */
+  hits?: number;
+}
+
+/** The list of `resource` answers 410 Gone (expired continue token) to the `afterPage`th continue token, `times` times (default 1). */
+export interface ContinueExpiry {
+  resource: string;
+  afterPage: number;
+  times?: number;
 }
 
 export interface KubeServerOptions {
@@ -71,9 +117,91 @@ export interface KubeTestServer {
 
 const USER = 'system:serviceaccount:vsnap:snapshotter';
 
-function send(res: ServerResponse, reply: Reply): void {
-  res.writeHead(reply.code, { 'content-type': 'application/json', 'cache-control': 'no-cache, private' });
+function send(res: ServerResponse, reply: Reply, headers: Record<string, string> = {}): void {
+  res.writeHead(reply.code, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', ...headers });
   res.end(reply.body);
+}
+
+/** The connection is destroyed without an answer. */
+class ResetConnection extends Error {}
+
+/** An injected failure: a Status answer with extra headers (Retry-After). */
+class InjectedFault extends KubeApiError {
+  constructor(
+    status: KubeStatus,
+    readonly headers: Record<string, string>,
+  ) {
+    super(status);
+  }
+}
+
+/** What an injected status is called in its Status body. */
+const FAULT_REASONS: Record<number, string> = { 429: 'TooManyRequests', 500: 'InternalError', 502: 'BadGateway', 503: 'ServiceUnavailable', 504: 'Timeout' };
+
+/** Decides which requests get the intermittent faults and expired continue tokens, and records what it did. */
+class FaultInjector {
+  private readonly random = new Map<IntermittentFault, () => number>();
+  private readonly matched = new Map<IntermittentFault, number>();
+  private continueRequests = 0;
+  private expired = 0;
+  private expiry: ContinueExpiry | undefined;
+
+  constructor(private readonly faults: KubeFaults) {}
+
+  intermittent(request: FaultRequest, record: RequestRecord): void {
+    for (const fault of this.faults.intermittent) {
+      if (fault.match && !fault.match(request)) continue;
+      if (fault.limit !== undefined && (fault.hits ?? 0) >= fault.limit) continue;
+      const seen = (this.matched.get(fault) ?? 0) + 1;
+      this.matched.set(fault, seen);
+      const hit = fault.every !== undefined ? seen % fault.every === 0 : fault.probability !== undefined && this.chance(fault) < fault.probability;
+      if (!hit) continue;
+      fault.hits = (fault.hits ?? 0) + 1;
+      record.fault = String(fault.answer);
+      if (fault.answer === 'reset') throw new ResetConnection();
+      const headers: Record<string, string> = {};
+      if (fault.retryAfter !== undefined) {
+        headers['retry-after'] = fault.retryAfter instanceof Date ? fault.retryAfter.toUTCString() : String(fault.retryAfter);
+      }
+      const reason = FAULT_REASONS[fault.answer] ?? 'InternalError';
+      throw new InjectedFault(kubeStatus(fault.answer, reason, `injected fault: ${fault.answer}`), headers);
+    }
+  }
+
+  /** 410 to the configured continue token of a list of the expiring resource. */
+  continueExpiry(resource: string, query: URLSearchParams, record: RequestRecord): void {
+    const expiry = this.faults.expireContinue;
+    if (expiry !== this.expiry) {
+      this.expiry = expiry;
+      this.continueRequests = 0;
+      this.expired = 0;
+    }
+    if (!expiry || expiry.resource !== resource || !query.get('continue')) return;
+    if (this.expired >= (expiry.times ?? 1)) return;
+    this.continueRequests += 1;
+    if (this.continueRequests < expiry.afterPage) return;
+    this.continueRequests = 0;
+    this.expired += 1;
+    record.fault = '410';
+    throw errors.expiredContinue();
+  }
+
+  /** mulberry32: a small seeded generator, one per fault. */
+  private chance(fault: IntermittentFault): number {
+    let next = this.random.get(fault);
+    if (!next) {
+      let state = (fault.seed ?? 1) >>> 0;
+      next = () => {
+        state = (state + 0x6d2b79f5) >>> 0;
+        let t = state;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      };
+      this.random.set(fault, next);
+    }
+    return next();
+  }
 }
 
 function readBody(req: IncomingMessage): () => Promise<unknown> {
@@ -96,20 +224,22 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
   const registry = new ResourceRegistry();
   const store = new KubeStore(registry, { compactAfter: options.compactAfter });
   const removeControllers = installCoreControllers(store);
-  const faults: KubeFaults = { forbidden: new Set(), unavailable: false, latencyMs: 0, csi: { mode: 'ready' } };
+  const faults: KubeFaults = { forbidden: new Set(), notFound: new Set(), intermittent: [], unavailable: false, latencyMs: 0, csi: { mode: 'ready' } };
+  const injector = new FaultInjector(faults);
   const csi = new CsiController(store, () => faults.csi);
   const hub = new WatchHub();
   const requests: RequestRecord[] = [];
   const handlerContext = { store, hub, pageLimitMax: options.pageLimitMax, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000 };
   let address = '127.0.0.1:0';
 
-  const route = async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<Reply | undefined> => {
+  const route = async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, record: RequestRecord): Promise<Reply | undefined> => {
     if (faults.unavailable) throw errors.unavailable();
     if (req.headers.authorization !== `Bearer ${token}`) throw errors.unauthorized();
     const segments = path.split('/').filter(Boolean);
     const [root, second, third] = segments;
     const method = req.method ?? 'GET';
     const discovery = (doc: unknown) => {
+      injector.intermittent({ method, path, query, verb: 'discover' }, record);
       if (method !== 'GET') throw errors.methodNotAllowed();
       if (doc === undefined) throw errors.pathNotFound();
       return { code: 200, body: JSON.stringify(doc) };
@@ -134,14 +264,20 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
     if (!parsed) throw errors.pathNotFound();
     const verb = verbOf(method, parsed, query);
     if (verb === 'unsupported' || !parsed.def.verbs.includes(verb)) throw errors.methodNotAllowed();
-    if (faults.forbidden.has(resourceType(parsed.def))) throw errors.forbidden(USER, verb, group, parsed.def.plural, parsed.namespace);
+    const type = resourceType(parsed.def);
+    await faults.before?.({ method, path, query, verb, resource: type });
+    injector.intermittent({ method, path, query, verb, resource: type }, record);
+    if (faults.forbidden.has(type)) throw errors.forbidden(USER, verb, group, parsed.def.plural, parsed.namespace);
+    if (faults.notFound.has(type)) throw errors.pathNotFound();
+    if (verb === 'list') injector.continueExpiry(type, query, record);
     const contentType = req.headers['content-type'] ?? 'application/json';
     return handleResource(handlerContext, verb, { method, route: parsed, query, contentType, body: readBody(req), res });
   };
 
   const server = https.createServer({ key: certs.key, cert: certs.cert }, (req, res) => {
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
-    requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.search.slice(1) });
+    const record: RequestRecord = { method: req.method ?? 'GET', path: url.pathname, query: url.search.slice(1) };
+    requests.push(record);
     if (faults.unavailable === 'reset') {
       req.socket.destroy();
       return;
@@ -149,11 +285,15 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
     const run = async () => {
       if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
       try {
-        const reply = await route(req, res, url.pathname, url.searchParams);
+        const reply = await route(req, res, url.pathname, url.searchParams, record);
         if (reply) send(res, reply);
       } catch (error) {
-        if (res.headersSent) {
+        if (error instanceof ResetConnection) {
+          req.socket.destroy();
+        } else if (res.headersSent) {
           res.destroy();
+        } else if (error instanceof InjectedFault) {
+          send(res, { code: error.status.code, body: JSON.stringify(error.status) }, error.headers);
         } else if (error instanceof KubeApiError) {
           send(res, { code: error.status.code, body: JSON.stringify(error.status) });
         } else {

@@ -319,8 +319,9 @@ describe('remote answers are never shown back', () => {
     JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: `${MARKER} internal detail`, reason, code });
 
   it.each([
-    [500, 'text/plain', `${MARKER}: stack trace of an internal service`, /^Kubernetes API "http:\/\/127\.0\.0\.1:\d+" answered 500 to discover \/api\/v1$/],
-    [500, 'application/json', status(500, 'InternalError'), /^Kubernetes API "http:\/\/127\.0\.0\.1:\d+" answered 500 to discover \/api\/v1$/],
+    // A 500 is retried (planning's requests and discovery's): the message ends with vsnap's count of them.
+    [500, 'text/plain', `${MARKER}: stack trace of an internal service`, /^Kubernetes API "http:\/\/127\.0\.0\.1:\d+" answered 500 to discover \/api\/v1\. \d+ Kubernetes requests retried \d+ times \(500\)$/],
+    [500, 'application/json', status(500, 'InternalError'), /^Kubernetes API "http:\/\/127\.0\.0\.1:\d+" answered 500 to discover \/api\/v1\. \d+ Kubernetes requests retried \d+ times \(500\)$/],
     [403, 'application/json', status(403, 'Forbidden'), /^Kubernetes API "http:\/\/127\.0\.0\.1:\d+": forbidden: cannot discover \/api\/v1 \(403 Forbidden\)$/],
     [200, 'text/html', `<html>${MARKER}</html>`, /^Kubernetes API "http:\/\/127\.0\.0\.1:\d+" sent invalid JSON to discover \/api\/v1$/],
     [200, 'application/json', JSON.stringify({ groupVersion: MARKER, resources: [{ name: MARKER }] }), /^Kubernetes API "http:\/\/127\.0\.0\.1:\d+" sent an answer to discover \/api\/v1 that is not the expected Kubernetes object$/],

@@ -13,7 +13,8 @@ import {
   type ResourceType,
 } from '../../src/kube/cluster-reader.ts';
 import type { ClusterConnection } from '../../src/kube/connect.ts';
-import { writeClusterArchive, type ArchiveManifest, type ArchiveOptions } from '../../src/snapshots/archive.ts';
+import { KubeRetries } from '../../src/kube/retry.ts';
+import { EXCLUDED_OBJECTS, writeClusterArchive, type ArchiveManifest, type ArchiveOptions } from '../../src/snapshots/archive.ts';
 import { startKubeServer, type KubeTestServer } from '../kube/server.ts';
 import { connectTo } from '../support/kubeconfig.ts';
 
@@ -162,7 +163,7 @@ describe('writeClusterArchive with an in-memory reader', () => {
     const archive = writeClusterArchive(options(reader));
     const entries = await untar(await collect(archive.stream));
     const summary = await archive.done;
-    const skipped = [{ resource: 'secrets', reason: expect.stringContaining('forbidden: cannot list secrets') }];
+    const skipped = [{ group: '', resource: 'secrets', reason: 'forbidden (403)' }];
     expect(summary.skipped).toEqual(skipped);
     expect(summary.countsByResource).toEqual({ configmaps: 1 });
     const manifest = JSON.parse(entries[0]!.body) as ArchiveManifest;
@@ -250,7 +251,8 @@ describe('writeClusterArchive against the Kubernetes API test server', () => {
 
   beforeEach(async () => {
     server = await startKubeServer();
-    connection = connectTo(server.kubeconfig);
+    // Retries as by default, with short waits.
+    connection = connectTo(server.kubeconfig, undefined, { retries: new KubeRetries({ baseDelayMs: 5 }) });
     reader = createClusterReader(connection, { timeoutMs: 5_000 });
   });
 
@@ -307,11 +309,72 @@ describe('writeClusterArchive against the Kubernetes API test server', () => {
     const archive = writeClusterArchive(options(reader));
     const entries = await untar(await collect(archive.stream));
     const summary = await archive.done;
-    const skipped = [{ resource: 'secrets', reason: expect.stringContaining('forbidden: cannot list secrets') }];
+    const skipped = [{ group: '', resource: 'secrets', reason: 'forbidden (403)' }];
     expect(summary.skipped).toEqual(skipped);
     expect((JSON.parse(entries[0]!.body) as ArchiveManifest).skipped).toEqual(skipped);
     expect(entries.some((e) => e.name.startsWith('resources/core/v1/secrets/'))).toBe(false);
     expect(summary.countsByResource.configmaps).toBe(server.store.count('configmaps'));
+  });
+
+  it('skips a resource the server answers 404 (gone since discovery) as not found', async () => {
+    server.seedStandard();
+    server.faults.notFound.add('persistentvolumes');
+    const archive = writeClusterArchive(options(reader));
+    const entries = await untar(await collect(archive.stream));
+    const summary = await archive.done;
+    expect(summary.skipped).toEqual([{ group: '', resource: 'persistentvolumes', reason: 'not found (404)' }]);
+    expect(entries.some((e) => e.name.startsWith('resources/core/v1/persistentvolumes/'))).toBe(false);
+    expect(summary.countsByResource.persistentvolumeclaims).toBe(5);
+  });
+
+  it("leaves vsnap's own VolumeSnapshots and their contents out, and the manifest says so", async () => {
+    server.seedStandard();
+    // The contents are made here, by hand: the simulated controller stays out of it.
+    server.faults.csi = { mode: 'never' };
+    const snapshot = (namespace: string, name: string, labels: Record<string, string> = {}) =>
+      server.store.add({
+        apiVersion: 'snapshot.storage.k8s.io/v1',
+        kind: 'VolumeSnapshot',
+        metadata: { name, namespace, labels },
+        spec: { source: { persistentVolumeClaimName: 'data' } },
+      });
+    const content = (name: string, ref: { namespace: string; name: string }, labels: Record<string, string> = {}) =>
+      server.store.add({
+        apiVersion: 'snapshot.storage.k8s.io/v1',
+        kind: 'VolumeSnapshotContent',
+        metadata: { name, labels },
+        spec: { deletionPolicy: 'Retain', driver: 'csi.example.com', volumeSnapshotRef: ref, source: { snapshotHandle: name } },
+      });
+    // The tenant's own snapshot and content are archived.
+    snapshot('team-a', 'nightly');
+    content('snapcontent-nightly', { namespace: 'team-a', name: 'nightly' });
+    // vsnap's from an earlier run: labelled snapshot, unlabelled content (the controller copies no labels).
+    snapshot('team-a', 'vsnap-earlier', { 'app.kubernetes.io/managed-by': 'vsnap' });
+    content('snapcontent-earlier', { namespace: 'team-a', name: 'vsnap-earlier' });
+    // A labelled content, and a content of a snapshot this run creates (its VolumeSnapshot not listed yet).
+    content('snapcontent-labelled', { namespace: 'team-b', name: 'whatever' }, { 'app.kubernetes.io/managed-by': 'vsnap' });
+    content('snapcontent-this-run', { namespace: 'team-a', name: 'vsnap-this-run' });
+
+    const archive = writeClusterArchive(options(reader, { ownVolumeSnapshots: new Set(['team-a/vsnap-this-run']) }));
+    const entries = await untar(await collect(archive.stream));
+    const summary = await archive.done;
+    const snapshotEntries = entries.map((e) => e.name).filter((name) => /^resources\/snapshot\.storage\.k8s\.io\/v1\/volumesnapshot(s|contents)\//.test(name));
+    expect(snapshotEntries).toEqual([
+      'resources/snapshot.storage.k8s.io/v1/volumesnapshots/team-a/nightly.json',
+      'resources/snapshot.storage.k8s.io/v1/volumesnapshotcontents/_cluster/snapcontent-nightly.json',
+    ]);
+    expect(summary.countsByResource['volumesnapshots.snapshot.storage.k8s.io']).toBe(1);
+    expect(summary.countsByResource['volumesnapshotcontents.snapshot.storage.k8s.io']).toBe(1);
+    const manifest = JSON.parse(entries[0]!.body) as ArchiveManifest;
+    expect(manifest.excluded).toEqual([...EXCLUDED_OBJECTS]);
+    expect(manifest.excluded.map((rule) => [rule.resource, rule.labelSelector])).toEqual([
+      ['volumesnapshots', 'app.kubernetes.io/managed-by!=vsnap'],
+      ['volumesnapshotcontents', 'app.kubernetes.io/managed-by!=vsnap'],
+    ]);
+    // The API server does the label filtering: vsnap's objects are never even sent.
+    const lists = server.requests.filter((r) => r.path === '/apis/snapshot.storage.k8s.io/v1/volumesnapshots').map((r) => new URLSearchParams(r.query).get('labelSelector'));
+    expect(lists).toEqual(expect.arrayContaining(['app.kubernetes.io/managed-by!=vsnap', 'app.kubernetes.io/managed-by=vsnap']));
+    expect(lists.every((selector) => selector !== null)).toBe(true);
   });
 
   it('fails with unreachable, quickly, when the API server is unavailable', async () => {

@@ -65,6 +65,8 @@ export function testEngineConfig(overrides: Partial<EngineConfig> = {}): EngineC
     verifyBatchSize: 10,
     listPageSize: 50,
     kubeRequestTimeoutMs: 5_000,
+    // Kubernetes retries as configured by default, with short waits: tests do not wait seconds for a backoff.
+    kubeRetry: { attempts: 5, baseDelayMs: 20, maxDelayMs: 1_000, requestDeadlineMs: 20_000, budget: 100 },
     kubeconfigSecretsDir: '/nonexistent-secrets',
     kubeEgress: EgressPolicy.defaults('test'),
     storage: {

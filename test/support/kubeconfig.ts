@@ -1,6 +1,6 @@
 /** Kubeconfigs and connections for tests, built the way vsnap builds them: admitted first. */
 import { admitKubeconfig } from '../../src/kube/admission.ts';
-import { connectCluster, type ClusterConnection } from '../../src/kube/connect.ts';
+import { connectCluster, type ClusterConnection, type ConnectionOptions } from '../../src/kube/connect.ts';
 import { EgressPolicy } from '../../src/kube/egress.ts';
 
 /**
@@ -14,7 +14,7 @@ export const STATIC_KUBECONFIG =
 /** The policy of development and tests: loopback allowed, since the Kubernetes API test server listens on 127.0.0.1. */
 export const TEST_EGRESS = EgressPolicy.defaults('test');
 
-/** A connection to the cluster of `kubeconfig`; close it after the test. */
-export function connectTo(kubeconfig: string, egress: EgressPolicy = TEST_EGRESS): ClusterConnection {
-  return connectCluster(admitKubeconfig(kubeconfig), egress);
+/** A connection to the cluster of `kubeconfig` (retries: `options.retries`, else a default budget of its own); close it after the test. */
+export function connectTo(kubeconfig: string, egress: EgressPolicy = TEST_EGRESS, options: ConnectionOptions = {}): ClusterConnection {
+  return connectCluster(admitKubeconfig(kubeconfig), egress, options);
 }
