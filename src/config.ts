@@ -71,6 +71,8 @@ const environment = z
     HTTP_MAX_BODY_BYTES: positiveInt(1024 * 1024),
     /** Browser origins allowed to call the API (CORS); none by default: no CORS headers at all. */
     CORS_ORIGINS: corsOrigins,
+    /** A graphql-ws connection that sends no connection_init for this long is closed with 4408. */
+    WS_CONNECTION_INIT_TIMEOUT_MS: positiveInt(3000),
     /** json, or pretty (human-readable, for a terminal); default: pretty in development. */
     LOG_FORMAT: z.preprocess((v) => (v === '' ? undefined : v), z.enum(LOG_FORMATS).optional()),
     SHUTDOWN_TIMEOUT_MS: positiveInt(10000),
@@ -205,6 +207,8 @@ export interface HttpConfig {
   corsOrigins: string[];
   /** "Did you mean …" in validation errors: a development aid that maps the schema for anyone; off in production. */
   fieldSuggestions: boolean;
+  /** graphql-ws: how long a connection may wait before its connection_init (then 4408). */
+  wsConnectionInitTimeoutMs: number;
 }
 
 /** What the snapshot worker and its scheduler need. */
@@ -276,6 +280,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxBodyBytes: env.HTTP_MAX_BODY_BYTES,
       corsOrigins: env.CORS_ORIGINS,
       fieldSuggestions: env.NODE_ENV !== 'production',
+      wsConnectionInitTimeoutMs: env.WS_CONNECTION_INIT_TIMEOUT_MS,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     roles: env.VSNAP_ROLES,

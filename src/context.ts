@@ -16,9 +16,13 @@ import type { SnapshotView, VolumeSnapshotView } from './snapshots/views.ts';
 import { retentionRows, type RetentionRow } from './snapshots/retention.ts';
 import { SnapshotService, type SnapshotPageQuery } from './snapshots/service.ts';
 
+/** How an operation reached vsnap: a plain HTTP request, an SSE stream, or a graphql-ws connection. */
+export type Transport = 'http' | 'sse' | 'graphql-ws';
+
 /** Everything one GraphQL request works with: its caller, its own EntityManager, its batch loaders. */
 export interface Context {
   viewer: Viewer;
+  transport: Transport;
   logger: Logger;
   clusters: ClusterService;
   snapshots: SnapshotService;
@@ -31,6 +35,7 @@ export type Loaders = ReturnType<typeof createLoaders>;
 export interface ContextDeps {
   em: EntityManager;
   viewer: Viewer;
+  transport: Transport;
   logger: Logger;
   /** Where mutations enqueue snapshot work. */
   scheduler?: SnapshotJobs;
@@ -40,11 +45,11 @@ export interface ContextDeps {
   kubeconfigs: KubeconfigRules;
 }
 
-export function createContext({ em, viewer, logger, scheduler, storage, kubeconfigs }: ContextDeps): Context {
+export function createContext({ em, viewer, transport, logger, scheduler, storage, kubeconfigs }: ContextDeps): Context {
   const jobs = scheduler ? { scheduler, logger } : undefined;
   const clusters = new ClusterService(em, jobs, kubeconfigs);
   const snapshots = new SnapshotService(em, jobs, storage);
-  return { viewer, logger, clusters, snapshots, locations: new LocationService(em), loaders: createLoaders(em, snapshots, viewer) };
+  return { viewer, transport, logger, clusters, snapshots, locations: new LocationService(em), loaders: createLoaders(em, snapshots, viewer) };
 }
 
 /** Rows in the order of `ids` (UUIDs compared as Postgres does, whatever their case). */

@@ -32,6 +32,11 @@ export class StorageUnavailableError extends DomainError {
   readonly code = 'STORAGE_UNAVAILABLE';
 }
 
+/** The caller's token expired while a subscription was live: resubscribe with a new token (and `since`). */
+export class TokenExpiredError extends DomainError {
+  readonly code = 'UNAUTHENTICATED';
+}
+
 /** An error's message, whatever was thrown. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -17,8 +17,11 @@ import { requestAuthentication } from './http/authentication.ts';
 import { useCorsOrigins } from './http/cors.ts';
 import { offlineGraphiQL } from './http/graphiql.ts';
 import { gracefulClose } from './http/graceful-close.ts';
+import { liveSubscriptions } from './http/live-subscriptions.ts';
 import { useCloseAfterTooLarge, useMaxDocumentBytes } from './http/request-size.ts';
 import { useHiddenSuggestions } from './http/suggestions.ts';
+import { attachGraphQLWebSocket } from './http/websocket.ts';
+import type { SocketInitialContext } from './http/websocket-operations.ts';
 import type { SnapshotJobs } from './jobs/jobs.ts';
 import { collapseRepeats, type Logger, type RepeatedLines } from './logger.ts';
 import { databaseEndpoint, isDatabaseUnavailableAt, type DatabaseEndpoint } from './db/outage.ts';
@@ -139,6 +142,7 @@ const reportAsValidationError = {
 export async function startServer({ config, orm, verifier, logger, jobs, storage, kubeconfigs, metrics: processMetrics }: ServerDeps): Promise<Server> {
   const metrics = createMetrics(processMetrics?.registry);
   const authentication = requestAuthentication(verifier);
+  const live = liveSubscriptions();
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -171,15 +175,19 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
       }),
       metrics.graphqlPlugin,
       boundedValidationMessages,
+      live.plugin,
     ],
-    context: ({ request }: YogaInitialContext) => {
-      const viewer = authentication.viewerOf(request);
+    // An HTTP request's caller is authenticated by the plugin above; a graphql-ws operation's comes with it (websocket.ts).
+    context: (initial: YogaInitialContext & Partial<SocketInitialContext>) => {
+      const viewer = initial.viewer ?? authentication.viewerOf(initial.request);
+      const transport = initial.transport ?? (initial.request.headers.get('accept')?.includes('text/event-stream') ? 'sse' : 'http');
       const requestLogger = logger.child({ requestId: randomUUID(), subject: viewer.subject });
-      return createContext({ em: orm.em.fork(), viewer, logger: requestLogger, scheduler: jobs, storage, kubeconfigs });
+      return createContext({ em: orm.em.fork(), viewer, transport, logger: requestLogger, scheduler: jobs, storage, kubeconfigs });
     },
   });
 
-  const server = http.createServer();
+  // Only WebSocket upgrades are upgrades: any other Upgrade header is an ordinary request.
+  const server = http.createServer({ shouldUpgradeCallback: (req) => req.headers.upgrade?.toLowerCase() === 'websocket' });
   server.requestTimeout = 60_000;
   const shutdown = gracefulClose(server);
   server.on('request', async (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -198,6 +206,15 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
     }
     return yoga(req, res);
   });
+  const webSocket = attachGraphQLWebSocket(server, yoga, {
+    verifier,
+    logger,
+    corsOrigins: config.http.corsOrigins,
+    maxMessageBytes: config.http.maxBodyBytes,
+    maxDocumentBytes: config.limits.maxDocumentBytes,
+    fieldSuggestions: config.http.fieldSuggestions,
+    connectionInitTimeoutMs: config.http.wsConnectionInitTimeoutMs,
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -209,8 +226,14 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
 
   return {
     url,
-    /** Stops accepting, lets in-flight requests finish (up to the timeout), then drops what is left. */
-    close: () => shutdown.close(config.shutdownTimeoutMs),
+    /**
+     * Stops accepting, ends live subscriptions (WebSocket connections close with 1001, SSE streams
+     * complete), lets in-flight requests finish (up to the timeout), then drops what is left.
+     */
+    close: async () => {
+      live.shutdown();
+      await Promise.all([webSocket.close(config.shutdownTimeoutMs), shutdown.close(config.shutdownTimeoutMs)]);
+    },
   };
 }
 

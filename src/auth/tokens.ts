@@ -34,7 +34,7 @@ export function createTokenVerifier(auth: AuthConfig, developmentSecret?: Uint8A
         const roles = rolesClaim.safeParse(payload.vsnap ?? {});
         if (!roles.success) throw new AuthenticationError('token has a malformed vsnap claim');
         if (!payload.sub) throw new AuthenticationError('token has no subject');
-        return new Viewer(payload.sub, roles.data);
+        return new Viewer(payload.sub, roles.data, payload.exp === undefined ? undefined : new Date(payload.exp * 1000));
       } catch (error) {
         if (error instanceof AuthenticationError) throw error;
         if (error instanceof errors.JOSEError) throw new AuthenticationError(`invalid token: ${error.code}`);

@@ -15,6 +15,8 @@ export class Viewer {
   constructor(
     readonly subject: string,
     private readonly roles: RolesClaim,
+    /** When the caller's token expires (its `exp`): live subscriptions end then. */
+    readonly expiresAt?: Date,
   ) {}
 
   get isPlatformAdmin(): boolean {

@@ -18,7 +18,7 @@ export function useHiddenSuggestions(): Plugin {
   };
 }
 
-function withoutSuggestions<T extends Pick<ExecutionResult, 'errors'>>(result: T): T {
+export function withoutSuggestions<T extends Pick<ExecutionResult, 'errors'>>(result: T): T {
   // GraphQLError's message is an ordinary writable property (as armor rewrites it); the error keeps its class, path and extensions.
   for (const error of result.errors ?? []) {
     if (error.message.includes('Did you mean')) (error as { message: string }).message = error.message.replace(SUGGESTION, '');

@@ -33,7 +33,7 @@ describe('loadConfig defaults', () => {
       logFormat: 'pretty',
       graphiql: true,
       limits: { maxDepth: 12, maxAliases: 15, maxTokens: 4000, maxCost: 50000, maxDocumentBytes: 32 * 1024 },
-      http: { maxBodyBytes: 1024 * 1024, corsOrigins: [], fieldSuggestions: true },
+      http: { maxBodyBytes: 1024 * 1024, corsOrigins: [], fieldSuggestions: true, wsConnectionInitTimeoutMs: 3000 },
       shutdownTimeoutMs: 10_000,
     });
   });
@@ -99,6 +99,7 @@ describe('loadConfig accepts', () => {
     ['an empty LOG_FORMAT as unset', { LOG_FORMAT: '' }, (c) => c.logFormat, 'pretty'],
     ['GRAPHQL_MAX_DOCUMENT_BYTES', { GRAPHQL_MAX_DOCUMENT_BYTES: '65536' }, (c) => c.limits.maxDocumentBytes, 65536],
     ['HTTP_MAX_BODY_BYTES', { HTTP_MAX_BODY_BYTES: '4194304' }, (c) => c.http.maxBodyBytes, 4194304],
+    ['WS_CONNECTION_INIT_TIMEOUT_MS', { WS_CONNECTION_INIT_TIMEOUT_MS: '250' }, (c) => c.http.wsConnectionInitTimeoutMs, 250],
     [
       'CORS_ORIGINS, comma-separated with spaces',
       { CORS_ORIGINS: ' https://console.example.com , http://localhost:5173,' },
@@ -150,6 +151,7 @@ describe('loadConfig refuses', () => {
     ['LOG_FORMAT=yaml', { LOG_FORMAT: 'yaml' }, /^LOG_FORMAT: .*"json"\|"pretty"/],
     ['GRAPHQL_MAX_DOCUMENT_BYTES=0', { GRAPHQL_MAX_DOCUMENT_BYTES: '0' }, /^GRAPHQL_MAX_DOCUMENT_BYTES: Too small/],
     ['HTTP_MAX_BODY_BYTES=1MiB', { HTTP_MAX_BODY_BYTES: '1MiB' }, /^HTTP_MAX_BODY_BYTES: /],
+    ['WS_CONNECTION_INIT_TIMEOUT_MS=0', { WS_CONNECTION_INIT_TIMEOUT_MS: '0' }, /^WS_CONNECTION_INIT_TIMEOUT_MS: Too small/],
     ['CORS_ORIGINS=*', { CORS_ORIGINS: '*' }, /^CORS_ORIGINS\.0: "\*" is not an origin \(scheme:\/\/host\[:port\], no path or trailing slash\)$/],
     ['a CORS origin with a trailing slash', { CORS_ORIGINS: 'https://console.example.com/' }, /^CORS_ORIGINS\.0: "https:\/\/console\.example\.com\/" is not an origin/],
     ['a CORS origin with a path', { CORS_ORIGINS: 'https://console.example.com/app' }, /^CORS_ORIGINS\.0: .* is not an origin/],

@@ -131,7 +131,7 @@ export async function startTestApp(
       port: 0,
       graphiql: options.graphiql ?? false,
       limits: { maxDepth: 12, maxAliases: 15, maxTokens: 4000, maxCost: 50000, maxDocumentBytes: 32 * 1024, ...options.limits },
-      http: { maxBodyBytes: 16 * 1024 * 1024, corsOrigins: [], fieldSuggestions: true, ...options.http },
+      http: { maxBodyBytes: 16 * 1024 * 1024, corsOrigins: [], fieldSuggestions: true, wsConnectionInitTimeoutMs: 3000, ...options.http },
       shutdownTimeoutMs: 2000,
     },
     orm,
