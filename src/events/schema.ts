@@ -1,22 +1,28 @@
 import { builder } from '../graphql/builder.ts';
 import { SnapshotRef } from '../snapshots/schema.ts';
-import { EVENT_SUBJECTS, type SnapshotEvent } from './entity.ts';
+import { EVENT_SUBJECTS, SNAPSHOT_EVENT_KINDS, type SnapshotEvent } from './entity.ts';
 
 const EventSubjectEnum = builder.enumType('SnapshotEventSubject', { values: EVENT_SUBJECTS });
 
+export const SnapshotEventKindEnum = builder.enumType('SnapshotEventKind', {
+  description: 'What an event records: CREATED (born SCHEDULED), STATUS_CHANGED, VOLUME_PHASE_CHANGED, PROGRESS (figures while IN_PROGRESS), DELETED (the snapshot row is gone).',
+  values: SNAPSHOT_EVENT_KINDS,
+});
+
 export const SnapshotEventRef = builder.objectRef<SnapshotEvent>('SnapshotEvent').implement({
-  description: 'One status (snapshot) or phase (volume snapshot) transition.',
+  description: 'One change of a snapshot: its creation, a status or volume phase transition, progress, its deletion.',
   fields: (t) => ({
     cursor: t.id({
       description: 'Global and strictly increasing: resume a subscription after it.',
       resolve: (event) => String(event.id),
     }),
+    kind: t.field({ type: SnapshotEventKindEnum, resolve: (event) => event.kind }),
     subject: t.field({ type: EventSubjectEnum, resolve: (event) => event.subject }),
     snapshotId: t.exposeID('snapshotId'),
     volumeSnapshotId: t.exposeID('volumeSnapshotId', { nullable: true }),
     virtualClusterId: t.exposeID('virtualClusterId'),
     from: t.exposeString('fromState', { nullable: true, description: 'null when the snapshot was created.' }),
-    to: t.exposeString('toState'),
+    to: t.exposeString('toState', { description: 'The status or phase after the change; DELETED for a deletion.' }),
     at: t.expose('at', { type: 'DateTime' }),
     message: t.exposeString('message', { nullable: true }),
   }),

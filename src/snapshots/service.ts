@@ -22,7 +22,7 @@ const SNAPSHOT_VIEW_COLUMNS = [
   'started_at', 'finished_at', 'storage_location_id', 'location', 'size_bytes', 'sha256', 'object_count', 'message',
   'integrity', 'verified_at', 'integrity_message', 'skipped_resources',
 ].map((column) => `s.${column}`).join(', ');
-import { scheduleSnapshot } from './transitions.ts';
+import { recordSnapshotDeleted, scheduleSnapshot } from './transitions.ts';
 
 /** Newest first: the order of every snapshot list. */
 export function snapshotCursor(snapshot: Pick<Snapshot, 'scheduledAt' | 'id'>): string {
@@ -166,6 +166,7 @@ export class SnapshotService {
         throw new ConflictError(`snapshot ${quoted(snapshot.name)} is being taken; delete it once it has finished`, 'id');
       }
       if (snapshot.location && snapshot.storageLocation) await this.removeArchive(snapshot.storageLocation, snapshot.name);
+      await recordSnapshotDeleted(em, snapshot, 'deleted through deleteSnapshot');
       em.remove(snapshot);
       return snapshot;
     });

@@ -6,7 +6,7 @@
  */
 import { wrap } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { SnapshotEventSchema, type EventSubject, type SnapshotEvent } from '../events/entity.ts';
+import { SnapshotEventSchema, type EventSubject, type SnapshotEvent, type SnapshotEventKind } from '../events/entity.ts';
 import { SnapshotSchema, type Snapshot, type SnapshotTrigger, type VolumeSnapshot } from './entity.ts';
 import {
   assertSnapshotMove,
@@ -29,7 +29,7 @@ function requireTransaction(em: EntityManager): void {
 async function record(
   em: EntityManager,
   snapshot: Snapshot,
-  change: { subject: EventSubject; volumeSnapshotId?: string; from: string | null; to: string; message?: string },
+  change: { kind: SnapshotEventKind; subject: EventSubject; volumeSnapshotId?: string; from: string | null; to: string; message?: string },
 ): Promise<SnapshotEvent> {
   // The status or phase itself first, outside the cursor lock.
   await em.flush();
@@ -38,13 +38,14 @@ async function record(
   const [row] = await em.execute<Record<string, unknown>[]>(
     `with cursor_lock as (select pg_advisory_xact_lock(?)),
      event as (
-       insert into snapshot_event (subject, snapshot_id, volume_snapshot_id, virtual_cluster_id, project_id, from_state, to_state, message, at)
-       select ?, ?, ?, ?, ?, ?, ?, ?, ? from cursor_lock
+       insert into snapshot_event (kind, subject, snapshot_id, volume_snapshot_id, virtual_cluster_id, project_id, from_state, to_state, message, at)
+       select ?, ?, ?, ?, ?, ?, ?, ?, ?, ? from cursor_lock
        returning *
      )
      select event.*, pg_notify(?, event.id::text) from event`,
     [
       EVENT_CURSOR_LOCK,
+      change.kind,
       change.subject,
       snapshot.id,
       change.volumeSnapshotId ?? null,
@@ -75,7 +76,7 @@ export async function scheduleSnapshot(em: EntityManager, data: NewSnapshot, mes
   requireTransaction(em);
   const snapshot = em.create(SnapshotSchema, { ...data, status: INITIAL_SNAPSHOT_STATUS });
   await em.flush();
-  await record(em, snapshot, { subject: 'SNAPSHOT', from: null, to: INITIAL_SNAPSHOT_STATUS, message });
+  await record(em, snapshot, { kind: 'CREATED', subject: 'SNAPSHOT', from: null, to: INITIAL_SNAPSHOT_STATUS, message });
   return snapshot;
 }
 
@@ -89,7 +90,7 @@ export async function moveSnapshot(
   const from = snapshot.status;
   assertSnapshotMove(from, to);
   snapshot.status = to;
-  return record(em, snapshot, { subject: 'SNAPSHOT', from, to, message });
+  return record(em, snapshot, { kind: 'STATUS_CHANGED', subject: 'SNAPSHOT', from, to, message });
 }
 
 export async function moveVolume(
@@ -106,5 +107,17 @@ export async function moveVolume(
   if (!wrap(volume.snapshot).isInitialized()) await em.populate(volume, ['snapshot']);
   volume.phase = to;
   if (message !== undefined) volume.message = message;
-  return record(em, volume.snapshot, { subject: 'VOLUME_SNAPSHOT', volumeSnapshotId: volume.id, from, to, message });
+  return record(em, volume.snapshot, { kind: 'VOLUME_PHASE_CHANGED', subject: 'VOLUME_SNAPSHOT', volumeSnapshotId: volume.id, from, to, message });
+}
+
+/** What a DELETED event's `to` says. */
+export const DELETED_STATE = 'DELETED';
+
+/**
+ * Records that the snapshot's row is about to go (deleteSnapshot, retention, the removal of
+ * its cluster): call it in the transaction that deletes the row, before the delete.
+ */
+export async function recordSnapshotDeleted(em: EntityManager, snapshot: Snapshot, message: string): Promise<SnapshotEvent> {
+  requireTransaction(em);
+  return record(em, snapshot, { kind: 'DELETED', subject: 'SNAPSHOT', from: snapshot.status, to: DELETED_STATE, message });
 }
