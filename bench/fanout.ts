@@ -1,0 +1,277 @@
+/**
+ * `npm run bench:fanout`: live delivery at scale. Starts the service (src/main.ts, api role) on a
+ * database of its own, opens BENCH_WS graphql-ws subscriptions and BENCH_SSE SSE streams spread
+ * over BENCH_CLIENTS client processes (bench/fanout-client.ts), commits BENCH_TRANSITIONS status
+ * transitions through the real state machine, and prints the latency from each commit to each
+ * receipt (p50 / p99 / max), the events delivered per second, and the service's memory per idle
+ * subscription. See bench/README.md.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { ClientMessage, OpenOrder, Order, Report } from './fanout-client.ts';
+import { now } from './fanout-client.ts';
+import { createBenchDatabase, envNumber, percentile, runBench, withCleanups } from './support.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const JWT_SECRET = 'vsnap-bench-secret-that-is-long-enough-for-hs256';
+const LATENCY_GOAL_MS = 100;
+const MEMORY_GOAL_BYTES = 10 * 1024;
+const DEFAULT_QUERY = 'subscription { snapshotEvents { cursor kind snapshotId virtualClusterId from to at } }';
+
+interface Memory {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  collected: boolean;
+}
+
+/** A client process and a way to ask it something and wait for the answer of that type. */
+class Client {
+  private readonly waiting = new Map<string, (message: ClientMessage) => void>();
+  constructor(readonly child: ChildProcess) {
+    child.on('message', (message: ClientMessage) => {
+      this.waiting.get(message.type)?.(message);
+      this.waiting.delete(message.type);
+    });
+  }
+  ask<T extends ClientMessage['type']>(order: Order & { type: T | 'open' }, answer: T): Promise<Extract<ClientMessage, { type: T }>> {
+    return new Promise((resolve) => {
+      this.waiting.set(answer, resolve as (message: ClientMessage) => void);
+      this.child.send(order);
+    });
+  }
+}
+
+/** The service: src/main.ts with the memory probe preloaded; resolves once it serves GraphQL. */
+async function startService(databaseUrl: string): Promise<{ child: ChildProcess; url: string; memory(): Promise<Memory>; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--import', './bench/fanout-probe.ts', 'src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      AUTH_JWT_SECRET: JWT_SECRET,
+      PORT: '0',
+      VSNAP_ROLES: 'api',
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      SHUTDOWN_TIMEOUT_MS: '10000',
+    },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      const serving = /"url":"(http:\/\/[^"]+)\/graphql"[^\n]*"msg":"vsnap is serving GraphQL"/.exec(output);
+      if (serving) resolve(serving[1]!);
+      if (process.env.BENCH_VERBOSE) process.stderr.write(chunk);
+    });
+    void exited.then((code) => reject(new Error(`the service exited (${code}) before serving:\n${output}`)));
+  });
+  const memory = () =>
+    new Promise<Memory>((resolve) => {
+      child.once('message', (message: Memory & { type: string }) => resolve(message));
+      child.send('memory');
+    });
+  return { child, url, memory, exited };
+}
+
+/** Waits until /metrics counts `expected` active subscriptions of `transport` (false if the metric never shows them). */
+async function subscriptionsActive(url: string, transport: string, expected: number, timeoutMs: number): Promise<boolean> {
+  const pattern = new RegExp(`^vsnap_subscriptions_active\\{[^}]*transport="${transport}"[^}]*\\} (\\d+)`, 'm');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    if (Number(pattern.exec(text)?.[1] ?? -1) >= expected) return true;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
+}
+
+async function seed(orm: MikroORM, snapshots: number): Promise<string[]> {
+  const { VirtualClusterSchema } = await import('../src/clusters/entity.ts');
+  const { scheduleSnapshot } = await import('../src/snapshots/transitions.ts');
+  const { snapshotObjectName } = await import('../src/snapshots/naming.ts');
+  const ids: string[] = [];
+  for (let i = 0; i < snapshots; i++) {
+    const snapshot = await orm.em.fork().transactional(async (tx) => {
+      const cluster = tx.create(VirtualClusterSchema, {
+        projectId: `bench-fanout-${i % 4}`,
+        name: `cluster-${i}`,
+        kubeconfigInline: null,
+        kubeconfigSecretRef: 'bench/kubeconfig',
+        policy: { enabled: false, schedule: null, timeZone: 'UTC', retention: { keepFailed: {} }, storageLocation: null, volumeSnapshotsEnabled: false },
+      });
+      await tx.flush();
+      const at = new Date();
+      return scheduleSnapshot(tx, {
+        virtualCluster: cluster,
+        projectId: cluster.projectId,
+        name: snapshotObjectName(cluster.name, at),
+        trigger: 'MANUAL',
+        volumeSnapshotsEnabled: false,
+        scheduledAt: at,
+      });
+    });
+    ids.push(snapshot.id);
+  }
+  return ids;
+}
+
+/** The next legal status of a snapshot walked SCHEDULED → IN_PROGRESS → COMPLETED ⇄ NOT_FOUND. */
+const NEXT = { SCHEDULED: 'IN_PROGRESS', IN_PROGRESS: 'COMPLETED', COMPLETED: 'NOT_FOUND', NOT_FOUND: 'COMPLETED' } as const;
+
+async function commitTransition(orm: MikroORM, snapshotId: string): Promise<{ cursor: string; committedAt: number }> {
+  const { SnapshotSchema } = await import('../src/snapshots/entity.ts');
+  const { moveSnapshot } = await import('../src/snapshots/transitions.ts');
+  const event = await orm.em.fork().transactional(async (tx) => {
+    const snapshot = await tx.findOneOrFail(SnapshotSchema, { id: snapshotId });
+    const from = snapshot.status as keyof typeof NEXT;
+    return moveSnapshot(tx, snapshot, NEXT[from], 'bench:fanout');
+  });
+  return { cursor: String(event.id), committedAt: now() };
+}
+
+const ms = (value: number) => (Number.isNaN(value) ? '—' : `${value.toFixed(1)} ms`);
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+function latencyLine(label: string, sorted: Float64Array): string {
+  return `${label}: p50 ${ms(percentile(sorted, 50))}, p99 ${ms(percentile(sorted, 99))}, max ${ms(sorted.at(-1) ?? Number.NaN)} (${sorted.length} receipts)`;
+}
+
+export async function main(): Promise<number> {
+  const wsCount = Math.round(envNumber('BENCH_WS', 10_000));
+  const sseCount = Math.round(envNumber('BENCH_SSE', 1_000));
+  const clients = Math.round(envNumber('BENCH_CLIENTS', 4));
+  const transitions = Math.round(envNumber('BENCH_TRANSITIONS', 100));
+  const intervalMs = envNumber('BENCH_INTERVAL_MS', 500);
+  const snapshotCount = Math.round(envNumber('BENCH_SNAPSHOTS', 10));
+  const query = process.env.BENCH_QUERY ?? DEFAULT_QUERY;
+  const { openDatabase } = await import('../src/db/orm.ts');
+  const { signToken } = await import('../src/auth/tokens.ts');
+
+  return withCleanups(async (cleanups) => {
+    console.log(
+      `vsnap fan-out benchmark — node ${process.version}, ${wsCount} graphql-ws + ${sseCount} SSE subscriptions over ${clients} client processes, ` +
+        `${transitions} transitions every ${intervalMs} ms`,
+    );
+    console.log(`subscription: ${query}`);
+    const database = await createBenchDatabase(cleanups, { prefix: 'vsnap_bench_fanout_', dataDirName: 'bench-postgres' });
+    console.log(`database: ${database.description}`);
+    const orm: MikroORM = await openDatabase(database.url);
+    cleanups.push('close orm', () => orm.close());
+    const snapshotIds = await seed(orm, snapshotCount);
+
+    const service = await startService(database.url);
+    cleanups.push('stop the service', async () => {
+      if (service.child.exitCode === null) service.child.kill('SIGKILL');
+      await service.exited;
+    });
+    const openFiles = /^Max open files\s+(\d+)/m.exec(await readFile('/proc/self/limits', 'utf8').catch(() => ''))?.[1];
+    console.log(`service: pid ${service.child.pid}, ${service.url}; open files limit ${openFiles ?? 'unknown'} (the service needs one per connection)`);
+    if (openFiles !== undefined && Number(openFiles) < wsCount + sseCount + 200) console.log('  raise it (ulimit -n) or the last connections will fail');
+    const token = await signToken(new TextEncoder().encode(JWT_SECRET), 'bench-platform-admin', { platformAdmin: true });
+
+    // Client processes; the first opens one subscription of each transport before the memory baseline (warm code paths).
+    const processes = Array.from({ length: clients + 1 }, () => {
+      const child = fork(path.join(ROOT, 'bench/fanout-client.ts'), { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: 'inherit' });
+      cleanups.push('stop a client', async () => void child.kill('SIGKILL'));
+      return new Client(child);
+    });
+    const [warm, ...bulk] = processes as [Client, ...Client[]];
+    const order = (ws: number, sse: number): OpenOrder => ({ type: 'open', url: service.url, token, query, ws, sse, concurrency: 200 });
+    const warmed = await warm.ask(order(1, 1), 'opened');
+    if (warmed.ws + warmed.sse !== 2) throw new Error(`the warm-up subscriptions failed: ${warmed.failures.join('; ')}`);
+    await commitTransition(orm, snapshotIds[0]!);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const before = await service.memory();
+
+    let started = performance.now();
+    const share = (total: number, index: number) => Math.floor(total / clients) + (index < total % clients ? 1 : 0);
+    const opened = await Promise.all(bulk.map((client, index) => client.ask(order(share(wsCount, index), share(sseCount, index)), 'opened')));
+    const openedWs = opened.reduce((sum, o) => sum + o.ws, 0);
+    const openedSse = opened.reduce((sum, o) => sum + o.sse, 0);
+    const failures = opened.flatMap((o) => o.failures);
+    console.log(`opened ${openedWs} graphql-ws and ${openedSse} SSE subscriptions in ${((performance.now() - started) / 1000).toFixed(1)} s${failures.length ? `; failures: ${failures.join('; ')}` : ''}`);
+    const counted =
+      (await subscriptionsActive(service.url, 'graphql-ws', openedWs + 1, 60_000)) && (await subscriptionsActive(service.url, 'sse', openedSse + 1, 30_000));
+    if (!counted) console.log('  (vsnap_subscriptions_active never showed them all: memory is measured anyway)');
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const after = await service.memory();
+    const idle = openedWs + openedSse;
+    const rssPer = (after.rss - before.rss) / idle;
+    const heapPer = (after.heapUsed + after.external - before.heapUsed - before.external) / idle;
+    console.log(
+      `service memory (after a full GC${after.collected ? '' : ' — NOT collected'}): RSS ${mib(before.rss)} → ${mib(after.rss)}, ` +
+        `heap+external ${mib(before.heapUsed + before.external)} → ${mib(after.heapUsed + after.external)}`,
+    );
+    console.log(
+      `  per idle subscription: RSS ${kib(rssPer)}, heap+external ${kib(heapPer)} (goal ≤ ${kib(MEMORY_GOAL_BYTES)}): ` +
+        `${Math.max(rssPer, heapPer) <= MEMORY_GOAL_BYTES ? 'PASS' : 'MISSED'}`,
+    );
+
+    // Transitions, one at a time every intervalMs.
+    const commits = new Map<string, number>();
+    started = performance.now();
+    for (let i = 0; i < transitions; i++) {
+      const due = started + i * intervalMs;
+      if (due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
+      const { cursor, committedAt } = await commitTransition(orm, snapshotIds[i % snapshotIds.length]!);
+      commits.set(cursor, committedAt);
+    }
+    const expected = transitions * idle;
+    // Wait for every receipt (or two minutes): the counts include nothing from before the bulk opened.
+    const deadline = Date.now() + 120_000;
+    const deliveredSoFar = async () => (await Promise.all(bulk.map((client) => client.ask({ type: 'count' }, 'count')))).reduce((sum, c) => sum + c.delivered, 0);
+    while ((await deliveredSoFar()) < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    const reports: Report[] = await Promise.all(bulk.map((client) => client.ask({ type: 'report' }, 'report')));
+    const latencies: number[] = [];
+    let firstCommit = Infinity;
+    let lastReceipt = 0;
+    const errors: Record<string, number> = {};
+    const closes: Record<string, number> = {};
+    for (const report of reports) {
+      for (const [cursor, times] of Object.entries(report.receipts)) {
+        const committedAt = commits.get(cursor);
+        if (committedAt === undefined) continue;
+        firstCommit = Math.min(firstCommit, committedAt);
+        for (const at of times) {
+          latencies.push(at - committedAt);
+          lastReceipt = Math.max(lastReceipt, at);
+        }
+      }
+      for (const [code, count] of Object.entries(report.errors)) errors[code] = (errors[code] ?? 0) + count;
+      for (const [code, count] of Object.entries(report.closes)) closes[code] = (closes[code] ?? 0) + count;
+    }
+    const sorted = Float64Array.from(latencies).sort();
+    console.log(`delivered ${latencies.length} of ${expected} (${expected - latencies.length} missing)${Object.keys(errors).length ? `; errors ${JSON.stringify(errors)}` : ''}${Object.keys(closes).length ? `; closed ${JSON.stringify(closes)}` : ''}`);
+    console.log(latencyLine('latency commit → receipt', sorted));
+    const p99 = percentile(sorted, 99);
+    console.log(`  goal p99 ≤ ${LATENCY_GOAL_MS} ms: ${p99 <= LATENCY_GOAL_MS ? 'PASS' : `MISSED by ${ms(p99 - LATENCY_GOAL_MS)}`}`);
+    const seconds = (lastReceipt - firstCommit) / 1000;
+    console.log(`events delivered: ${(latencies.length / seconds).toFixed(0)}/s (${latencies.length} over ${seconds.toFixed(1)} s from the first commit to the last receipt)`);
+
+    // Shutdown: every connection closes with 1001, every SSE stream ends.
+    started = performance.now();
+    service.child.kill('SIGTERM');
+    const code = await service.exited;
+    const stoppedMs = performance.now() - started;
+    const final = await Promise.all(bulk.map((client) => client.ask({ type: 'count' }, 'count')));
+    const finalCloses: Record<string, number> = {};
+    for (const count of final) for (const [reason, n] of Object.entries(count.closes)) finalCloses[reason] = (finalCloses[reason] ?? 0) + n;
+    console.log(`SIGTERM: the service exited ${code} after ${ms(stoppedMs)}; clients saw ${JSON.stringify(finalCloses)}`);
+    for (const client of processes) client.child.send({ type: 'close' } satisfies Order);
+    return 0;
+  });
+}
+
+runBench(import.meta.url, main, () => undefined);
