@@ -1,4 +1,6 @@
 /** A raw `ws` client speaking graphql-transport-ws by hand, so tests see every message and close code. */
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type ExecutionResult } from 'graphql';
 import WebSocket from 'ws';
 
 export interface ProtocolMessage {
@@ -108,4 +110,68 @@ export async function wsRequest(socket: RawSocket, id: string, query: string, va
   const complete = await socket.next();
   if (complete.type !== 'complete' || complete.id !== id) throw new Error(`expected complete for ${id}, got ${JSON.stringify(complete)}`);
   return result.payload;
+}
+
+/** One subscription over a connection of its own, shaped like test/events/sse.ts's SseSubscription. */
+export interface WsSubscription<T> {
+  socket: RawSocket;
+  /** Every `next` payload received so far, in order; an `error` message is pushed as `{ errors }`. */
+  results: ExecutionResult<T>[];
+  /** Whether the operation ended with `complete` or `error`. */
+  readonly completed: boolean;
+  /** Whether the operation got an `error` message. */
+  readonly failed: boolean;
+  until(what: string, check: (results: ExecutionResult<T>[]) => boolean, timeoutMs?: number): Promise<ExecutionResult<T>[]>;
+  /** Waits until the operation ends (complete, error, or the connection closes). */
+  ended(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Connects with `token` in connectionParams, subscribes to `document` as operation "1", and collects what comes. */
+export async function subscribeWs<T, V>(httpUrl: string, document: TypedDocumentNode<T, V>, variables: V, token: string): Promise<WsSubscription<T>> {
+  const socket = await ackedSocket(wsUrl(httpUrl), `Bearer ${token}`);
+  const results: ExecutionResult<T>[] = [];
+  let completed = false;
+  let failed = false;
+  let connectionClosed = false;
+  void socket.closed.then(() => (connectionClosed = true));
+  socket.socket.on('message', (data: Buffer) => {
+    const message = JSON.parse(data.toString('utf8')) as ProtocolMessage;
+    if (message.id !== '1') return;
+    if (message.type === 'next') results.push(message.payload as ExecutionResult<T>);
+    if (message.type === 'error') {
+      results.push({ errors: message.payload } as ExecutionResult<T>);
+      failed = completed = true;
+    }
+    if (message.type === 'complete') completed = true;
+  });
+  socket.send({ id: '1', type: 'subscribe', payload: { query: print(document), variables } });
+  const ended = () => completed || connectionClosed;
+  return {
+    socket,
+    results,
+    get completed() {
+      return completed;
+    },
+    get failed() {
+      return failed;
+    },
+    async until(what, check, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!check(results)) {
+        if (ended()) throw new Error(`the operation ended before ${what}: ${JSON.stringify(results)}`);
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${JSON.stringify(results)}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return results;
+    },
+    async ended(timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!ended()) {
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for the operation to end: ${JSON.stringify(results)}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    close: () => socket.close(),
+  };
 }
