@@ -6,6 +6,7 @@ import type { KubeconfigRules } from './clusters/kubeconfig.ts';
 import { ClusterService } from './clusters/service.ts';
 import { VirtualClusterSchema } from './clusters/entity.ts';
 import type { SnapshotEvent } from './events/entity.ts';
+import type { EventFeed } from './events/feed.ts';
 import type { SnapshotJobs } from './jobs/jobs.ts';
 import type { Logger } from './logger.ts';
 import { StorageLocationSchema, type StorageLocation } from './locations/entity.ts';
@@ -16,14 +17,25 @@ import type { SnapshotView, VolumeSnapshotView } from './snapshots/views.ts';
 import { retentionRows, type RetentionRow } from './snapshots/retention.ts';
 import { SnapshotService, type SnapshotPageQuery } from './snapshots/service.ts';
 
+/** How an operation reached vsnap: a plain HTTP request, an SSE stream, or a graphql-ws connection. */
+export type Transport = 'http' | 'sse' | 'graphql-ws';
+
 /** Everything one GraphQL request works with: its caller, its own EntityManager, its batch loaders. */
 export interface Context {
   viewer: Viewer;
+  transport: Transport;
   logger: Logger;
   clusters: ClusterService;
   snapshots: SnapshotService;
   locations: LocationService;
   loaders: Loaders;
+  /** The process's live events, for subscriptions. */
+  feed: EventFeed;
+  /**
+   * Forgets every row read so far (the EntityManager's identity map, the loaders' caches): a
+   * subscription lives on one context, and each of its events is resolved against the rows as they are now.
+   */
+  refresh(): void;
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
@@ -31,6 +43,7 @@ export type Loaders = ReturnType<typeof createLoaders>;
 export interface ContextDeps {
   em: EntityManager;
   viewer: Viewer;
+  transport: Transport;
   logger: Logger;
   /** Where mutations enqueue snapshot work. */
   scheduler?: SnapshotJobs;
@@ -38,13 +51,19 @@ export interface ContextDeps {
   storage?: LocationStoreOpener;
   /** How tenants' kubeconfigs are admitted (egress policy) and kept (sealed). */
   kubeconfigs: KubeconfigRules;
+  feed: EventFeed;
 }
 
-export function createContext({ em, viewer, logger, scheduler, storage, kubeconfigs }: ContextDeps): Context {
+export function createContext({ em, viewer, transport, logger, scheduler, storage, kubeconfigs, feed }: ContextDeps): Context {
   const jobs = scheduler ? { scheduler, logger } : undefined;
   const clusters = new ClusterService(em, jobs, kubeconfigs);
   const snapshots = new SnapshotService(em, jobs, storage);
-  return { viewer, logger, clusters, snapshots, locations: new LocationService(em), loaders: createLoaders(em, snapshots, viewer) };
+  const loaders = createLoaders(em, snapshots, viewer);
+  const refresh = () => {
+    em.clear();
+    for (const loader of Object.values(loaders)) loader.clearAll();
+  };
+  return { viewer, transport, logger, clusters, snapshots, locations: new LocationService(em), loaders, feed, refresh };
 }
 
 /** Rows in the order of `ids` (UUIDs compared as Postgres does, whatever their case). */

@@ -9,9 +9,10 @@ import { GraphQLError, Kind, type ValidationContext } from 'graphql';
 import { createYoga, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import type { TokenVerifier } from './auth/tokens.ts';
 import type { KubeconfigRules } from './clusters/kubeconfig.ts';
-import type { Config } from './config.ts';
+import type { Config, SubscriptionConfig } from './config.ts';
 import { createContext, type Context } from './context.ts';
 import { boundedMessage, DomainError } from './errors.ts';
+import { EventFeed } from './events/feed.ts';
 import { schema } from './graphql/schema.ts';
 import { requestAuthentication } from './http/authentication.ts';
 import { useCorsOrigins } from './http/cors.ts';
@@ -31,7 +32,7 @@ export interface Server {
 }
 
 export interface ServerDeps {
-  config: Pick<Config, 'host' | 'port' | 'graphiql' | 'limits' | 'http' | 'shutdownTimeoutMs'>;
+  config: Pick<Config, 'host' | 'port' | 'graphiql' | 'limits' | 'http' | 'shutdownTimeoutMs'> & { subscriptions?: SubscriptionConfig };
   orm: MikroORM;
   verifier: TokenVerifier;
   logger: Logger;
@@ -138,6 +139,10 @@ const reportAsValidationError = {
 
 export async function startServer({ config, orm, verifier, logger, jobs, storage, kubeconfigs, metrics: processMetrics }: ServerDeps): Promise<Server> {
   const metrics = createMetrics(processMetrics?.registry);
+  // The process's one LISTEN connection and the fan-out to its subscribers (SSE here, graphql-ws alike).
+  const feed = new EventFeed(orm, logger, metrics.delivery, { bufferEvents: 1000, ...config.subscriptions });
+  metrics.delivery.bufferedFrom(() => feed.bufferedEvents);
+  await feed.start();
   const authentication = requestAuthentication(verifier);
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -174,8 +179,9 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
     ],
     context: ({ request }: YogaInitialContext) => {
       const viewer = authentication.viewerOf(request);
+      const transport = request.headers.get('accept')?.includes('text/event-stream') ? 'sse' : 'http';
       const requestLogger = logger.child({ requestId: randomUUID(), subject: viewer.subject });
-      return createContext({ em: orm.em.fork(), viewer, logger: requestLogger, scheduler: jobs, storage, kubeconfigs });
+      return createContext({ em: orm.em.fork(), viewer, transport, logger: requestLogger, scheduler: jobs, storage, kubeconfigs, feed });
     },
   });
 
@@ -202,6 +208,9 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
+  }).catch(async (error: unknown) => {
+    await feed.stop();
+    throw error;
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -209,8 +218,14 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
 
   return {
     url,
-    /** Stops accepting, lets in-flight requests finish (up to the timeout), then drops what is left. */
-    close: () => shutdown.close(config.shutdownTimeoutMs),
+    /**
+     * Ends live subscriptions (SERVICE_UNAVAILABLE: subscribe again with since), stops accepting,
+     * lets in-flight requests finish (up to the timeout), then drops what is left.
+     */
+    close: async () => {
+      await feed.stop();
+      await shutdown.close(config.shutdownTimeoutMs);
+    },
   };
 }
 
