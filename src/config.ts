@@ -134,6 +134,8 @@ const environment = z
     SECRETS_KEY: optionalString,
     /** Production refuses inline kubeconfigs unless this is true. */
     ALLOW_INLINE_KUBECONFIG: booleanFlag(false),
+    /** Events a subscriber may fall behind by before its subscription ends with SLOW_CONSUMER (it resumes with `since`). */
+    SUBSCRIPTION_BUFFER_EVENTS: positiveInt(1000),
     ...s3Environment.shape,
   })
   .superRefine((env, ctx) => {
@@ -187,6 +189,15 @@ export interface Config {
   roles: Role[];
   engine: EngineConfig;
   kubeconfigs: KubeconfigConfig;
+  subscriptions: SubscriptionConfig;
+}
+
+/** Live delivery of snapshot events. */
+export interface SubscriptionConfig {
+  /** Events one subscriber may have waiting; past this it is ended with SLOW_CONSUMER. */
+  bufferEvents: number;
+  /** Events read per statement while replaying after `since` (default 500; tests make it small). */
+  replayPageSize?: number;
 }
 
 /** How tenants' kubeconfigs are treated. */
@@ -315,6 +326,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     kubeconfigs,
+    subscriptions: { bufferEvents: env.SUBSCRIPTION_BUFFER_EVENTS },
   };
 }
 

@@ -6,6 +6,7 @@ import type { KubeconfigRules } from './clusters/kubeconfig.ts';
 import { ClusterService } from './clusters/service.ts';
 import { VirtualClusterSchema } from './clusters/entity.ts';
 import type { SnapshotEvent } from './events/entity.ts';
+import type { EventFeed } from './events/feed.ts';
 import type { SnapshotJobs } from './jobs/jobs.ts';
 import type { Logger } from './logger.ts';
 import { StorageLocationSchema, type StorageLocation } from './locations/entity.ts';
@@ -28,6 +29,13 @@ export interface Context {
   snapshots: SnapshotService;
   locations: LocationService;
   loaders: Loaders;
+  /** The process's live events, for subscriptions. */
+  feed: EventFeed;
+  /**
+   * Forgets every row read so far (the EntityManager's identity map, the loaders' caches): a
+   * subscription lives on one context, and each of its events is resolved against the rows as they are now.
+   */
+  refresh(): void;
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
@@ -43,13 +51,19 @@ export interface ContextDeps {
   storage?: LocationStoreOpener;
   /** How tenants' kubeconfigs are admitted (egress policy) and kept (sealed). */
   kubeconfigs: KubeconfigRules;
+  feed: EventFeed;
 }
 
-export function createContext({ em, viewer, transport, logger, scheduler, storage, kubeconfigs }: ContextDeps): Context {
+export function createContext({ em, viewer, transport, logger, scheduler, storage, kubeconfigs, feed }: ContextDeps): Context {
   const jobs = scheduler ? { scheduler, logger } : undefined;
   const clusters = new ClusterService(em, jobs, kubeconfigs);
   const snapshots = new SnapshotService(em, jobs, storage);
-  return { viewer, transport, logger, clusters, snapshots, locations: new LocationService(em), loaders: createLoaders(em, snapshots, viewer) };
+  const loaders = createLoaders(em, snapshots, viewer);
+  const refresh = () => {
+    em.clear();
+    for (const loader of Object.values(loaders)) loader.clearAll();
+  };
+  return { viewer, transport, logger, clusters, snapshots, locations: new LocationService(em), loaders, feed, refresh };
 }
 
 /** Rows in the order of `ids` (UUIDs compared as Postgres does, whatever their case). */

@@ -9,7 +9,9 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'UNAUTHENTICATED'
   | 'STORAGE_UNAVAILABLE'
-  | 'CURSOR_EXPIRED';
+  | 'CURSOR_EXPIRED'
+  | 'SLOW_CONSUMER'
+  | 'SERVICE_UNAVAILABLE';
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;
@@ -50,6 +52,19 @@ export class TokenExpiredError extends DomainError {
  */
 export class CursorExpiredError extends DomainError {
   readonly code = 'CURSOR_EXPIRED';
+}
+
+/**
+ * A subscriber fell further behind than its buffer holds: its subscription is ended (the
+ * buffer dropped, so memory stays bounded) and it resumes with `since` its last cursor.
+ */
+export class SlowConsumerError extends DomainError {
+  readonly code = 'SLOW_CONSUMER';
+}
+
+/** The service cannot serve this now (it is shutting down): try again, another replica or later. */
+export class ServiceUnavailableError extends DomainError {
+  readonly code = 'SERVICE_UNAVAILABLE';
 }
 
 /** An error's message, whatever was thrown. */

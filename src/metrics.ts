@@ -2,6 +2,7 @@ import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { sqlStatements } from './db/orm.ts';
+import type { DeliveryMetrics } from './events/feed.ts';
 import type { RetryObserver } from './storage/index.ts';
 
 /**
@@ -63,6 +64,53 @@ export function createMetrics(registry = new Registry()) {
       };
     },
   };
-  return { registry, httpRequests, graphqlPlugin };
+  return { registry, httpRequests, graphqlPlugin, delivery: deliveryMetrics(registry) };
 }
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Live delivery of snapshot events (events/feed.ts reports through this). */
+function deliveryMetrics(registry: Registry): DeliveryMetrics & { bufferedFrom(count: () => number): void } {
+  const active = new Gauge({
+    name: 'vsnap_subscriptions_active',
+    help: 'Subscriptions being served, by transport (sse, graphql-ws).',
+    labelNames: ['transport'] as const,
+    registers: [registry],
+  });
+  const delivered = new Counter({
+    name: 'vsnap_events_delivered_total',
+    help: 'Snapshot events handed to a subscriber\'s transport (replayed ones included), by transport.',
+    labelNames: ['transport'] as const,
+    registers: [registry],
+  });
+  const lag = new Histogram({
+    name: 'vsnap_event_delivery_lag_seconds',
+    help: 'From an event\'s commit (its `at`) to its hand-over to a live subscriber\'s transport; replayed events are not counted.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const slow = new Counter({
+    name: 'vsnap_slow_consumers_total',
+    help: 'Subscriptions ended with SLOW_CONSUMER: they fell further behind than their buffer holds.',
+    labelNames: ['transport'] as const,
+    registers: [registry],
+  });
+  let buffered = () => 0;
+  new Gauge({
+    name: 'vsnap_subscription_buffered_events',
+    help: 'Events waiting in subscribers\' buffers, all subscriptions together (each is bounded by SUBSCRIPTION_BUFFER_EVENTS).',
+    registers: [registry],
+    collect() {
+      this.set(buffered());
+    },
+  });
+  return {
+    subscribed: (transport) => active.inc({ transport }),
+    ended: (transport) => active.dec({ transport }),
+    delivered: (transport, lagSeconds) => {
+      delivered.inc({ transport });
+      if (lagSeconds !== undefined) lag.observe(Math.max(0, lagSeconds));
+    },
+    slowConsumer: (transport) => slow.inc({ transport }),
+    bufferedFrom: (count) => (buffered = count),
+  };
+}

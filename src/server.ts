@@ -9,15 +9,16 @@ import { GraphQLError, Kind, type ValidationContext } from 'graphql';
 import { createYoga, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import type { TokenVerifier } from './auth/tokens.ts';
 import type { KubeconfigRules } from './clusters/kubeconfig.ts';
-import type { Config } from './config.ts';
+import type { Config, SubscriptionConfig } from './config.ts';
 import { createContext, type Context } from './context.ts';
 import { boundedMessage, DomainError } from './errors.ts';
+import { EventFeed } from './events/feed.ts';
 import { schema } from './graphql/schema.ts';
 import { requestAuthentication } from './http/authentication.ts';
 import { useCorsOrigins } from './http/cors.ts';
 import { offlineGraphiQL } from './http/graphiql.ts';
 import { gracefulClose } from './http/graceful-close.ts';
-import { liveSubscriptions } from './http/live-subscriptions.ts';
+import { useSubscriptionExpiry } from './http/subscription-expiry.ts';
 import { useCloseAfterTooLarge, useMaxDocumentBytes } from './http/request-size.ts';
 import { useHiddenSuggestions } from './http/suggestions.ts';
 import { attachGraphQLWebSocket } from './http/websocket.ts';
@@ -34,7 +35,7 @@ export interface Server {
 }
 
 export interface ServerDeps {
-  config: Pick<Config, 'host' | 'port' | 'graphiql' | 'limits' | 'http' | 'shutdownTimeoutMs'>;
+  config: Pick<Config, 'host' | 'port' | 'graphiql' | 'limits' | 'http' | 'shutdownTimeoutMs'> & { subscriptions?: SubscriptionConfig };
   orm: MikroORM;
   verifier: TokenVerifier;
   logger: Logger;
@@ -141,8 +142,11 @@ const reportAsValidationError = {
 
 export async function startServer({ config, orm, verifier, logger, jobs, storage, kubeconfigs, metrics: processMetrics }: ServerDeps): Promise<Server> {
   const metrics = createMetrics(processMetrics?.registry);
+  // The process's one LISTEN connection and the fan-out to its subscribers (SSE here, graphql-ws alike).
+  const feed = new EventFeed(orm, logger, metrics.delivery, { bufferEvents: 1000, ...config.subscriptions });
+  metrics.delivery.bufferedFrom(() => feed.bufferedEvents);
+  await feed.start();
   const authentication = requestAuthentication(verifier);
-  const live = liveSubscriptions();
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -175,14 +179,14 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
       }),
       metrics.graphqlPlugin,
       boundedValidationMessages,
-      live.plugin,
+      useSubscriptionExpiry(),
     ],
     // An HTTP request's caller is authenticated by the plugin above; a graphql-ws operation's comes with it (websocket.ts).
     context: (initial: YogaInitialContext & Partial<SocketInitialContext>) => {
       const viewer = initial.viewer ?? authentication.viewerOf(initial.request);
       const transport = initial.transport ?? (initial.request.headers.get('accept')?.includes('text/event-stream') ? 'sse' : 'http');
       const requestLogger = logger.child({ requestId: randomUUID(), subject: viewer.subject });
-      return createContext({ em: orm.em.fork(), viewer, transport, logger: requestLogger, scheduler: jobs, storage, kubeconfigs });
+      return createContext({ em: orm.em.fork(), viewer, transport, logger: requestLogger, scheduler: jobs, storage, kubeconfigs, feed });
     },
   });
 
@@ -219,6 +223,9 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
+  }).catch(async (error: unknown) => {
+    await feed.stop();
+    throw error;
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -227,12 +234,14 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
   return {
     url,
     /**
-     * Stops accepting, ends live subscriptions (WebSocket connections close with 1001, SSE streams
-     * complete), lets in-flight requests finish (up to the timeout), then drops what is left.
+     * Ends live subscriptions — WebSocket connections are closed with 1001 "server shutting down"
+     * first, then the feed ends the rest (SSE streams: SERVICE_UNAVAILABLE, then complete) — stops
+     * accepting, lets in-flight requests finish (up to the timeout), then drops what is left.
      */
     close: async () => {
-      live.shutdown();
-      await Promise.all([webSocket.close(config.shutdownTimeoutMs), shutdown.close(config.shutdownTimeoutMs)]);
+      const sockets = webSocket.close(config.shutdownTimeoutMs);
+      await feed.stop();
+      await Promise.all([sockets, shutdown.close(config.shutdownTimeoutMs)]);
     },
   };
 }

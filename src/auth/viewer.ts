@@ -36,6 +36,11 @@ export class Viewer {
     return this.roleIn(projectId) !== undefined;
   }
 
+  /** Projects whose snapshot data the viewer may read (admin of); undefined means every project. */
+  administeredProjects(): string[] | undefined {
+    return this.isPlatformAdmin ? undefined : Object.keys(this.roles.projects).filter((projectId) => this.isProjectAdmin(projectId));
+  }
+
   /** Projects whose clusters the viewer may list; undefined means every project. */
   visibleProjects(): string[] | undefined {
     return this.isPlatformAdmin ? undefined : Object.keys(this.roles.projects);

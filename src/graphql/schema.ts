@@ -7,6 +7,7 @@ import '../snapshots/schema.ts';
 import '../snapshots/mutations.ts';
 import '../snapshots/retention-schema.ts';
 import '../events/schema.ts';
+import '../events/subscriptions.ts';
 import '../locations/schema.ts';
 import '../locations/mutations.ts';
 

@@ -1,8 +1,8 @@
 /**
  * GraphQL over WebSocket, the graphql-transport-ws protocol of graphql-ws, on the HTTP server's own
  * port and path (/graphql). Operations run through yoga's envelop (`getEnveloped`), so error
- * masking, the armor limits, scope-auth and the lifetimes of live subscriptions (token expiry,
- * shutdown: live-subscriptions.ts) are the same as over HTTP.
+ * masking, the armor limits, scope-auth and token expiry (subscription-expiry.ts) are the same as
+ * over HTTP.
  *
  * Close codes are graphql-ws's: 4400 invalid message, 4401 subscribe before the ack, 4403 init
  * refused (no valid token) or token expired, 4406 wrong subprotocol, 4408 no connection_init in
@@ -20,7 +20,7 @@ import { AuthenticationError, type TokenVerifier } from '../auth/tokens.ts';
 import type { Viewer } from '../auth/viewer.ts';
 import type { Context } from '../context.ts';
 import type { Logger } from '../logger.ts';
-import { atInstant } from './live-subscriptions.ts';
+import { atInstant } from './subscription-expiry.ts';
 import { envelopedOperation, formattedErrors, prepareOperation, tokenExpired, type SocketInitialContext } from './websocket-operations.ts';
 
 export const SHUTDOWN_CLOSE_REASON = 'server shutting down';
@@ -105,7 +105,7 @@ export function attachGraphQLWebSocket(server: http.Server, yoga: Yoga, settings
 
   /**
    * The token has expired: each live operation ends with an UNAUTHENTICATED error (their own
-   * timers, live-subscriptions.ts), then the connection closes with 4403, which tells a graphql-ws
+   * timers, subscription-expiry.ts), then the connection closes with 4403, which tells a graphql-ws
    * client to connect again (with a fresh token from its connectionParams).
    */
   function expire(context: ProtocolContext<ConnectionParams, Connection>): void {

@@ -8,7 +8,7 @@ import { print, type ExecutionResult } from 'graphql';
 import { MongoClient } from 'mongodb';
 import { createTokenVerifier, signToken } from '../../src/auth/tokens.ts';
 import type { RolesClaim } from '../../src/auth/viewer.ts';
-import type { EngineConfig, HttpConfig } from '../../src/config.ts';
+import type { EngineConfig, HttpConfig, SubscriptionConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/orm.ts';
 import { startEngine, type Engine } from '../../src/jobs/engine.ts';
 import { EgressPolicy } from '../../src/kube/egress.ts';
@@ -103,6 +103,8 @@ export async function startTestApp(
     storage?: StorageSettings;
     /** The Postgres server to make the app's database on; default the run's (tests that stop their own pass it). */
     postgresAdminUrl?: string;
+    /** Live delivery; default SUBSCRIPTION_BUFFER_EVENTS' default (1,000 events a subscriber). */
+    subscriptions?: Partial<SubscriptionConfig>;
   } = {},
 ): Promise<TestApp> {
   const kubeEgress = options.kubeEgress ?? options.engine?.kubeEgress ?? EgressPolicy.defaults('test');
@@ -133,6 +135,7 @@ export async function startTestApp(
       limits: { maxDepth: 12, maxAliases: 15, maxTokens: 4000, maxCost: 50000, maxDocumentBytes: 32 * 1024, ...options.limits },
       http: { maxBodyBytes: 16 * 1024 * 1024, corsOrigins: [], fieldSuggestions: true, wsConnectionInitTimeoutMs: 3000, ...options.http },
       shutdownTimeoutMs: 2000,
+      subscriptions: { bufferEvents: 1000, ...options.subscriptions },
     },
     orm,
     verifier: createTokenVerifier({ kind: 'secret', secret: TEST_JWT_SECRET }),

@@ -17,53 +17,25 @@ export function atInstant(at: Date, callback: () => void): () => void {
   return () => clearTimeout(timer);
 }
 
-type Ending = 'expired' | 'shutdown';
-
-interface Endable {
-  end(ending: Ending): void;
-}
-
 /**
- * The subscriptions live in this process, whatever their transport (SSE through yoga, graphql-ws
- * through yoga's envelop), each wrapped so that:
- *   - when its caller's token expires it ends with an UNAUTHENTICATED error (TokenExpiredError):
- *     over SSE a last `next` carrying it, then `complete`; over graphql-ws an `error` message;
- *   - on shutdown it completes (the WebSocket connections are closed with 1001 besides, see
- *     websocket.ts), and one started during the shutdown completes at once.
- * The subscription fields themselves need nothing for either.
+ * Ends every subscription, whatever its transport (SSE through yoga, graphql-ws through yoga's
+ * envelop), when its caller's token expires: with an UNAUTHENTICATED error (TokenExpiredError),
+ * over SSE a last `next` carrying it, then `complete`; over graphql-ws an `error` message (the
+ * connection is then closed with 4403, see websocket.ts). The subscription fields need nothing for it.
  */
-export function liveSubscriptions() {
-  const live = new Set<Endable>();
-  let closing = false;
-  const plugin: Plugin = {
+export function useSubscriptionExpiry(): Plugin {
+  return {
     onSubscribe({ args }) {
-      const viewer = viewerOf(args.contextValue);
+      const expiresAt = viewerOf(args.contextValue)?.expiresAt;
+      if (!expiresAt) return undefined;
       return {
         onSubscribeResult({ result, setResult }) {
-          if (!isAsyncIterable(result)) return;
-          const subscription = new LiveSubscription(result[Symbol.asyncIterator](), (ended) => live.delete(ended));
-          live.add(subscription);
-          if (closing) subscription.end('shutdown');
-          else if (viewer?.expiresAt) subscription.endAt(viewer.expiresAt);
-          setResult(subscription);
+          if (isAsyncIterable(result)) setResult(new ExpiringSubscription(result[Symbol.asyncIterator](), expiresAt));
         },
       };
     },
   };
-  return {
-    plugin,
-    /** Subscriptions live now. */
-    get size() {
-      return live.size;
-    },
-    /** Completes every live subscription, and from now on each new one at once. */
-    shutdown(): void {
-      closing = true;
-      for (const subscription of live) subscription.end('shutdown');
-    },
-  };
 }
-export type LiveSubscriptions = ReturnType<typeof liveSubscriptions>;
 
 function viewerOf(context: unknown): Viewer | undefined {
   if (typeof context !== 'object' || context === null || !('viewer' in context)) return undefined;
@@ -71,27 +43,26 @@ function viewerOf(context: unknown): Viewer | undefined {
 }
 
 /**
- * A subscription's event stream that can be ended from outside while its consumer waits for the
+ * A subscription's event stream that ends at `expiresAt`, even while its consumer waits for the
  * next event. Not an async generator: a generator's return() waits for the pending next(), so a
  * closed connection would hold its subscription until the next event, and expiry could not end it.
  */
-class LiveSubscription<T> implements AsyncIterableIterator<T>, Endable {
+class ExpiringSubscription<T> implements AsyncIterableIterator<T> {
   private waiting: ((step: IteratorResult<T> | PromiseLike<IteratorResult<T>>) => void) | undefined;
-  private ending: Ending | undefined;
+  private expired = false;
   private finished = false;
-  private cancelTimer: (() => void) | undefined;
+  private readonly cancelTimer: (() => void) | undefined;
 
   constructor(
     private readonly source: AsyncIterator<T>,
-    private readonly onFinished: (subscription: Endable) => void,
-  ) {}
-
-  endAt(expiresAt: Date): void {
-    this.cancelTimer = atInstant(expiresAt, () => this.end('expired'));
+    expiresAt: Date,
+  ) {
+    // Already past (a graphql-ws connection's token may expire between its operations): ends at once.
+    this.cancelTimer = atInstant(expiresAt, () => this.expire());
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.ending) return this.endingStep();
+    if (this.expired) return this.expiryStep();
     if (this.finished) return Promise.resolve({ done: true, value: undefined });
     return new Promise<IteratorResult<T>>((resolve) => {
       this.waiting = resolve;
@@ -112,14 +83,14 @@ class LiveSubscription<T> implements AsyncIterableIterator<T>, Endable {
     });
   }
 
-  /** Ends the stream now: an expiry as a TokenExpiredError, a shutdown as its completion. */
-  end(ending: Ending): void {
+  /** Ends the stream now with a TokenExpiredError. */
+  private expire(): void {
     if (this.finished) return;
-    this.ending = ending;
+    this.expired = true;
     this.finish(true);
     const waiting = this.waiting;
     this.waiting = undefined;
-    waiting?.(this.endingStep());
+    waiting?.(this.expiryStep());
   }
 
   return(): Promise<IteratorResult<T>> {
@@ -139,21 +110,16 @@ class LiveSubscription<T> implements AsyncIterableIterator<T>, Endable {
     return this;
   }
 
-  /** The step an ending gives, once: the expiry error, or completion; done after that. */
-  private endingStep(): Promise<IteratorResult<T>> {
-    const ending = this.ending;
-    this.ending = undefined;
-    if (ending === 'expired') {
-      return Promise.reject(new TokenExpiredError('the token expired: subscribe again with a new token (and `since`, the last cursor received)'));
-    }
-    return Promise.resolve({ done: true, value: undefined });
+  /** The expiry error, once; done after that. */
+  private expiryStep(): Promise<IteratorResult<T>> {
+    this.expired = false;
+    return Promise.reject(new TokenExpiredError('the token expired: subscribe again with a new token (and `since`, the last cursor received)'));
   }
 
   private finish(releaseSource: boolean): void {
     if (this.finished) return;
     this.finished = true;
     this.cancelTimer?.();
-    this.onFinished(this);
     // Not awaited: a source may finish its return() only after its own pending step.
     if (releaseSource) void this.source.return?.()?.catch(() => undefined);
   }

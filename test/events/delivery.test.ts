@@ -1,0 +1,213 @@
+/**
+ * Fan-out over SSE against a running vsnap on real Postgres: replay then live with no gap and no
+ * duplicate under concurrent writers, live from the latest event without `since`, a slow consumer
+ * ended with its server memory bounded, and a LISTEN connection killed under a subscriber.
+ * Events are written through the real transitions module (test/support/snapshots.ts).
+ */
+import http from 'node:http';
+import { print } from 'graphql';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LISTENER_APPLICATION_NAME } from '../../src/events/listener.ts';
+import { SnapshotSchema } from '../../src/snapshots/entity.ts';
+import { LiveCursorsDocument, LiveEventsDocument } from '../generated/graphql.ts';
+import { waitFor } from '../server/helpers.ts';
+import { startTestApp, tokens, type TestApp } from '../support/app.ts';
+import { insertCluster, move, schedule } from '../support/snapshots.ts';
+import { logCursors, metric } from './metrics.ts';
+import { subscribeSse } from './sse.ts';
+
+const BUFFER = 5;
+let app: TestApp;
+let admin: string;
+
+beforeAll(async () => {
+  app = await startTestApp({ subscriptions: { bufferEvents: BUFFER, replayPageSize: 2 } });
+  admin = await tokens.platformAdmin();
+});
+afterAll(() => app?.close());
+
+/** A COMPLETED snapshot of the cluster (3 events). */
+async function completed(clusterId: string): Promise<string> {
+  const snapshot = await schedule(app.orm, clusterId);
+  await move(app.orm, snapshot.id, 'IN_PROGRESS');
+  await move(app.orm, snapshot.id, 'COMPLETED');
+  return snapshot.id;
+}
+
+/** `count` more events of a stored snapshot: its object goes missing, or comes back (the reconciler's moves). */
+async function flap(snapshotId: string, count: number, message?: string): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const { status } = await app.orm.em.fork().findOneOrFail(SnapshotSchema, { id: snapshotId });
+    await move(app.orm, snapshotId, status === 'NOT_FOUND' ? 'COMPLETED' : 'NOT_FOUND', message);
+  }
+}
+
+const cursorsOf = (results: { data?: { snapshotEvents: { cursor: string } } | null }[]) => results.map((result) => result.data?.snapshotEvents.cursor);
+
+describe('snapshotEvents over SSE', () => {
+  it('replays the events after since in order, then goes live: no gap and no duplicate at the hand-over, with writers committing throughout', async () => {
+    const cluster = await insertCluster(app.orm);
+    const [first, second] = [await completed(cluster.id), await completed(cluster.id)];
+    const before = await logCursors(app.orm, { virtualClusterId: cluster.id });
+    const since = before[1]!;
+
+    // Two writers commit while the subscriber replays (in pages of 2) and switches to live.
+    const writers = Promise.all([flap(first, 20), flap(second, 20)]);
+    const subscriber = await subscribeSse(app.url, LiveCursorsDocument, { virtualClusterId: cluster.id, since }, admin);
+    await writers;
+    const expected = await logCursors(app.orm, { virtualClusterId: cluster.id }, Number(since));
+    expect(expected).toHaveLength(before.length - 2 + 40);
+    await subscriber.until('the last event', (results) => cursorsOf(results).at(-1) === expected.at(-1));
+    expect(cursorsOf(subscriber.results)).toEqual(expected);
+    expect(subscriber.results.every((result) => result.errors === undefined)).toBe(true);
+    subscriber.abort();
+  });
+
+  it('without since, starts live from the latest event', async () => {
+    const cluster = await insertCluster(app.orm);
+    const snapshot = await completed(cluster.id);
+    const subscriber = await subscribeSse(app.url, LiveEventsDocument, { virtualClusterId: cluster.id }, admin);
+    await waitFor('the subscription to be registered', async () => (await metric(app.url, 'vsnap_subscriptions_active', { transport: 'sse' })) >= 1);
+    const event = await move(app.orm, snapshot, 'NOT_FOUND', 'object gone');
+    await subscriber.until('the live event', (results) => results.length === 1);
+    expect(subscriber.results[0]!.data?.snapshotEvents).toMatchObject({
+      cursor: String(event.id),
+      snapshotId: snapshot,
+      from: 'COMPLETED',
+      to: 'NOT_FOUND',
+      message: 'object gone',
+      snapshot: { id: snapshot, status: 'NOT_FOUND' },
+    });
+    subscriber.abort();
+  });
+
+  it('answers VALIDATION on since for a value that is no cursor, or one ahead of the log', async () => {
+    for (const since of ['-1', '1.5', 'abc', '9223372036854775808', '']) {
+      const subscriber = await subscribeSse(app.url, LiveCursorsDocument, { since }, admin);
+      await subscriber.closed();
+      expect(subscriber.results.map((result) => result.errors?.map((error) => [error.extensions?.code, error.extensions?.field])), since).toEqual([[['VALIDATION', 'since']]]);
+    }
+    const ahead = await subscribeSse(app.url, LiveCursorsDocument, { since: '9223372036854775807' }, admin);
+    await ahead.closed();
+    expect(ahead.results[0]!.errors?.[0]).toMatchObject({ extensions: { code: 'VALIDATION', field: 'since' } });
+  });
+});
+
+/** An SSE subscription whose client reads nothing until told to. */
+async function stalledSubscriber(variables: Record<string, unknown>) {
+  const body = JSON.stringify({ query: print(LiveEventsDocument), variables });
+  const request = http.request(`${app.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${admin}` },
+  });
+  const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    request.once('response', resolve).once('error', reject);
+    request.end(body);
+  });
+  // Paused: Node stops reading the socket once its small buffer is full, and TCP pushes back on the server.
+  response.pause();
+  return {
+    status: response.statusCode,
+    /** Reads the rest of the stream, to its end. */
+    async readAll(): Promise<{ event: string; data: string }[]> {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const ended = new Promise((resolve) => response.once('end', resolve));
+      response.resume();
+      await ended;
+      return Buffer.concat(chunks)
+        .toString('utf8')
+        .split('\n\n')
+        .flatMap((message) => {
+          const event = /^event: (\w+)$/m.exec(message)?.[1];
+          return event ? [{ event, data: /^data: ?(.*)$/m.exec(message)?.[1] ?? '' }] : [];
+        });
+    },
+  };
+}
+
+describe('a slow consumer', () => {
+  it(`is ended with SLOW_CONSUMER once more than ${BUFFER} events wait for it; the server never buffers more; it resumes with since`, async () => {
+    const cluster = await insertCluster(app.orm);
+    const snapshot = await completed(cluster.id);
+    const slowBefore = await metric(app.url, 'vsnap_slow_consumers_total', { transport: 'sse' });
+    const activeBefore = await metric(app.url, 'vsnap_subscriptions_active', { transport: 'sse' });
+    const stalled = await stalledSubscriber({ virtualClusterId: cluster.id });
+    expect(stalled.status).toBe(200);
+    await waitFor('the subscription to be registered', async () => (await metric(app.url, 'vsnap_subscriptions_active', { transport: 'sse' })) === activeBefore + 1);
+
+    // Large events fill the socket's buffers quickly; then they wait in the subscriber's buffer.
+    const message = 'x'.repeat(64 * 1024);
+    let committed = 0;
+    let mostBuffered = 0;
+    while ((await metric(app.url, 'vsnap_slow_consumers_total', { transport: 'sse' })) === slowBefore) {
+      expect(committed, 'events committed before the subscriber was ended').toBeLessThan(2_000);
+      await flap(snapshot, 2, message);
+      committed += 2;
+      mostBuffered = Math.max(mostBuffered, await metric(app.url, 'vsnap_subscription_buffered_events'));
+    }
+    // Ended: its buffer dropped, no longer served, and more events cost it nothing.
+    await flap(snapshot, 20, message);
+    expect(mostBuffered).toBeLessThanOrEqual(BUFFER);
+    expect(await metric(app.url, 'vsnap_subscription_buffered_events')).toBe(0);
+    expect(await metric(app.url, 'vsnap_subscriptions_active', { transport: 'sse' })).toBe(activeBefore);
+
+    // What was already on its way arrives, then the error, then `complete`.
+    const messages = await stalled.readAll();
+    expect(messages.at(-1)?.event).toBe('complete');
+    const results = messages.filter((m) => m.event === 'next').map((m) => JSON.parse(m.data) as { data: { snapshotEvents: { cursor: string } } | null; errors?: { extensions: { code: string } }[] });
+    const failure = results.at(-1)!;
+    expect(failure.data).toBeNull();
+    expect(failure.errors?.map((error) => error.extensions.code)).toEqual(['SLOW_CONSUMER']);
+    const received = results.slice(0, -1).map((result) => result.data!.snapshotEvents.cursor);
+    const log = await logCursors(app.orm, { virtualClusterId: cluster.id }, 0);
+    const start = log.indexOf(received[0]!);
+    expect(received).toEqual(log.slice(start, start + received.length));
+
+    // Resumed from the last cursor it received: every later event exactly once.
+    const resumed = await subscribeSse(app.url, LiveCursorsDocument, { virtualClusterId: cluster.id, since: received.at(-1)! }, admin);
+    const rest = log.slice(start + received.length);
+    await resumed.until('every missed event', (r) => r.length >= rest.length);
+    expect(cursorsOf(resumed.results)).toEqual(rest);
+    resumed.abort();
+  });
+});
+
+describe('the LISTEN connection', () => {
+  it('is one per process; killed under a subscriber, it is reopened and nothing is missed', async () => {
+    const cluster = await insertCluster(app.orm);
+    const snapshot = await completed(cluster.id);
+    const database = new pg.Client({ connectionString: app.databaseUrl });
+    await database.connect();
+    try {
+      const listeners = async () =>
+        (await database.query<{ pid: number }>('select pid from pg_stat_activity where application_name = $1 and datname = current_database()', [LISTENER_APPLICATION_NAME])).rows.map((row) => row.pid);
+      const [pid] = await listeners();
+      expect(await listeners()).toEqual([pid]);
+
+      const subscriber = await subscribeSse(app.url, LiveCursorsDocument, { virtualClusterId: cluster.id }, admin);
+      await flap(snapshot, 1);
+      await subscriber.until('the first event', (results) => results.length === 1);
+
+      // Killed (and gone, the `timeout` waits for it), then events committed before it can be back.
+      await database.query('select pg_terminate_backend($1, 5000)', [pid]);
+      await flap(snapshot, 5);
+      const expected = (await logCursors(app.orm, { virtualClusterId: cluster.id })).slice(-6);
+      await subscriber.until('every event', (results) => results.length === 6);
+      expect(cursorsOf(subscriber.results)).toEqual(expected);
+
+      const reopened = await waitFor('the listener to be back', async () => ((await listeners()).length === 1 ? listeners() : undefined));
+      expect(reopened).not.toEqual([pid]);
+      const lines = app.logs().map((line) => line.msg);
+      expect(lines.filter((msg) => msg.startsWith('lost the LISTEN connection'))).toHaveLength(1);
+      expect(lines.filter((msg) => msg.startsWith('listening for snapshot events again'))).toHaveLength(1);
+      // Still live without resubscribing.
+      await flap(snapshot, 1);
+      await subscriber.until('a later event', (results) => results.length === 7);
+      subscriber.abort();
+    } finally {
+      await database.end();
+    }
+  });
+});
