@@ -1,7 +1,11 @@
-/** Graceful shutdown: in-flight requests finish, new connections are refused, the process exits 0. */
+/** Graceful shutdown: live subscriptions end, in-flight requests finish, new connections are refused, the process exits 0. */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestApp, tokens, type TestApp } from '../support/app.ts';
+import { metric } from '../events/metrics.ts';
+import { subscribeSse } from '../events/sse.ts';
+import { LiveCursorsDocument } from '../generated/graphql.ts';
+import { subscribeWs } from '../support/ws-client.ts';
 import { heldRequest, postGraphQL, tryConnect, useMainOnTestDatabase, waitFor } from './helpers.ts';
 
 const LIST = '{ virtualClusters { edges { node { id } } } }';
@@ -164,6 +168,33 @@ describe('the vsnap process on SIGTERM', () => {
     expect(messages.at(-1)).toBe('stopped');
     expect(main.logs().find((line) => line.msg.startsWith('shutting down'))).toMatchObject({ signal: 'SIGTERM' });
     expect(main.logs().filter((line) => line.level >= 50), 'no error or fatal logs').toEqual([]);
+  });
+
+  it('ends live subscriptions before draining: WebSocket close 1001 "server shutting down", SSE streams end with SERVICE_UNAVAILABLE then complete', { timeout: 60_000 }, async () => {
+    const { main } = await start({ GRAPHIQL: 'false' });
+    await main.waitForOutput(/"msg":"vsnap is serving GraphQL"/);
+    const url = String(main.logs().find((line) => line.msg === 'vsnap is serving GraphQL')?.url).replace(/\/graphql$/, '');
+    const admin = await tokens.platformAdmin();
+    const ws = await subscribeWs(url, LiveCursorsDocument, {}, admin);
+    const sse = await subscribeSse(url, LiveCursorsDocument, {}, admin);
+    await waitFor('both subscriptions live', async () =>
+      (await metric(url, 'vsnap_subscriptions_active', { transport: 'graphql-ws' })) === 1 && (await metric(url, 'vsnap_subscriptions_active', { transport: 'sse' })) === 1,
+    );
+    const order: string[] = [];
+    void ws.socket.closed.then(() => order.push('ws closed'));
+    void sse.closed().then(() => order.push('sse ended'));
+    void main.exited.then(() => order.push('exited'));
+
+    main.child.kill('SIGTERM');
+    expect(await ws.socket.closed).toEqual({ code: 1001, reason: 'server shutting down' });
+    await sse.closed();
+    expect(sse.completed).toBe(true);
+    expect(sse.results).toEqual([{ data: null, errors: [expect.objectContaining({ message: expect.stringMatching(/shutting down/), extensions: { code: 'SERVICE_UNAVAILABLE' } })] }]);
+    expect(ws.results).toEqual([]);
+    expect(await main.exited).toEqual({ code: 0, signal: null });
+    expect(order.at(-1)).toBe('exited');
+    expect(main.logs().filter((line) => line.level >= 50), 'no error or fatal logs').toEqual([]);
+    expect(main.logs().find((line) => line.msg.startsWith('WebSocket connections closed'))).toMatchObject({ connections: 1 });
   });
 
   it('exits 0 on SIGINT too', { timeout: 60_000 }, async () => {

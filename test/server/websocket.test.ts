@@ -152,6 +152,21 @@ describe('the protocol', () => {
     expect(await socket.closed).toEqual({ code: 4429, reason: 'Too many initialisation requests' });
   });
 
+  it('closes on a subscribe reusing the id of an operation still running with 4409', async () => {
+    const socket = await ackedSocket(url, `Bearer ${admin}`);
+    const live = { id: 'live', type: 'subscribe', payload: { query: 'subscription { snapshotEvents { cursor } }' } };
+    socket.send(live);
+    socket.send(live);
+    expect(await socket.closed).toEqual({ code: 4409, reason: 'Subscriber for live already exists' });
+  });
+
+  it('takes an id again once its operation has completed', async () => {
+    const socket = await ackedSocket(url, `Bearer ${admin}`);
+    expect(await wsRequest(socket, 'same', '{ __typename }')).toEqual(TYPENAME);
+    expect(await wsRequest(socket, 'same', '{ __typename }')).toEqual(TYPENAME);
+    await socket.close();
+  });
+
   it.each<[string, string | object]>([
     ['text that is not JSON', 'hello'],
     ['a message of an unknown type', { type: 'bogus' }],
