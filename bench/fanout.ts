@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { ClientMessage, OpenOrder, Order, Report } from './fanout-client.ts';
 import { now } from './fanout-client.ts';
+import { heapGrowth } from './heap-diff.ts';
 import { createBenchDatabase, envNumber, percentile, runBench, withCleanups } from './support.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,7 +48,9 @@ class Client {
 }
 
 /** The service: src/main.ts with the memory probe preloaded; resolves once it serves GraphQL. */
-async function startService(databaseUrl: string): Promise<{ child: ChildProcess; url: string; memory(): Promise<Memory>; exited: Promise<number | null> }> {
+async function startService(
+  databaseUrl: string,
+): Promise<{ child: ChildProcess; url: string; memory(): Promise<Memory>; heapSnapshot(file: string): Promise<string>; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--import', './bench/fanout-probe.ts', 'src/main.ts'], {
     cwd: ROOT,
     env: {
@@ -81,7 +84,12 @@ async function startService(databaseUrl: string): Promise<{ child: ChildProcess;
       child.once('message', (message: Memory & { type: string }) => resolve(message));
       child.send('memory');
     });
-  return { child, url, memory, exited };
+  const heapSnapshot = (file: string) =>
+    new Promise<string>((resolve) => {
+      child.once('message', (message: { file: string }) => resolve(message.file));
+      child.send({ heapSnapshot: file });
+    });
+  return { child, url, memory, heapSnapshot, exited };
 }
 
 /** Waits until /metrics counts `expected` active subscriptions of `transport` (false if the metric never shows them). */
@@ -140,6 +148,14 @@ async function commitTransition(orm: MikroORM, snapshotId: string): Promise<{ cu
   return { cursor: String(event.id), committedAt: now() };
 }
 
+/** A whole number of subscriptions; 0 allowed (one transport only). */
+function envCount(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a whole number, got ${raw}`);
+  return Number(raw);
+}
+
 const ms = (value: number) => (Number.isNaN(value) ? '—' : `${value.toFixed(1)} ms`);
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -149,8 +165,8 @@ function latencyLine(label: string, sorted: Float64Array): string {
 }
 
 export async function main(): Promise<number> {
-  const wsCount = Math.round(envNumber('BENCH_WS', 10_000));
-  const sseCount = Math.round(envNumber('BENCH_SSE', 1_000));
+  const wsCount = envCount('BENCH_WS', 10_000);
+  const sseCount = envCount('BENCH_SSE', 1_000);
   const clients = Math.round(envNumber('BENCH_CLIENTS', 4));
   const transitions = Math.round(envNumber('BENCH_TRANSITIONS', 100));
   const intervalMs = envNumber('BENCH_INTERVAL_MS', 500);
@@ -194,6 +210,8 @@ export async function main(): Promise<number> {
     await commitTransition(orm, snapshotIds[0]!);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const before = await service.memory();
+    const snapshots = process.env.BENCH_HEAP_SNAPSHOTS;
+    const beforeSnapshot = snapshots ? await service.heapSnapshot(path.resolve(snapshots, 'fanout-before.heapsnapshot')) : undefined;
 
     let started = performance.now();
     const share = (total: number, index: number) => Math.floor(total / clients) + (index < total % clients ? 1 : 0);
@@ -202,12 +220,20 @@ export async function main(): Promise<number> {
     const openedSse = opened.reduce((sum, o) => sum + o.sse, 0);
     const failures = opened.flatMap((o) => o.failures);
     console.log(`opened ${openedWs} graphql-ws and ${openedSse} SSE subscriptions in ${((performance.now() - started) / 1000).toFixed(1)} s${failures.length ? `; failures: ${failures.join('; ')}` : ''}`);
+    // A query instead of a subscription (BENCH_QUERY='{ __typename }') leaves idle connections only: their cost alone.
+    const subscribing = /^\s*subscription\b/.test(query);
     const counted =
-      (await subscriptionsActive(service.url, 'graphql-ws', openedWs + 1, 60_000)) && (await subscriptionsActive(service.url, 'sse', openedSse + 1, 30_000));
+      !subscribing ||
+      ((await subscriptionsActive(service.url, 'graphql-ws', openedWs + 1, 60_000)) && (await subscriptionsActive(service.url, 'sse', openedSse + 1, 30_000)));
     if (!counted) console.log('  (vsnap_subscriptions_active never showed them all: memory is measured anyway)');
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const after = await service.memory();
     const idle = openedWs + openedSse;
+    if (beforeSnapshot) {
+      const afterSnapshot = await service.heapSnapshot(path.resolve(snapshots!, 'fanout-after.heapsnapshot'));
+      console.log(`heap growth per idle subscription, by kind (${beforeSnapshot} → ${afterSnapshot}):`);
+      for (const line of await heapGrowth(beforeSnapshot, afterSnapshot, idle)) console.log(`  ${line}`);
+    }
     const rssPer = (after.rss - before.rss) / idle;
     const heapPer = (after.heapUsed + after.external - before.heapUsed - before.external) / idle;
     console.log(
@@ -218,6 +244,11 @@ export async function main(): Promise<number> {
       `  per idle subscription: RSS ${kib(rssPer)}, heap+external ${kib(heapPer)} (goal ≤ ${kib(MEMORY_GOAL_BYTES)}): ` +
         `${Math.max(rssPer, heapPer) <= MEMORY_GOAL_BYTES ? 'PASS' : 'MISSED'}`,
     );
+
+    if (!subscribing) {
+      for (const client of processes) client.child.send({ type: 'close' } satisfies Order);
+      return 0;
+    }
 
     // Transitions, one at a time every intervalMs.
     const commits = new Map<string, number>();
