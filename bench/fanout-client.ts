@@ -13,6 +13,8 @@ export interface OpenOrder {
   url: string;
   token: string;
   query: string;
+  /** Variables of each subscription, WebSocket ones first, then SSE ones (empty: none). */
+  variables: Record<string, unknown>[];
   ws: number;
   sse: number;
   /** Connections being opened at once. */
@@ -66,7 +68,7 @@ function received(text: string, at: number): void {
   times.push(at);
 }
 
-function openWebSocket(order: OpenOrder): Promise<void> {
+function openWebSocket(order: OpenOrder, variables: Record<string, unknown> | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(`${order.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { perMessageDeflate: false });
     sockets.push(socket);
@@ -76,7 +78,7 @@ function openWebSocket(order: OpenOrder): Promise<void> {
       const at = now();
       const text = data.toString('utf8');
       if (text.startsWith('{"type":"connection_ack"')) {
-        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: order.query } }));
+        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: order.query, variables } }));
         resolve();
       } else if (!text.includes('"type":"complete"')) {
         received(text, at);
@@ -89,9 +91,9 @@ function openWebSocket(order: OpenOrder): Promise<void> {
   });
 }
 
-function openStream(order: OpenOrder): Promise<void> {
+function openStream(order: OpenOrder, variables: Record<string, unknown> | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    const body = JSON.stringify({ query: order.query });
+    const body = JSON.stringify({ query: order.query, variables });
     const request = http.request(`${order.url}/graphql`, {
       method: 'POST',
       agent: false,
@@ -124,8 +126,8 @@ async function openAll(order: OpenOrder): Promise<Opened> {
   const failures: string[] = [];
   let opened = { ws: 0, sse: 0 };
   const jobs: (() => Promise<void>)[] = [
-    ...Array.from({ length: order.ws }, () => () => openWebSocket(order).then(() => void opened.ws++)),
-    ...Array.from({ length: order.sse }, () => () => openStream(order).then(() => void opened.sse++)),
+    ...Array.from({ length: order.ws }, (_, i) => () => openWebSocket(order, order.variables[i]).then(() => void opened.ws++)),
+    ...Array.from({ length: order.sse }, (_, i) => () => openStream(order, order.variables[order.ws + i]).then(() => void opened.sse++)),
   ];
   let next = 0;
   await Promise.all(

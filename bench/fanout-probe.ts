@@ -1,23 +1,46 @@
 /**
  * Preloaded into the service that bench/fanout.ts starts (`node --expose-gc --import tsx
- * --import ./bench/fanout-probe.ts src/main.ts`): answers the parent's `memory` message, over
- * the IPC channel, with the process's memory after a full garbage collection, and writes a heap
- * snapshot when asked (BENCH_HEAP_SNAPSHOTS). Nothing else.
+ * --import ./bench/fanout-probe.ts src/main.ts`). Over the IPC channel it answers the bench's
+ * `memory` message with the process's memory after a full garbage collection, and, when the bench
+ * asks (BENCH_HEAP_SNAPSHOTS, BENCH_CPU_PROFILE), writes a heap snapshot or records a CPU profile
+ * of the delivery phase. Nothing else.
  */
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { writeHeapSnapshot } from 'node:v8';
 
-process.on('message', (message: unknown) => {
-  const collect = (globalThis as { gc?: () => void }).gc;
-  if (typeof message === 'object' && message !== null && 'heapSnapshot' in message && typeof message.heapSnapshot === 'string') {
-    collect?.();
-    process.send?.({ type: 'heap-snapshot', file: writeHeapSnapshot(message.heapSnapshot) });
-    return;
-  }
-  if (message !== 'memory') return;
-  collect?.();
-  collect?.();
-  const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
-  process.send?.({ type: 'memory', rss, heapUsed, external, arrayBuffers, collected: collect !== undefined });
+type Order = 'memory' | { heapSnapshot: string } | { profileStart: true } | { profileStop: string };
+
+let profiler: Session | undefined;
+
+process.on('message', (order: Order) => {
+  void answer(order).then((reply) => process.send?.(reply));
 });
+
+async function answer(order: Order): Promise<object> {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (order === 'memory') {
+    collect?.();
+    collect?.();
+    const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+    return { type: 'memory', rss, heapUsed, external, arrayBuffers, collected: collect !== undefined };
+  }
+  if ('heapSnapshot' in order) {
+    collect?.();
+    return { type: 'heap-snapshot', file: writeHeapSnapshot(order.heapSnapshot) };
+  }
+  if ('profileStart' in order) {
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+    return { type: 'profile-started' };
+  }
+  const { profile } = await profiler!.post('Profiler.stop');
+  await writeFile(order.profileStop, JSON.stringify(profile));
+  profiler!.disconnect();
+  return { type: 'profile', file: order.profileStop };
+}
+
 // The channel must not keep the service alive once it has shut down.
 process.channel?.unref();

@@ -20,7 +20,13 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const JWT_SECRET = 'vsnap-bench-secret-that-is-long-enough-for-hs256';
 const LATENCY_GOAL_MS = 100;
 const MEMORY_GOAL_BYTES = 10 * 1024;
-const DEFAULT_QUERY = 'subscription { snapshotEvents { cursor kind snapshotId virtualClusterId from to at } }';
+const EVENT_FIELDS = 'cursor kind snapshotId virtualClusterId from to at';
+const QUERIES = {
+  /** Every subscriber receives every event (a platform admin's unfiltered snapshotEvents). */
+  none: `subscription { snapshotEvents { ${EVENT_FIELDS} } }`,
+  /** Each subscriber watches one cluster: an event reaches the subscribers of its cluster only. */
+  cluster: `subscription ($virtualClusterId: ID) { snapshotEvents(virtualClusterId: $virtualClusterId) { ${EVENT_FIELDS} } }`,
+};
 
 interface Memory {
   rss: number;
@@ -50,7 +56,15 @@ class Client {
 /** The service: src/main.ts with the memory probe preloaded; resolves once it serves GraphQL. */
 async function startService(
   databaseUrl: string,
-): Promise<{ child: ChildProcess; url: string; memory(): Promise<Memory>; heapSnapshot(file: string): Promise<string>; exited: Promise<number | null> }> {
+): Promise<{
+  child: ChildProcess;
+  url: string;
+  exited: Promise<number | null>;
+  memory(): Promise<Memory>;
+  heapSnapshot(file: string): Promise<string>;
+  profileStart(): Promise<unknown>;
+  profileStop(file: string): Promise<string>;
+}> {
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--import', './bench/fanout-probe.ts', 'src/main.ts'], {
     cwd: ROOT,
     env: {
@@ -79,17 +93,20 @@ async function startService(
     });
     void exited.then((code) => reject(new Error(`the service exited (${code}) before serving:\n${output}`)));
   });
-  const memory = () =>
-    new Promise<Memory>((resolve) => {
-      child.once('message', (message: Memory & { type: string }) => resolve(message));
-      child.send('memory');
+  const ask = <T>(order: object | string) =>
+    new Promise<T>((resolve) => {
+      child.once('message', (message: T) => resolve(message));
+      child.send(order);
     });
-  const heapSnapshot = (file: string) =>
-    new Promise<string>((resolve) => {
-      child.once('message', (message: { file: string }) => resolve(message.file));
-      child.send({ heapSnapshot: file });
-    });
-  return { child, url, memory, heapSnapshot, exited };
+  return {
+    child,
+    url,
+    exited,
+    memory: () => ask<Memory>('memory'),
+    heapSnapshot: async (file: string) => (await ask<{ file: string }>({ heapSnapshot: file })).file,
+    profileStart: () => ask<unknown>({ profileStart: true }),
+    profileStop: async (file: string) => (await ask<{ file: string }>({ profileStop: file })).file,
+  };
 }
 
 /** Waits until /metrics counts `expected` active subscriptions of `transport` (false if the metric never shows them). */
@@ -104,11 +121,11 @@ async function subscriptionsActive(url: string, transport: string, expected: num
   return false;
 }
 
-async function seed(orm: MikroORM, snapshots: number): Promise<string[]> {
+async function seed(orm: MikroORM, snapshots: number): Promise<{ snapshotId: string; clusterId: string }[]> {
   const { VirtualClusterSchema } = await import('../src/clusters/entity.ts');
   const { scheduleSnapshot } = await import('../src/snapshots/transitions.ts');
   const { snapshotObjectName } = await import('../src/snapshots/naming.ts');
-  const ids: string[] = [];
+  const ids: { snapshotId: string; clusterId: string }[] = [];
   for (let i = 0; i < snapshots; i++) {
     const snapshot = await orm.em.fork().transactional(async (tx) => {
       const cluster = tx.create(VirtualClusterSchema, {
@@ -129,7 +146,7 @@ async function seed(orm: MikroORM, snapshots: number): Promise<string[]> {
         scheduledAt: at,
       });
     });
-    ids.push(snapshot.id);
+    ids.push({ snapshotId: snapshot.id, clusterId: snapshot.virtualCluster.id });
   }
   return ids;
 }
@@ -146,6 +163,13 @@ async function commitTransition(orm: MikroORM, snapshotId: string): Promise<{ cu
     return moveSnapshot(tx, snapshot, NEXT[from], 'bench:fanout');
   });
   return { cursor: String(event.id), committedAt: now() };
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (clock ticks of 10 ms). */
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** A whole number of subscriptions; 0 allowed (one transport only). */
@@ -171,7 +195,9 @@ export async function main(): Promise<number> {
   const transitions = Math.round(envNumber('BENCH_TRANSITIONS', 100));
   const intervalMs = envNumber('BENCH_INTERVAL_MS', 500);
   const snapshotCount = Math.round(envNumber('BENCH_SNAPSHOTS', 10));
-  const query = process.env.BENCH_QUERY ?? DEFAULT_QUERY;
+  const filter = process.env.BENCH_FILTER ?? 'none';
+  if (filter !== 'none' && filter !== 'cluster') throw new Error(`BENCH_FILTER must be none or cluster, got ${filter}`);
+  const query = process.env.BENCH_QUERY ?? QUERIES[filter];
   const { openDatabase } = await import('../src/db/orm.ts');
   const { signToken } = await import('../src/auth/tokens.ts');
 
@@ -180,12 +206,23 @@ export async function main(): Promise<number> {
       `vsnap fan-out benchmark — node ${process.version}, ${wsCount} graphql-ws + ${sseCount} SSE subscriptions over ${clients} client processes, ` +
         `${transitions} transitions every ${intervalMs} ms`,
     );
-    console.log(`subscription: ${query}`);
+    console.log(`subscription: ${query}${filter === 'cluster' ? ` — subscribers spread evenly over ${snapshotCount} clusters` : ''}`);
     const database = await createBenchDatabase(cleanups, { prefix: 'vsnap_bench_fanout_', dataDirName: 'bench-postgres' });
     console.log(`database: ${database.description}`);
     const orm: MikroORM = await openDatabase(database.url);
     cleanups.push('close orm', () => orm.close());
-    const snapshotIds = await seed(orm, snapshotCount);
+    const seeded = await seed(orm, snapshotCount);
+    const snapshotIds = seeded.map(({ snapshotId }) => snapshotId);
+    /** Subscriptions per cluster index (BENCH_FILTER=cluster), to know how many receipts each transition should have. */
+    const watching = new Array<number>(snapshotCount).fill(0);
+    let assigned = 0;
+    const variablesFor = (count: number) =>
+      Array.from({ length: count }, () => {
+        if (filter === 'none') return {};
+        const index = assigned++ % snapshotCount;
+        watching[index]!++;
+        return { virtualClusterId: seeded[index]!.clusterId };
+      });
 
     const service = await startService(database.url);
     cleanups.push('stop the service', async () => {
@@ -204,8 +241,9 @@ export async function main(): Promise<number> {
       return new Client(child);
     });
     const [warm, ...bulk] = processes as [Client, ...Client[]];
-    const order = (ws: number, sse: number): OpenOrder => ({ type: 'open', url: service.url, token, query, ws, sse, concurrency: 200 });
-    const warmed = await warm.ask(order(1, 1), 'opened');
+    const order = (ws: number, sse: number, variables: Record<string, unknown>[]): OpenOrder => ({ type: 'open', url: service.url, token, query, variables, ws, sse, concurrency: 200 });
+    const warmVariables = filter === 'none' ? [] : [0, 1].map(() => ({ virtualClusterId: seeded[0]!.clusterId }));
+    const warmed = await warm.ask(order(1, 1, warmVariables), 'opened');
     if (warmed.ws + warmed.sse !== 2) throw new Error(`the warm-up subscriptions failed: ${warmed.failures.join('; ')}`);
     await commitTransition(orm, snapshotIds[0]!);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -215,7 +253,7 @@ export async function main(): Promise<number> {
 
     let started = performance.now();
     const share = (total: number, index: number) => Math.floor(total / clients) + (index < total % clients ? 1 : 0);
-    const opened = await Promise.all(bulk.map((client, index) => client.ask(order(share(wsCount, index), share(sseCount, index)), 'opened')));
+    const opened = await Promise.all(bulk.map((client, index) => client.ask(order(share(wsCount, index), share(sseCount, index), variablesFor(share(wsCount, index) + share(sseCount, index))), 'opened')));
     const openedWs = opened.reduce((sum, o) => sum + o.ws, 0);
     const openedSse = opened.reduce((sum, o) => sum + o.sse, 0);
     const failures = opened.flatMap((o) => o.failures);
@@ -251,6 +289,9 @@ export async function main(): Promise<number> {
     }
 
     // Transitions, one at a time every intervalMs.
+    const profileDir = process.env.BENCH_CPU_PROFILE;
+    if (profileDir) await service.profileStart();
+    const cpuBefore = await cpuMs(service.child.pid!);
     const commits = new Map<string, number>();
     started = performance.now();
     for (let i = 0; i < transitions; i++) {
@@ -259,11 +300,19 @@ export async function main(): Promise<number> {
       const { cursor, committedAt } = await commitTransition(orm, snapshotIds[i % snapshotIds.length]!);
       commits.set(cursor, committedAt);
     }
-    const expected = transitions * idle;
-    // Wait for every receipt (or two minutes): the counts include nothing from before the bulk opened.
-    const deadline = Date.now() + 120_000;
+    const expected = filter === 'none' ? transitions * idle : Array.from({ length: transitions }, (_, i) => watching[i % snapshotCount]!).reduce((a, b) => a + b, 0);
+    // Wait for every receipt, or until none has come for BENCH_STALL_SECONDS (counts include nothing from before the bulk opened).
+    const stallMs = envNumber('BENCH_STALL_SECONDS', 30) * 1000;
     const deliveredSoFar = async () => (await Promise.all(bulk.map((client) => client.ask({ type: 'count' }, 'count')))).reduce((sum, c) => sum + c.delivered, 0);
-    while ((await deliveredSoFar()) < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    for (let last = -1, progressAt = Date.now(); ; ) {
+      const delivered = await deliveredSoFar();
+      if (delivered >= expected) break;
+      if (delivered > last) [last, progressAt] = [delivered, Date.now()];
+      else if (Date.now() - progressAt > stallMs) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const cpuSpent = (await cpuMs(service.child.pid!)) - cpuBefore;
+    if (profileDir) console.log(`CPU profile of the deliveries: ${await service.profileStop(path.resolve(profileDir, 'fanout.cpuprofile'))}`);
     const reports: Report[] = await Promise.all(bulk.map((client) => client.ask({ type: 'report' }, 'report')));
     const latencies: number[] = [];
     let firstCommit = Infinity;
@@ -290,6 +339,11 @@ export async function main(): Promise<number> {
     console.log(`  goal p99 ≤ ${LATENCY_GOAL_MS} ms: ${p99 <= LATENCY_GOAL_MS ? 'PASS' : `MISSED by ${ms(p99 - LATENCY_GOAL_MS)}`}`);
     const seconds = (lastReceipt - firstCommit) / 1000;
     console.log(`events delivered: ${(latencies.length / seconds).toFixed(0)}/s (${latencies.length} over ${seconds.toFixed(1)} s from the first commit to the last receipt)`);
+    // Independent of what else the machine runs: the service's own CPU time per delivery.
+    console.log(
+      `service CPU: ${(cpuSpent / 1000).toFixed(1)} s for the deliveries, ${((cpuSpent * 1000) / Math.max(1, latencies.length)).toFixed(1)} µs per delivery ` +
+        `(${((cpuSpent / 1000) / seconds * 100).toFixed(0)}% of one core over those ${seconds.toFixed(1)} s)`,
+    );
 
     // Shutdown: every connection closes with 1001, every SSE stream ends.
     started = performance.now();
