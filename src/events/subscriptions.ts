@@ -87,7 +87,7 @@ builder.subscriptionFields((t) => ({
     type: SnapshotEventRef,
     description:
       'Every committed snapshot event the caller may read, in cursor order: of one virtual cluster, of one project, or (no filter) of every project ' +
-      'it administers (all for platform admins). With `since`, the events after that cursor are replayed first, then it goes live, with no gap and no ' +
+      'it administers (all for platform admins; FORBIDDEN to a caller who administers none). With `since`, the events after that cursor are replayed first, then it goes live, with no gap and no ' +
       'duplicate. CURSOR_EXPIRED: the log no longer holds every event after `since` (refetch, then subscribe without it). SLOW_CONSUMER: the subscriber ' +
       'fell too far behind; SERVICE_UNAVAILABLE: the server is shutting down. After either, subscribe again with `since` set to the last cursor received.',
     args: {
@@ -97,7 +97,9 @@ builder.subscriptionFields((t) => ({
     },
     authScopes: async (_root, args, context) => {
       const { projectId } = await eventsFilter(args, context);
-      return projectId === undefined ? true : { platformAdmin: true, projectAdmin: projectId };
+      if (projectId !== undefined) return { platformAdmin: true, projectAdmin: projectId };
+      // Without a filter: refused to a caller who administers no project (there is nothing it may read).
+      return context.viewer.administeredProjects()?.length !== 0;
     },
     subscribe: async (_root, args, context) => {
       const since = args.since == null ? undefined : parseCursor(String(args.since));
