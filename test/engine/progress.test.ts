@@ -116,6 +116,19 @@ describe('progress of a snapshot being taken', () => {
     expect(snapshot.events.filter((event) => event.kind === 'PROGRESS').length).toBeLessThanOrEqual(Math.floor(seconds));
   });
 
+  it('a snapshot that fails keeps the last figures it reported', { timeout: 90_000 }, async () => {
+    rig.kube.faults.latencyMs = 100;
+    const cluster = await rig.registerCluster();
+    const id = await rig.createSnapshot(cluster.id);
+    await waitFor('objects reported', async () => ((await read(id)).progress?.objectsWritten ?? 0) > 0, 30_000, 50);
+    rig.kube.faults.unavailable = true;
+    const snapshot = await finished(id);
+    expect(snapshot.status).toBe('FAILED');
+    const reported = snapshot.events.filter((event) => event.kind === 'PROGRESS');
+    expect(snapshot.progress).toEqual(reported.at(-1)!.progress);
+    expect(snapshot.progress!.resourceTypesDone).toBeLessThan(snapshot.progress!.resourceTypesTotal);
+  });
+
   it('a progress write that fails is logged once and retried; the snapshot goes on and ends COMPLETED with its totals', { timeout: 90_000 }, async () => {
     rig.kube.faults.latencyMs = 100;
     const em = rig.app.orm.em.fork();
