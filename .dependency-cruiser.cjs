@@ -1,3 +1,4 @@
+/* global module */
 /**
  * The layers of the house (../shared/STYLE.md), checked by `npm run lint`:
  * adapters to the outside import no domain module and no GraphQL; the domain imports no
