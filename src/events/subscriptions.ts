@@ -7,7 +7,6 @@
  */
 import { clusterNotFound } from '../clusters/service.ts';
 import { parseInput, projectId as projectIdInput } from '../clusters/input.ts';
-import type { Context } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { builder } from '../graphql/builder.ts';
 import { SnapshotRef } from '../snapshots/schema.ts';
@@ -17,6 +16,9 @@ import type { SnapshotEvent } from './entity.ts';
 import type { FeedItem, FeedSubscription } from './feed.ts';
 import { parseCursor, type EventFilter } from './log.ts';
 import { SnapshotEventRef } from './schema.ts';
+
+/** The request context, as the builder knows it (the domain does not reach up into the process wiring). */
+type Context = (typeof builder.$inferSchemaTypes)['Context'];
 
 interface EventsArgs {
   virtualClusterId?: string | number | null;
