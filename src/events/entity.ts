@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import type { SnapshotProgress } from '../snapshots/progress.ts';
 
 export const EVENT_SUBJECTS = ['SNAPSHOT', 'VOLUME_SNAPSHOT'] as const;
 export type EventSubject = (typeof EVENT_SUBJECTS)[number];
@@ -36,6 +37,8 @@ export const SnapshotEventSchema = defineEntity({
     /** The status or phase after the change; DELETED for a deletion; the status for PROGRESS. */
     toState: p.string().length(32),
     message: p.text().nullable(),
+    /** The figures a PROGRESS event reports; null for every other kind. */
+    progress: p.json<SnapshotProgress>().nullable(),
     at: p.datetime().onCreate(() => new Date()),
   },
 });

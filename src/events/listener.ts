@@ -41,6 +41,8 @@ export class SnapshotEventListener {
   private readFailing = false;
   private poll: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
+  /** Ends the wait between failed reads at once (stop). */
+  private endPause: (() => void) | undefined;
   private attempt = 0;
   private readonly options: ListenerOptions;
 
@@ -74,6 +76,7 @@ export class SnapshotEventListener {
     this.stateValue = 'stopped';
     clearInterval(this.poll);
     clearTimeout(this.retry);
+    this.endPause?.();
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
@@ -100,9 +103,19 @@ export class SnapshotEventListener {
         if (!this.readFailing) this.logger.error({ err: error, cursor: String(this.cursorValue) }, 'cannot read snapshot events; retrying (nothing is skipped)');
         this.readFailing = true;
         this.pending = true;
-        await new Promise((resolve) => setTimeout(resolve, this.backoff(failures++)));
+        await this.pause(this.backoff(failures++));
       }
     }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.endPause = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => (this.endPause = undefined));
   }
 
   private async readOn(): Promise<void> {

@@ -7,21 +7,24 @@
  * visible to it too (a rolled-back N leaves a gap that never fills). Plain `id > after`
  * is therefore safe under concurrent writers (test/events/ordering.test.ts).
  *
- * Why the lock and not a high-water mark (bench/event-log.ts, `npm run bench:event-log`, this
- * 2-core machine shared with other test runs, medians of 3 × 3 s rounds):
- *   writers      lock           xmin over a sequence id     xmin over xid-major cursors
- *   1            108 tr/s       120 tr/s, 1.11x             98 tr/s, 0.90x
- *   4            165 tr/s       206 tr/s, 1.25x             172 tr/s, 1.04x
- *   16           185 tr/s       350 tr/s, 1.89x             269 tr/s, 1.45x
- *   commit→read p99 (1/4/16 writers): lock 27/18/9 ms; xid-major 1987/840/221 ms.
- * Reading `id > after and xid < pg_snapshot_xmin(...)` over a sequence id is NOT correct:
- * ids are drawn in one order and xids in another, so the reader skipped 32 of 1,913 and
- * 79 of 3,183 cursors. Correct is an xid-major cursor ((xid << 20) + ordinal), which writes
- * up to 1.45x faster with 16 writers, but delivers late: the snapshot's xmin is server-wide,
- * so ANY open transaction that wrote (another database on the server, a row locked across a
- * storage call) holds every event back, and nothing rings the doorbell when it ends. The
- * lock's throughput is ample (a running snapshot writes about one event per second) and
- * its readers see a commit at once, so the lock stays.
+ * Why the lock and not a high-water mark (bench/event-log.ts, `npm run bench:event-log`; this
+ * 2-core machine shared with other test runs, so two runs, medians of 3 × 3 s rounds each):
+ *   transitions/s      lock        xmin over the id sequence      xmin over xid-major cursors
+ *   1 writer           108 | 90    120 | 106 (1.11x | 1.17x)      98 | 120 (0.90x | 1.33x)
+ *   4 writers          165 | 108   206 | 219 (1.25x | 2.02x)      172 | 191 (1.04x | 1.77x)
+ *   16 writers         185 | 131   350 | 220 (1.89x | 1.68x)      269 | 170 (1.45x | 1.30x)
+ *   with a neighbour (another transaction holding an xid 100 ms at a time), commit→read lag
+ *   p50/p99: lock 0.6/31 and 1.1/14 ms; xid-major 46/101 and 63/1996 ms.
+ * Reading `id > after and xid < pg_snapshot_xmin(...)` over the id sequence is NOT correct:
+ * ids are drawn in one order and xids in another, so its reader skipped 32 of 1,913, 79 of
+ * 3,183, 125 of 1,936 cursors. Correct is an xid-major cursor ((xid << 20) + ordinal): up
+ * to 1.8x the lock's write rate, but the snapshot's xmin is server-wide, so ANY open
+ * transaction that wrote (another database on the server, a row locked across a storage
+ * call) holds every event back, and when it ends nothing rings the doorbell (the NOTIFY came
+ * with the held-back event's own commit): a listener woken by NOTIFY would have to poll.
+ * The lock is correct with the doorbell as it is, its readers see a commit at once, and its
+ * 90-185 transitions/s here are ample (a running snapshot writes about one event a second),
+ * so the lock stays.
  *
  * Retention (events/retention.ts) prunes a prefix of the log and raises the horizon in the
  * same transaction. To resume, read first and then assertResumable: if the horizon is still

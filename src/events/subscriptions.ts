@@ -7,7 +7,6 @@
  */
 import { clusterNotFound } from '../clusters/service.ts';
 import { parseInput, projectId as projectIdInput } from '../clusters/input.ts';
-import type { Context } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { builder } from '../graphql/builder.ts';
 import { SnapshotRef } from '../snapshots/schema.ts';
@@ -17,6 +16,9 @@ import type { SnapshotEvent } from './entity.ts';
 import type { FeedItem, FeedSubscription } from './feed.ts';
 import { parseCursor, type EventFilter } from './log.ts';
 import { SnapshotEventRef } from './schema.ts';
+
+/** The request context, as the builder knows it (the domain does not reach up into the process wiring). */
+type Context = (typeof builder.$inferSchemaTypes)['Context'];
 
 interface EventsArgs {
   virtualClusterId?: string | number | null;
@@ -87,7 +89,7 @@ builder.subscriptionFields((t) => ({
     type: SnapshotEventRef,
     description:
       'Every committed snapshot event the caller may read, in cursor order: of one virtual cluster, of one project, or (no filter) of every project ' +
-      'it administers (all for platform admins). With `since`, the events after that cursor are replayed first, then it goes live, with no gap and no ' +
+      'it administers (all for platform admins; FORBIDDEN to a caller who administers none). With `since`, the events after that cursor are replayed first, then it goes live, with no gap and no ' +
       'duplicate. CURSOR_EXPIRED: the log no longer holds every event after `since` (refetch, then subscribe without it). SLOW_CONSUMER: the subscriber ' +
       'fell too far behind; SERVICE_UNAVAILABLE: the server is shutting down. After either, subscribe again with `since` set to the last cursor received.',
     args: {
@@ -97,7 +99,9 @@ builder.subscriptionFields((t) => ({
     },
     authScopes: async (_root, args, context) => {
       const { projectId } = await eventsFilter(args, context);
-      return projectId === undefined ? true : { platformAdmin: true, projectAdmin: projectId };
+      if (projectId !== undefined) return { platformAdmin: true, projectAdmin: projectId };
+      // Without a filter: refused to a caller who administers no project (there is nothing it may read).
+      return context.viewer.administeredProjects()?.length !== 0;
     },
     subscribe: async (_root, args, context) => {
       const since = args.since == null ? undefined : parseCursor(String(args.since));

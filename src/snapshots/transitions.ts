@@ -8,6 +8,7 @@ import { wrap } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SnapshotEventSchema, type EventSubject, type SnapshotEvent, type SnapshotEventKind } from '../events/entity.ts';
 import { SnapshotSchema, type Snapshot, type SnapshotTrigger, type VolumeSnapshot } from './entity.ts';
+import type { SnapshotProgress } from './progress.ts';
 import {
   assertSnapshotMove,
   assertVolumeMove,
@@ -29,7 +30,15 @@ function requireTransaction(em: EntityManager): void {
 async function record(
   em: EntityManager,
   snapshot: Snapshot,
-  change: { kind: SnapshotEventKind; subject: EventSubject; volumeSnapshotId?: string; from: string | null; to: string; message?: string },
+  change: {
+    kind: SnapshotEventKind;
+    subject: EventSubject;
+    volumeSnapshotId?: string;
+    from: string | null;
+    to: string;
+    message?: string;
+    progress?: SnapshotProgress;
+  },
 ): Promise<SnapshotEvent> {
   // The status or phase itself first, outside the cursor lock.
   await em.flush();
@@ -38,8 +47,8 @@ async function record(
   const [row] = await em.execute<Record<string, unknown>[]>(
     `with cursor_lock as (select pg_advisory_xact_lock(?)),
      event as (
-       insert into snapshot_event (kind, subject, snapshot_id, volume_snapshot_id, virtual_cluster_id, project_id, from_state, to_state, message, at)
-       select ?, ?, ?, ?, ?, ?, ?, ?, ?, ? from cursor_lock
+       insert into snapshot_event (kind, subject, snapshot_id, volume_snapshot_id, virtual_cluster_id, project_id, from_state, to_state, message, progress, at)
+       select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ? from cursor_lock
        returning *
      )
      select event.*, pg_notify(?, event.id::text) from event`,
@@ -54,6 +63,7 @@ async function record(
       change.from,
       change.to,
       change.message ?? null,
+      change.progress ? JSON.stringify(change.progress) : null,
       new Date(),
       SNAPSHOT_EVENTS_CHANNEL,
     ],
@@ -108,6 +118,19 @@ export async function moveVolume(
   volume.phase = to;
   if (message !== undefined) volume.message = message;
   return record(em, volume.snapshot, { kind: 'VOLUME_PHASE_CHANGED', subject: 'VOLUME_SNAPSHOT', volumeSnapshotId: volume.id, from, to, message });
+}
+
+/**
+ * Records how far an IN_PROGRESS snapshot has got: its `progress` and a PROGRESS event, in the
+ * caller's transaction (which should hold the row's lock, so no move slips in between).
+ * The engine throttles these (snapshots/progress-reporter.ts); a snapshot no longer
+ * IN_PROGRESS is refused, so no PROGRESS event ever follows its final status.
+ */
+export async function reportProgress(em: EntityManager, snapshot: Snapshot, progress: SnapshotProgress): Promise<SnapshotEvent> {
+  requireTransaction(em);
+  if (snapshot.status !== 'IN_PROGRESS') throw new Error(`progress of snapshot ${snapshot.id} reported while ${snapshot.status}`);
+  snapshot.progress = progress;
+  return record(em, snapshot, { kind: 'PROGRESS', subject: 'SNAPSHOT', from: snapshot.status, to: snapshot.status, progress });
 }
 
 /** What a DELETED event's `to` says. */

@@ -624,7 +624,8 @@ describe('every path to snapshot data is in this matrix', () => {
       .filter(({ field }) => reaches(getNamedType(field.type)))
       .map(({ type, field }) => `${type.name}.${field.name}`)
       .sort();
-    // A new entry here (a subscription, a new query) needs its row in the matrix above.
+    // A new entry here (a subscription, a new query) needs its row in the matrix above; the
+    // subscriptions' rows are in test/events/subscription-auth.test.ts (SSE).
     expect(paths).toEqual([
       'AutoSnapshotPolicy.retentionPreview',
       'Mutation.createSnapshot',
@@ -635,6 +636,9 @@ describe('every path to snapshot data is in this matrix', () => {
       'Snapshot.volumeSnapshots',
       'SnapshotConnection.edges',
       'SnapshotEdge.node',
+      'SnapshotEvent.snapshot',
+      'Subscription.snapshotEvents',
+      'Subscription.snapshotUpdated',
       'VirtualCluster.snapshots',
     ]);
   });

@@ -9,6 +9,7 @@ import { print } from 'graphql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LISTENER_APPLICATION_NAME } from '../../src/events/listener.ts';
+import { pruneEventLog } from '../../src/events/retention.ts';
 import { SnapshotSchema } from '../../src/snapshots/entity.ts';
 import { LiveCursorsDocument, LiveEventsDocument } from '../generated/graphql.ts';
 import { waitFor } from '../server/helpers.ts';
@@ -95,7 +96,7 @@ describe('snapshotEvents over SSE', () => {
 });
 
 /** An SSE subscription whose client reads nothing until told to. */
-async function stalledSubscriber(variables: Record<string, unknown>) {
+async function stalledSubscriber(variables: { virtualClusterId: string; since?: string }) {
   const body = JSON.stringify({ query: print(LiveEventsDocument), variables });
   const request = http.request(`${app.url}/graphql`, {
     method: 'POST',
@@ -209,5 +210,50 @@ describe('the LISTEN connection', () => {
     } finally {
       await database.end();
     }
+  });
+});
+
+describe('a since older than the retained log', () => {
+  /** Prunes the log as retention does: every event recorded before now. Returns the horizon. */
+  async function pruneAll(): Promise<bigint> {
+    const cutoff = new Date();
+    await waitFor('the clock to pass the cutoff', () => Date.now() > cutoff.getTime() + 1);
+    return (await pruneEventLog(app.orm.em.fork(), cutoff, 1_000)).horizon;
+  }
+
+  it('is CURSOR_EXPIRED below the horizon; from the horizon itself, every later event is replayed', async () => {
+    const cluster = await insertCluster(app.orm);
+    const snapshot = await completed(cluster.id);
+    const last = (await logCursors(app.orm, { virtualClusterId: cluster.id })).at(-1)!;
+    const horizon = await pruneAll();
+    expect(horizon).toBe(BigInt(last));
+    await flap(snapshot, 2);
+    for (const since of ['0', String(horizon - 1n)]) {
+      const expired = await subscribeSse(app.url, LiveCursorsDocument, { virtualClusterId: cluster.id, since }, admin);
+      await expired.closed();
+      expect(expired.results.map((result) => result.errors?.map((error) => [error.extensions?.code, error.extensions?.field])), since).toEqual([[['CURSOR_EXPIRED', 'since']]]);
+    }
+    const resumed = await subscribeSse(app.url, LiveCursorsDocument, { virtualClusterId: cluster.id, since: String(horizon) }, admin);
+    const expected = await logCursors(app.orm, { virtualClusterId: cluster.id });
+    expect(expected).toHaveLength(2);
+    await resumed.until('both later events', (results) => results.length === 2);
+    expect(cursorsOf(resumed.results)).toEqual(expected);
+    resumed.abort();
+  });
+
+  it('ends a replay with CURSOR_EXPIRED when retention prunes past it while it replays', async () => {
+    const cluster = await insertCluster(app.orm);
+    const snapshot = await completed(cluster.id);
+    // Enough large events that a subscriber that reads nothing holds the replay up half-way.
+    await flap(snapshot, 150, 'x'.repeat(64 * 1024));
+    const since = (await logCursors(app.orm, { virtualClusterId: cluster.id }))[0]!;
+    const stalled = await stalledSubscriber({ virtualClusterId: cluster.id, since });
+    await pruneAll();
+    const messages = await stalled.readAll();
+    expect(messages.at(-1)?.event).toBe('complete');
+    const results = messages.filter((m) => m.event === 'next').map((m) => JSON.parse(m.data) as { data: { snapshotEvents: { cursor: string } } | null; errors?: { extensions: { code: string } }[] });
+    expect(results.length).toBeLessThan(153);
+    expect(results.at(-1)!.errors?.map((error) => error.extensions.code)).toEqual(['CURSOR_EXPIRED']);
+    expect(results.slice(0, -1).every((result) => result.data?.snapshotEvents)).toBe(true);
   });
 });

@@ -3,7 +3,7 @@
  * pushed over SSE: the whole life of a snapshot in cursor order, a subscriber dropped mid-snapshot
  * that resumes with its last cursor, and snapshotUpdated until the snapshot is deleted.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isTerminalVolumePhase, type VolumeSnapshotPhase } from '../../src/snapshots/lifecycle.ts';
 import { DeleteSnapshotDocument, LiveEventsDocument, LiveSnapshotDocument, type LiveEventsSubscription } from '../generated/graphql.ts';
 import { isFinished, useEngineRig, type EngineRig } from '../engine/harness.ts';
@@ -11,7 +11,15 @@ import { logCursors } from './metrics.ts';
 import { subscribeSse } from './sse.ts';
 
 let rig: EngineRig;
-useEngineRig((started) => (rig = started));
+// Small list pages: with the API's latency set, a snapshot takes seconds and reports progress.
+useEngineRig((started) => (rig = started), { listPageSize: 5 });
+
+beforeAll(() => {
+  for (let i = 0; i < 40; i++) rig.kube.store.add({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `live-${i}`, namespace: 'default' }, data: { i: String(i) } });
+});
+afterEach(() => {
+  rig.kube.faults.latencyMs = 0;
+});
 
 type LiveEvent = LiveEventsSubscription['snapshotEvents'];
 const eventsOf = (results: { data?: LiveEventsSubscription | null }[]): LiveEvent[] => results.map((result) => result.data!.snapshotEvents);
@@ -30,9 +38,10 @@ function holdListing(): { release(): void } {
 describe('snapshotEvents', () => {
   it('pushes the whole life of a snapshot in cursor order: CREATED, SCHEDULED → IN_PROGRESS, every volume phase, progress, COMPLETED', async () => {
     const cluster = await rig.registerCluster({ policy: { volumeSnapshotsEnabled: true } });
+    rig.kube.faults.latencyMs = 50;
     const subscriber = await subscribeSse(rig.app.url, LiveEventsDocument, { virtualClusterId: cluster.id }, rig.admin);
     const id = await rig.createSnapshot(cluster.id);
-    await subscriber.until('the final status', (results) => eventsOf(results).some(isFinal));
+    await subscriber.until('the final status', (results) => eventsOf(results).some(isFinal), 60_000);
     subscriber.abort();
 
     const events = eventsOf(subscriber.results);
@@ -59,10 +68,15 @@ describe('snapshotEvents', () => {
         expect(Number(move.cursor)).toBeLessThan(finished);
       }
     }
-    for (const progress of events.filter((event) => event.kind === 'PROGRESS')) {
-      expect(Number(progress.cursor)).toBeGreaterThan(started);
-      expect(Number(progress.cursor)).toBeLessThan(finished);
-    }
+    // Progress while it was taken, figures only growing.
+    const progress = events.filter((event) => event.kind === 'PROGRESS');
+    expect(progress.length).toBeGreaterThan(0);
+    progress.forEach((event, index) => {
+      expect(Number(event.cursor)).toBeGreaterThan(started);
+      expect(Number(event.cursor)).toBeLessThan(finished);
+      expect(event.progress!.objectsWritten).toBeGreaterThanOrEqual(progress[index - 1]?.progress!.objectsWritten ?? 0);
+    });
+    expect(events.filter((event) => event.kind !== 'PROGRESS').every((event) => event.progress === null)).toBe(true);
     // Each event carries the snapshot as it is when it is sent.
     expect(events.at(-1)!.snapshot).toEqual({ id, status: 'COMPLETED' });
   });

@@ -69,7 +69,7 @@ export async function subscribeSse<T, V>(
     },
     abort: () => controller.abort(),
   };
-  if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
+  if (response.status !== 200 || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
     subscription.text = await response.text();
     ended = true;
     return subscription;

@@ -1,5 +1,5 @@
 /**
- * Schema-wide property test: every argument of every Query and Mutation field (and of
+ * Schema-wide property test: every argument of every Query, Mutation and Subscription field (and of
  * every field with arguments below them, such as VirtualCluster.snapshots), recursing
  * into input objects and federation's `_entities` representations, gets generated hostile
  * values sent as variables over HTTP — huge and negative integers, 2^31, floats,
@@ -37,6 +37,8 @@ import { encodeCursor } from '../../src/db/keyset.ts';
 import { MESSAGE_LIMIT } from '../../src/errors.ts';
 import { schema } from '../../src/graphql/schema.ts';
 import { startTestApp, tokens, type TestApp } from '../support/app.ts';
+import { metric } from '../events/metrics.ts';
+import { waitFor } from '../server/helpers.ts';
 import { tableState } from './table-state.ts';
 
 const SEED = Number(process.env.PROPERTY_SEED ?? 20_260_301);
@@ -78,6 +80,8 @@ interface Target {
   document: string;
   /** For a field below the root: the root field that reaches it, called on a real row of P. */
   parent?: { variable: string; ref: Ref };
+  /** A subscription: sent over SSE, its first result (the data, or the errors that refused it) read. */
+  stream?: boolean;
 }
 
 const selectionOf = (field: GraphQLField<unknown, unknown>) => (isLeafType(getNamedType(field.type)) ? '' : ' { __typename }');
@@ -88,11 +92,12 @@ const variablesOf = (args: readonly GraphQLArgument[], extra: string[] = []) => 
   return definitions.length ? `(${definitions.join(', ')})` : '';
 };
 
-function rootTargets(type: GraphQLObjectType | null | undefined, operation: 'query' | 'mutation'): Target[] {
+function rootTargets(type: GraphQLObjectType | null | undefined, operation: 'query' | 'mutation' | 'subscription'): Target[] {
   return Object.values(type?.getFields() ?? {}).map((field) => ({
     name: `${type!.name}.${field.name}`,
     args: field.args,
     document: `${operation} Probe${variablesOf(field.args)} { ${callOf(field)} }`,
+    stream: operation === 'subscription',
   }));
 }
 
@@ -101,7 +106,7 @@ function nestedTargets(): Target[] {
   const query = schema.getQueryType()!;
   const targets: Target[] = [];
   for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || type === query || type === schema.getMutationType() || type.name.startsWith('_')) continue;
+    if (!isObjectType(type) || [query, schema.getMutationType(), schema.getSubscriptionType()].includes(type) || type.name.startsWith('_')) continue;
     for (const field of Object.values(type.getFields()).filter((f) => f.args.length > 0)) {
       const entry = Object.values(query.getFields()).find(
         (root) => getNamedType(root.type) === type && root.args.length === 1 && root.args[0]!.name === 'id',
@@ -119,7 +124,12 @@ function nestedTargets(): Target[] {
   return targets;
 }
 
-const TARGETS = [...rootTargets(schema.getQueryType(), 'query'), ...rootTargets(schema.getMutationType(), 'mutation'), ...nestedTargets()];
+const TARGETS = [
+  ...rootTargets(schema.getQueryType(), 'query'),
+  ...rootTargets(schema.getMutationType(), 'mutation'),
+  ...rootTargets(schema.getSubscriptionType(), 'subscription'),
+  ...nestedTargets(),
+];
 
 // ---------------------------------------------------------------------------------------------
 // Values
@@ -225,6 +235,8 @@ const PLAUSIBLE: Record<string, fc.Arbitrary<unknown>> = {
   last: fc.constantFrom(0, 1, 5),
   after: fc.constantFrom(...cursorValues),
   before: fc.constantFrom(...cursorValues),
+  // Event cursors (subscriptions' `since`): the range's edges, and what is not one.
+  since: fc.constantFrom('0', '1', '9223372036854775807', '9223372036854775808', '-1', '01', '1.0', ''),
 };
 
 const representationOf = (id: fc.Arbitrary<unknown>) => fc.oneof(
@@ -383,14 +395,39 @@ let app: TestApp;
 const callers = {} as Record<'platformAdmin' | 'projectAdmin', string>;
 const PROJECTS = { P, Q } as const;
 
-async function gql(query: string, variables: unknown, token: string) {
+async function gql(query: string, variables: unknown, token: string, stream = false) {
+  // A subscription is registered before its stream's headers are sent: with none live before, one live after is this one, accepted.
+  const live = () => metric(app.url, 'vsnap_subscriptions_active');
+  if (stream) await waitFor('earlier subscriptions to end', async () => (await live()) === 0);
+  const controller = new AbortController();
   const response = await fetch(`${app.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', authorization: `Bearer ${token}` },
+    headers: {
+      'content-type': 'application/json',
+      accept: stream ? 'text/event-stream' : 'application/graphql-response+json, application/json',
+      authorization: `Bearer ${token}`,
+    },
     body: JSON.stringify({ query, variables }),
+    signal: controller.signal,
   });
-  const text = await response.text();
-  return { status: response.status, text };
+  if (!stream || !response.headers.get('content-type')?.startsWith('text/event-stream')) return { status: response.status, text: await response.text() };
+  if ((await live()) > 0) {
+    controller.abort();
+    return { status: response.status, text: '{"data":{}}' };
+  }
+  // Refused: its one result, the errors; then the stream is dropped, as a client that goes away.
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let received = '';
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    received += decoder.decode(chunk.value, { stream: true });
+    const next = /event: next\ndata: (.*)\n\n/.exec(received);
+    if (next) {
+      controller.abort();
+      return { status: response.status, text: next[1]! };
+    }
+  }
+  return { status: response.status, text: received };
 }
 
 async function seed(projectId: string, index: number) {
@@ -478,7 +515,7 @@ describe('hostile values for every argument', () => {
         const idOf = await currentRows();
         const variables = resolveRefs(generated, idOf);
         const before = await tableState(app.orm);
-        const { status, text } = await gql(target.document, variables, callers[caller]);
+        const { status, text } = await gql(target.document, variables, callers[caller], target.stream);
         const context = () => `${caller} → HTTP ${status}: ${text.slice(0, 600)}`;
 
         expect(status, context()).toBeLessThan(500);
