@@ -26,6 +26,8 @@ export interface Opened {
   ws: number;
   sse: number;
   failures: string[];
+  /** Indexes (into the order's variables) of the subscriptions that could not be opened. */
+  failed: number[];
 }
 
 export interface Report {
@@ -124,6 +126,7 @@ function openStream(order: OpenOrder, variables: Record<string, unknown> | undef
 
 async function openAll(order: OpenOrder): Promise<Opened> {
   const failures: string[] = [];
+  const failed: number[] = [];
   let opened = { ws: 0, sse: 0 };
   const jobs: (() => Promise<void>)[] = [
     ...Array.from({ length: order.ws }, (_, i) => () => openWebSocket(order, order.variables[i]).then(() => void opened.ws++)),
@@ -133,15 +136,16 @@ async function openAll(order: OpenOrder): Promise<Opened> {
   await Promise.all(
     Array.from({ length: order.concurrency }, async () => {
       while (next < jobs.length) {
-        const job = jobs[next++]!;
-        await job().catch((error: unknown) => {
+        const index = next++;
+        await jobs[index]!().catch((error: unknown) => {
+          failed.push(index);
           if (failures.length < 5) failures.push(error instanceof Error ? error.message : String(error));
         });
       }
     }),
   );
   opened = { ...opened };
-  return { type: 'opened', ...opened, failures };
+  return { type: 'opened', ...opened, failures, failed };
 }
 
 function report(): Report {

@@ -7,14 +7,13 @@
  * platform admins and the admins of the cluster's project. A member of the project is refused
  * (FORBIDDEN); to a caller outside it the cluster and snapshot do not exist (NOT_FOUND), while a
  * project is no secret (FORBIDDEN). Without a filter, snapshotEvents carries the events of the
- * projects the caller administers (all for a platform admin, none for a mere member). No token:
- * HTTP 401 over SSE, 4403 at connection_init over graphql-ws.
+ * projects the caller administers (all for a platform admin), and is FORBIDDEN to a caller who
+ * administers none. No token: HTTP 401 over SSE, 4403 at connection_init over graphql-ws.
  *
  * An allowed subscription is checked to deliver exactly what it should: the events replayed after
  * `since`, then live ones, with an event the caller may not see committed just before one it may
  * (delivery is in cursor order, so the visible one arriving with nothing before it proves the
- * other was filtered out). Where nothing at all is visible, a platform admin's subscription opened
- * later on the same transport receives the live events first.
+ * other was filtered out).
  */
 import type { ExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +45,7 @@ type Outcome = 'ALLOWED' | 'FORBIDDEN' | 'NOT_FOUND' | 'UNAUTHENTICATED';
 const UNFILTERED_SEES: Record<Role, readonly ('P1' | 'P2')[]> = {
   platformAdmin: ['P1', 'P2'],
   projectAdmin: ['P1'],
-  member: [],
+  member: [], // FORBIDDEN
   outsider: ['P2'],
   anonymous: [],
 };
@@ -54,7 +53,7 @@ const UNFILTERED_SEES: Record<Role, readonly ('P1' | 'P2')[]> = {
 const CASES = {
   'snapshotEvents(virtualClusterId)': { platformAdmin: 'ALLOWED', projectAdmin: 'ALLOWED', member: 'FORBIDDEN', outsider: 'NOT_FOUND', anonymous: 'UNAUTHENTICATED' },
   'snapshotEvents(projectId)': { platformAdmin: 'ALLOWED', projectAdmin: 'ALLOWED', member: 'FORBIDDEN', outsider: 'FORBIDDEN', anonymous: 'UNAUTHENTICATED' },
-  'snapshotEvents (no filter)': { platformAdmin: 'ALLOWED', projectAdmin: 'ALLOWED', member: 'ALLOWED', outsider: 'ALLOWED', anonymous: 'UNAUTHENTICATED' },
+  'snapshotEvents (no filter)': { platformAdmin: 'ALLOWED', projectAdmin: 'ALLOWED', member: 'FORBIDDEN', outsider: 'ALLOWED', anonymous: 'UNAUTHENTICATED' },
   'snapshotUpdated(id)': { platformAdmin: 'ALLOWED', projectAdmin: 'ALLOWED', member: 'FORBIDDEN', outsider: 'NOT_FOUND', anonymous: 'UNAUTHENTICATED' },
 } satisfies Record<string, Record<Role, Outcome>>;
 type Case = keyof typeof CASES;
@@ -132,8 +131,8 @@ async function expectUnauthenticated(transport: Transport, name: Case): Promise<
   if (transport === 'sse') {
     const sse = await subscribeSse(app.url, document as typeof LiveCursorsDocument, variablesOf(name, '0') as LiveCursorsSubscriptionVariables, undefined);
     expect(sse.status).toBe(401);
-    await sse.closed();
-    const body = sse.text === undefined ? sse.results : [JSON.parse(sse.text) as unknown];
+    // Refused before any stream: the body is yoga's one `next` event (in SSE framing) with the error.
+    const body = [...(sse.text ?? '').matchAll(/^data: (.+)$/gm)].map((match) => JSON.parse(match[1]!) as unknown);
     expect(body).toEqual([{ errors: [{ message: 'an Authorization: Bearer <token> header is required', extensions: { code: 'UNAUTHENTICATED' } }] }]);
     return;
   }
@@ -177,18 +176,6 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
       const sees = name === 'snapshotEvents (no filter)' ? UNFILTERED_SEES[role] : (['P1'] as const);
       const replayed = [e2!, e1!].filter((_, index) => sees.includes(index === 0 ? 'P2' : 'P1'));
       await subscription.until('the replayed events', (results) => results.length >= replayed.length);
-      if (sees.length === 0) {
-        // Nothing is visible: a platform admin subscribing after it receives live events meanwhile.
-        const control = await subscribe(transport, LiveCursorsDocument, { since }, tokenOf.platformAdmin!);
-        const [l2, l1] = [await flap(p2.snapshot), await flap(p1.snapshot)];
-        await control.until('the live events', (results) => cursors(results).includes(l1));
-        expect(cursors(control.results)).toEqual([e2, e1, l2, l1]);
-        expect(subscription.results).toEqual([]);
-        expect(subscription.completed).toBe(false);
-        await control.close();
-        await subscription.close();
-        return;
-      }
       // Live: an event it may not see, then one it may (P1's unless it sees only P2).
       const hiddenFirst = sees.includes('P1') ? p2.snapshot : p1.snapshot;
       const visibleLast = sees.includes('P1') ? p1.snapshot : p2.snapshot;
