@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { defaultDenyList, EgressPolicy, parseAddressRanges } from './kube/egress.ts';
-import { DEFAULT_KUBE_RETRY, type KubeRetrySettings } from './kube/retry.ts';
+import { DEFAULT_KUBE_RETRY } from './kube/retry.ts';
 import { parseSecretKeys, type SecretKey } from './secrets/secret-box.ts';
-import { s3CredentialVariables, s3Environment, s3Problems, s3Settings, type StorageSettings } from './storage/config.ts';
+import type { AuthConfig } from './auth/tokens.ts';
+import type { EngineConfig } from './snapshots/engine-deps.ts';
+import { s3CredentialVariables, s3Environment, s3Problems, s3Settings } from './storage/config.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const ROLES = ['api', 'worker'] as const;
@@ -169,11 +171,6 @@ const environment = z
     }
   });
 
-export type AuthConfig =
-  | { kind: 'secret'; secret: string; issuer?: string; audience?: string }
-  | { kind: 'jwks'; jwksUrl: string; issuer?: string; audience?: string }
-  /** No auth configured: a secret kept in the data directory, and a printed admin token. */
-  | { kind: 'development'; issuer?: string; audience?: string };
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -224,33 +221,9 @@ export interface HttpConfig {
   wsConnectionInitTimeoutMs: number;
 }
 
-/** What the snapshot worker and its scheduler need. */
-export interface EngineConfig {
-  mongodbUrl?: string;
-  snapshotConcurrency: number;
-  autoSnapshotConcurrency: number;
-  volumeSnapshotConcurrency: number;
-  snapshotTimeoutMs: number;
-  volumeSnapshotTimeoutMs: number;
-  lockLifetimeMs: number;
-  reconcileIntervalMs: number;
-  retentionIntervalMs: number;
-  /** Archive integrity: how often the verify-archives job runs, and how many archives it reads back per run. */
-  verifyIntervalMs: number;
-  verifyBatchSize: number;
-  /** How long the event log keeps an event; pruned by the prune-event-log job every retention interval. */
-  eventRetentionMs: number;
-  listPageSize: number;
-  kubeRequestTimeoutMs: number;
-  /** Retries of Kubernetes requests: per request (attempts, time) and per snapshot (budget). */
-  kubeRetry: KubeRetrySettings;
-  kubeconfigSecretsDir: string;
-  /** Where tenants' Kubernetes API servers may be. */
-  kubeEgress: EgressPolicy;
-  /** How storage locations are opened: S3 defaults, the local root, credential sources. */
-  storage: StorageSettings;
-}
 
+
+export type { AuthConfig, EngineConfig };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

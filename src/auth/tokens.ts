@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
-import type { AuthConfig } from '../config.ts';
 import { rolesClaim, Viewer, type RolesClaim } from './viewer.ts';
 
 export class AuthenticationError extends Error {
@@ -19,6 +18,13 @@ export interface TokenVerifier {
 type Key = Uint8Array | JWTVerifyGetKey;
 
 /** Verifies bearer JWTs: HS256 with a shared secret, or any JWKS-published key. */
+/** How callers' tokens are checked (read from the environment by config.ts). */
+export type AuthConfig =
+  | { kind: 'secret'; secret: string; issuer?: string; audience?: string }
+  | { kind: 'jwks'; jwksUrl: string; issuer?: string; audience?: string }
+  /** No auth configured: a secret kept in the data directory, and a printed admin token. */
+  | { kind: 'development'; issuer?: string; audience?: string };
+
 export function createTokenVerifier(auth: AuthConfig, developmentSecret?: Uint8Array): TokenVerifier {
   const key: Key =
     auth.kind === 'jwks'

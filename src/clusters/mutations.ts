@@ -1,5 +1,4 @@
-import type { Context } from '../context.ts';
-import { builder } from '../graphql/builder.ts';
+import { builder, type Context } from '../graphql/builder.ts';
 import { VirtualClusterRef } from './schema.ts';
 import { clusterNotFound } from './service.ts';
 

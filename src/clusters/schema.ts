@@ -1,6 +1,5 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
-import type { Context } from '../context.ts';
-import { builder } from '../graphql/builder.ts';
+import { builder, type Context } from '../graphql/builder.ts';
 import type { AutoSnapshotPolicy, Retention, VirtualCluster } from './entity.ts';
 import { projectId as projectIdInput, parseInput } from './input.ts';
 import { clusterCursor, clusterNotFound } from './service.ts';

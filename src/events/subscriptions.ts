@@ -8,7 +8,7 @@
 import { clusterNotFound } from '../clusters/service.ts';
 import { parseInput, projectId as projectIdInput } from '../clusters/input.ts';
 import { DomainError } from '../errors.ts';
-import { builder } from '../graphql/builder.ts';
+import { builder, type Context } from '../graphql/builder.ts';
 import { SnapshotRef } from '../snapshots/schema.ts';
 import { snapshotNotFound } from '../snapshots/service.ts';
 import type { SnapshotView } from '../snapshots/views.ts';
@@ -18,7 +18,6 @@ import { parseCursor, type EventFilter } from './log.ts';
 import { SnapshotEventRef } from './schema.ts';
 
 /** The request context, as the builder knows it (the domain does not reach up into the process wiring). */
-type Context = (typeof builder.$inferSchemaTypes)['Context'];
 
 interface EventsArgs {
   virtualClusterId?: string | number | null;

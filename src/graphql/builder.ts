@@ -8,6 +8,9 @@ import { z } from 'zod';
 import type { Context } from '../context.ts';
 import { quoted } from '../errors.ts';
 
+/** The request scope resolvers see (built per request by context.ts). */
+export type { Context };
+
 /**
  * The one Pothos builder. Scopes: platform admins see everything; a project's
  * admins see its snapshot data and may change it; its members see its clusters.

@@ -3,10 +3,39 @@
  * is given by the process that runs it.
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { EngineConfig } from '../config.ts';
+import type { EgressPolicy } from '../kube/egress.ts';
+import type { KubeRetrySettings } from '../kube/retry.ts';
 import type { Logger } from '../logger.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
+import type { StorageSettings } from '../storage/config.ts';
 import type { RunningSnapshots } from './running.ts';
+
+/** What the snapshot worker and its scheduler need (read from the environment by config.ts). */
+export interface EngineConfig {
+  mongodbUrl?: string;
+  snapshotConcurrency: number;
+  autoSnapshotConcurrency: number;
+  volumeSnapshotConcurrency: number;
+  snapshotTimeoutMs: number;
+  volumeSnapshotTimeoutMs: number;
+  lockLifetimeMs: number;
+  reconcileIntervalMs: number;
+  retentionIntervalMs: number;
+  /** Archive integrity: how often the verify-archives job runs, and how many archives it reads back per run. */
+  verifyIntervalMs: number;
+  verifyBatchSize: number;
+  /** How long the event log keeps an event; pruned by the prune-event-log job every retention interval. */
+  eventRetentionMs: number;
+  listPageSize: number;
+  kubeRequestTimeoutMs: number;
+  /** Retries of Kubernetes requests: per request (attempts, time) and per snapshot (budget). */
+  kubeRetry: KubeRetrySettings;
+  kubeconfigSecretsDir: string;
+  /** Where tenants' Kubernetes API servers may be. */
+  kubeEgress: EgressPolicy;
+  /** How storage locations are opened: S3 defaults, the local root, credential sources. */
+  storage: StorageSettings;
+}
 
 export interface EngineDeps {
   orm: MikroORM;

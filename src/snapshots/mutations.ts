@@ -1,6 +1,5 @@
 import { adminOfCluster } from '../clusters/mutations.ts';
-import type { Context } from '../context.ts';
-import { builder } from '../graphql/builder.ts';
+import { builder, type Context } from '../graphql/builder.ts';
 import { SnapshotRef } from './schema.ts';
 import { snapshotNotFound } from './service.ts';
 

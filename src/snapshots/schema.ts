@@ -1,11 +1,10 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { VirtualClusterRef } from '../clusters/schema.ts';
-import { builder } from '../graphql/builder.ts';
+import { builder, type Context } from '../graphql/builder.ts';
 import type { SnapshotView, VolumeSnapshotView } from './views.ts';
 import { SNAPSHOT_INTEGRITIES, SNAPSHOT_TRIGGERS, type SkippedResourceRecord } from './entity.ts';
 import { SNAPSHOT_STATUSES, VOLUME_SNAPSHOT_PHASES } from './lifecycle.ts';
 import type { SnapshotProgress } from './progress.ts';
-import type { Context } from '../context.ts';
 import { snapshotCursor, snapshotNotFound } from './service.ts';
 
 /**
