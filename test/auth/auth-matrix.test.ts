@@ -625,7 +625,8 @@ describe('every path to snapshot data is in this matrix', () => {
       .map(({ type, field }) => `${type.name}.${field.name}`)
       .sort();
     // A new entry here (a subscription, a new query) needs its row in the matrix above; the
-    // subscriptions' rows are in test/events/subscription-auth.test.ts (SSE).
+    // subscriptions' rows are in test/auth/subscriptions-matrix.test.ts (every role × both
+    // subscriptions × SSE and graphql-ws) and test/events/subscription-auth.test.ts (SSE, more filters).
     expect(paths).toEqual([
       'AutoSnapshotPolicy.retentionPreview',
       'Mutation.createSnapshot',

@@ -1,5 +1,5 @@
 /**
- * Who may subscribe to what, over SSE (test/server has the graphql-ws side): the queries' rules.
+ * Who may subscribe to what, over SSE (test/auth/subscriptions-matrix.test.ts has both transports): the queries' rules.
  * Snapshot events are for platform admins and admins of their project; a member of the project is
  * refused (FORBIDDEN); to anyone else a cluster or snapshot of the project does not exist
  * (NOT_FOUND, the same answer as for an id of nothing). A request without a valid token is
