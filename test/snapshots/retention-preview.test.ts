@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlStatements } from '../../src/db/orm.ts';
+import { sqlQuiescent } from '../support/database.ts';
 import { EngineRetentionPreviewDocument, EngineRetentionPreviewsDocument, RegisterVirtualClusterDocument } from '../generated/graphql.ts';
 import { startTestApp, tokens, type TestApp } from '../support/app.ts';
 import { STATIC_KUBECONFIG } from '../support/kubeconfig.ts';
@@ -76,6 +77,7 @@ describe('retentionPreview', () => {
         await seedCompleted(app.orm, cluster.id, 3, { start: new Date(Date.UTC(2026, 5, 1, i)) });
         ids.push(cluster.id);
       }
+      await sqlQuiescent();
       const before = sqlStatements.count;
       const response = await app.request(EngineRetentionPreviewsDocument, { projectId }, admin);
       const used = sqlStatements.count - before;

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../src/db/keyset.ts';
 import { sqlStatements } from '../../src/db/orm.ts';
+import { sqlQuiescent } from '../support/database.ts';
 import { SnapshotEventSchema } from '../../src/events/entity.ts';
 import { SnapshotSchema, VolumeSnapshotSchema } from '../../src/snapshots/entity.ts';
 import { snapshotObjectName } from '../../src/snapshots/naming.ts';
@@ -303,6 +304,7 @@ describe('a cluster with more snapshots than a page holds', () => {
 
   it('loads a page with its volumes, events and clusters in a constant number of SQL statements', async () => {
     const statementsFor = async (first: number) => {
+      await sqlQuiescent();
       const before = sqlStatements.count;
       const response = await app.request(ClusterSnapshotHistoryDocument, { id: big.clusterId, first }, admin);
       const used = sqlStatements.count - before;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { sqlStatements } from '../../src/db/orm.ts';
 
 /** A fresh, empty database on the run's Postgres (or on `serverUrl`'s); dropped by the returned function. */
 export async function createTestDatabase(serverUrl?: string): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -29,4 +30,19 @@ export async function createTestDatabase(serverUrl?: string): Promise<{ url: str
       await client.end();
     },
   };
+}
+
+/**
+ * Waits until no SQL statement has been sent for `quietMs`: background readers (the event
+ * listener woken by a NOTIFY of the seeding, the engine's jobs) done, so a count of a
+ * request's statements counts only the request's.
+ */
+export async function sqlQuiescent(quietMs = 300, deadlineMs = 15_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const seen = sqlStatements.count;
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+    if (sqlStatements.count === seen) return;
+    if (Date.now() > deadline) throw new Error(`SQL statements kept coming for ${deadlineMs} ms`);
+  }
 }
