@@ -266,7 +266,8 @@ function codeOf(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-function localFailure(error: unknown, file: string): StorageError {
+/** A filesystem error as a StorageError: `refused` for what an operator fixes (see REFUSED_CODES), else `failed`. */
+export function localFailure(error: unknown, file: string): StorageError {
   if (error instanceof StorageError) return error;
   const code = codeOf(error);
   if (code === 'ENOENT') return new StorageError('refused', `${file} no longer exists (${errorMessage(error)})`, { cause: error });
