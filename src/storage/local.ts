@@ -115,17 +115,8 @@ export class LocalObjectStore implements ObjectStore {
   async *list(): AsyncIterable<StoredObject> {
     const directory = await this.existingDirectory();
     if (directory === null) return;
-    let entries: string[];
-    try {
-      entries = (await fs.readdir(directory, { withFileTypes: true }))
-        .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
-        .map((entry) => entry.name)
-        .sort();
-    } catch (error) {
-      if (codeOf(error) === 'ENOENT') return;
-      throw localFailure(error, directory);
-    }
-    for (const name of entries) {
+    for (const name of await fileNames(directory)) {
+      if (name.startsWith('.')) continue;
       const stat = await this.stat(name);
       if (stat) yield { name, size: stat.size };
     }
@@ -135,14 +126,7 @@ export class LocalObjectStore implements ObjectStore {
   async *listIncompleteUploads(): AsyncIterable<IncompleteUpload> {
     const directory = await this.existingDirectory();
     if (directory === null) return;
-    let files: string[];
-    try {
-      files = (await fs.readdir(directory, { withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => entry.name).sort();
-    } catch (error) {
-      if (codeOf(error) === 'ENOENT') return;
-      throw localFailure(error, directory);
-    }
-    for (const file of files) {
+    for (const file of await fileNames(directory)) {
       const parsed = PARTIAL_FILE.exec(file);
       if (!parsed) continue;
       const stat = await fs.lstat(path.join(directory, file)).catch((error: unknown) => {
@@ -224,6 +208,19 @@ class LocalUpload extends SingleWriteUpload<LocalObjectStore> {
     await fsCall(() => fs.rename(partial, final), final);
     await fsCall(() => syncDirectory(directory), directory);
     return size;
+  }
+}
+
+/** The regular files of a directory, sorted by name; none when the directory went away since it was resolved. */
+async function fileNames(directory: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(directory, { withFileTypes: true }))
+      .filter((entry) => entry.isFile())
+      .map((entry) => entry.name)
+      .sort();
+  } catch (error) {
+    if (codeOf(error) === 'ENOENT') return [];
+    throw localFailure(error, directory);
   }
 }
 

@@ -106,6 +106,67 @@ describe('errors this machine can make', () => {
   });
 });
 
+describe('names are checked before anything is touched', () => {
+  it.each(['../escape.tar.gz', '.hidden.tar.gz', 'a/b.tar.gz'])('%j', async (name) => {
+    const store = new LocalObjectStore(path.join(directory, 'root'), 'team');
+    const invalid = { reason: 'invalid', message: `storage target invalid: object name "${name}" must be a plain file name not starting with "."` };
+    expect(() => store.locationOf(name)).toThrow(expect.objectContaining(invalid));
+    expect(await failure(store.beginUpload(name))).toMatchObject(invalid);
+    expect(await failure(store.read(name))).toMatchObject(invalid);
+    // An abort names no file of its own but the temporary: the name in it is checked as well.
+    expect(await failure(store.abortUpload(name, UPLOAD_ID))).toMatchObject(invalid);
+    // Not even the root was made.
+    expect(await fs.readdir(directory)).toEqual([]);
+  });
+});
+
+describe('what is not there', () => {
+  it('reading a name the directory does not hold is missing, naming the file', async () => {
+    const store = new LocalObjectStore(directory);
+    await (await store.beginUpload('other.tar.gz')).write(chunked(Buffer.from('x')));
+    const error = await failure(store.read(NAME));
+    expect(error).toMatchObject({ reason: 'missing', message: `storage object missing: ${path.join(directory, NAME)}`, cause: expect.objectContaining({ code: 'ENOENT' }) });
+  });
+
+  it('stat answers null only for a name that does not exist: a name the file system cannot hold is refused', async () => {
+    const store = new LocalObjectStore(directory);
+    await (await store.beginUpload('other.tar.gz')).write(chunked(Buffer.from('x')));
+    const error = await failure(store.stat(`${'x'.repeat(300)}.tar.gz`));
+    expect(error.reason).toBe('refused');
+    expect(error.message).toMatch(/: ENAMETOOLONG: name too long, lstat /);
+  });
+
+  it('an upload whose directory was removed after it began is refused, and creates nothing', async () => {
+    const store = new LocalObjectStore(path.join(directory, 'root'), 'team');
+    const upload = await store.beginUpload(NAME);
+    await fs.rm(path.join(directory, 'root'), { recursive: true });
+    expect(await failure(upload.write(chunked(Buffer.from('archive'))))).toMatchObject({
+      reason: 'refused',
+      message: `storage refused: ${path.join(directory, 'root', 'team')} no longer exists`,
+    });
+    expect(await fs.readdir(directory)).toEqual([]);
+  });
+
+  it('a directory that would be longer than the system takes is refused, naming the mkdir that failed', async () => {
+    // A root of about 4000 characters, made of 200-character components: one more component passes PATH_MAX (4096).
+    const longRoot = path.join(directory, ...Array.from({ length: Math.ceil((4000 - directory.length) / 201) }, () => 'r'.repeat(200)));
+    const error = await failure(new LocalObjectStore(longRoot, 'x'.repeat(100)).beginUpload(NAME));
+    expect(error.reason).toBe('refused');
+    expect(error.message).toBe(`storage refused: ${path.join(longRoot, 'x'.repeat(100))}: ENAMETOOLONG: name too long, mkdir '${path.join(longRoot, 'x'.repeat(100))}'`);
+  });
+
+  it('leaves no file open: uploads, reads and listings close what they open', async () => {
+    const store = new LocalObjectStore(directory);
+    await (await store.beginUpload(NAME)).write(chunked(Buffer.from('archive')));
+    const stream = await store.read(NAME);
+    for await (const chunk of stream) void chunk;
+    for await (const object of store.list()) void object;
+    await new Promise((resolve) => setImmediate(resolve));
+    const open = (await fs.readdir('/proc/self/fd')).map((fd) => fs.readlink(`/proc/self/fd/${fd}`).catch(() => ''));
+    expect((await Promise.all(open)).filter((target) => target.startsWith(directory))).toEqual([]);
+  });
+});
+
 describe('listing', () => {
   /** Names in an order no file system keeps them in, and not sorted. */
   const NAMES = ['m.tar.gz', 'b.tar.gz', 'z.tar.gz', 'a.tar.gz', 'k.tar.gz', 'c.tar.gz', 'y.tar.gz', 'd.tar.gz', 'x.tar.gz', 'e.tar.gz'];
@@ -132,6 +193,23 @@ describe('listing', () => {
     expect(listed).toEqual(NAMES.toSorted());
   });
 
+  it('leaves out what is removed while the listing is read', async () => {
+    for (const name of ['a.tar.gz', 'b.tar.gz', 'c.tar.gz']) await fs.writeFile(path.join(directory, name), name);
+    for (const name of ['a.tar.gz', 'b.tar.gz', 'c.tar.gz']) await fs.writeFile(path.join(directory, `.${name}.${UPLOAD_ID}.partial`), '');
+    const store = new LocalObjectStore(directory);
+    const listed: string[] = [];
+    for await (const object of store.list()) {
+      listed.push(object.name);
+      if (object.name === 'a.tar.gz') await fs.rm(path.join(directory, 'b.tar.gz'));
+    }
+    const uploads: string[] = [];
+    for await (const upload of store.listIncompleteUploads()) {
+      uploads.push(upload.name);
+      if (upload.name === 'a.tar.gz') await fs.rm(path.join(directory, `.c.tar.gz.${UPLOAD_ID}.partial`));
+    }
+    expect({ listed, uploads }).toEqual({ listed: ['a.tar.gz', 'c.tar.gz'], uploads: ['a.tar.gz', 'b.tar.gz'] });
+  });
+
   it('lists nothing, and stats nothing, for a directory not made yet', async () => {
     const store = new LocalObjectStore(path.join(directory, 'not-yet'), 'a/b');
     for await (const object of store.list()) expect.fail(`listed ${object.name}`);
@@ -140,7 +218,10 @@ describe('listing', () => {
     await store.remove(NAME);
     await store.abortUpload(NAME, UPLOAD_ID);
     expect(await fs.readdir(directory)).toEqual([]);
-    expect(await failure(store.read(NAME))).toMatchObject({ reason: 'missing', message: `storage object missing: ${path.join(directory, 'not-yet', 'a', 'b', NAME)}` });
+    const missing = await failure(store.read(NAME));
+    expect(missing).toMatchObject({ reason: 'missing', message: `storage object missing: ${path.join(directory, 'not-yet', 'a', 'b', NAME)}` });
+    // Known before any open: no path that was not resolved inside the root is ever opened.
+    expect(missing.cause).toBeUndefined();
   });
 });
 
