@@ -98,6 +98,8 @@ const environment = z
     // Archive integrity (issue 8, I): the verify-archives job reads this many stored archives back per run.
     VERIFY_INTERVAL_SECONDS: positiveInt(3600),
     VERIFY_BATCH_SIZE: positiveInt(10),
+    /** Days the event log keeps an event (a subscriber's resume window); at most a century. */
+    EVENT_RETENTION_DAYS: z.coerce.number().int().positive().max(36_500).default(30),
     KUBE_LIST_PAGE_SIZE: positiveInt(500),
     KUBE_REQUEST_TIMEOUT_SECONDS: positiveInt(30),
     // -- Kubernetes request retries (5xx, 429, resets, timeouts): per request and per snapshot --
@@ -221,6 +223,8 @@ export interface EngineConfig {
   /** Archive integrity: how often the verify-archives job runs, and how many archives it reads back per run. */
   verifyIntervalMs: number;
   verifyBatchSize: number;
+  /** How long the event log keeps an event; pruned by the prune-event-log job every retention interval. */
+  eventRetentionMs: number;
   listPageSize: number;
   kubeRequestTimeoutMs: number;
   /** Retries of Kubernetes requests: per request (attempts, time) and per snapshot (budget). */
@@ -291,6 +295,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       retentionIntervalMs: env.RETENTION_INTERVAL_SECONDS * 1000,
       verifyIntervalMs: env.VERIFY_INTERVAL_SECONDS * 1000,
       verifyBatchSize: env.VERIFY_BATCH_SIZE,
+      eventRetentionMs: env.EVENT_RETENTION_DAYS * 86_400_000,
       listPageSize: env.KUBE_LIST_PAGE_SIZE,
       kubeRequestTimeoutMs: env.KUBE_REQUEST_TIMEOUT_SECONDS * 1000,
       kubeRetry: {

@@ -109,8 +109,12 @@ function createLoaders(em: EntityManager, snapshots: SnapshotService, viewer: Vi
     volumes: new DataLoader<string, VolumeSnapshotView[]>(async (ids) =>
       groupBy(ids, await snapshots.volumesFor(ids), (volume) => volume.snapshot.id),
     ),
+    /** Each snapshot's events but PROGRESS (its history); `progressEvents` has the rest. */
     events: new DataLoader<string, SnapshotEvent[]>(async (ids) =>
-      groupBy(ids, await snapshots.eventsFor(ids), (event) => event.snapshotId),
+      groupBy(ids, await snapshots.eventsFor(ids, 'history'), (event) => event.snapshotId),
+    ),
+    progressEvents: new DataLoader<string, SnapshotEvent[]>(async (ids) =>
+      groupBy(ids, await snapshots.eventsFor(ids, 'progress'), (event) => event.snapshotId),
     ),
     /** Every snapshot of each cluster, for `retentionPreview` (ids of clusters the caller may already read). */
     retentionRows: new DataLoader<string, RetentionRow[]>(

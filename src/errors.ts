@@ -2,7 +2,14 @@
  * Errors the services raise for bad requests. The GraphQL edge turns each into
  * an error with `extensions.code` (and `extensions.field` where one is to blame).
  */
-export type ErrorCode = 'VALIDATION' | 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'STORAGE_UNAVAILABLE';
+export type ErrorCode =
+  | 'VALIDATION'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'FORBIDDEN'
+  | 'UNAUTHENTICATED'
+  | 'STORAGE_UNAVAILABLE'
+  | 'CURSOR_EXPIRED';
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;
@@ -30,6 +37,14 @@ export class ConflictError extends DomainError {
 /** The storage backend refused or could not be reached; nothing was changed. */
 export class StorageUnavailableError extends DomainError {
   readonly code = 'STORAGE_UNAVAILABLE';
+}
+
+/**
+ * Events after the cursor may have been pruned by event-log retention: refetch, then
+ * subscribe anew (Kubernetes' 410 Gone).
+ */
+export class CursorExpiredError extends DomainError {
+  readonly code = 'CURSOR_EXPIRED';
 }
 
 /** An error's message, whatever was thrown. */

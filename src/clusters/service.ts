@@ -8,6 +8,7 @@ import type { StorageLocation } from '../locations/entity.ts';
 import { LocationService } from '../locations/service.ts';
 import type { Logger } from '../logger.ts';
 import { SnapshotSchema } from '../snapshots/entity.ts';
+import { recordSnapshotDeleted } from '../snapshots/transitions.ts';
 import { VirtualClusterSchema, type VirtualCluster } from './entity.ts';
 import { clusterName, kubeconfigInput, parseInput, policyInput, projectId, type PolicyInput, type RetentionInput } from './input.ts';
 import { sealInlineKubeconfig, type KubeconfigRules } from './kubeconfig.ts';
@@ -110,6 +111,10 @@ export class ClusterService {
       if (!cluster) throw clusterNotFound();
       const running = await em.count(SnapshotSchema, { virtualCluster: cluster, status: 'IN_PROGRESS' });
       if (running > 0) throw new ConflictError(`virtual cluster ${quoted(cluster.name)} has a snapshot in progress; try again when it has finished`, 'id');
+      // Its snapshot rows go with it (cascade): each leaves a DELETED event in this transaction.
+      for (const snapshot of await em.find(SnapshotSchema, { virtualCluster: cluster }, { orderBy: { scheduledAt: 'asc', id: 'asc' } })) {
+        await recordSnapshotDeleted(em, snapshot, `its virtual cluster ${quoted(cluster.name)} was removed`);
+      }
       em.remove(cluster);
       return cluster;
     });

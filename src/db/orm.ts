@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig, MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { AutoSnapshotPolicySchema, KeepFailedSchema, RetentionSchema, VirtualClusterSchema } from '../clusters/entity.ts';
-import { SnapshotEventSchema } from '../events/entity.ts';
+import { EventLogHorizonSchema, SnapshotEventSchema } from '../events/entity.ts';
 import { StorageLocationSchema } from '../locations/entity.ts';
 import { SnapshotSchema, VolumeSnapshotSchema } from '../snapshots/entity.ts';
 
@@ -18,6 +18,7 @@ export const ENTITIES = [
   SnapshotSchema,
   VolumeSnapshotSchema,
   SnapshotEventSchema,
+  EventLogHorizonSchema,
 ];
 
 /** Counts SQL statements sent, for /metrics and the query benchmark. */

@@ -1,7 +1,7 @@
 /**
  * vsnap's jobs on Agenda: one recurring `auto-snapshot` per virtual cluster
  * (its policy's cron and time zone), `take-snapshot` per snapshot, and the
- * periodic `reconcile-storage`, `enforce-retention` and `verify-archives`.
+ * periodic `reconcile-storage`, `enforce-retention`, `verify-archives` and `prune-event-log`.
  */
 import type { Agenda, Job } from 'agenda';
 import { VirtualClusterSchema, type VirtualCluster } from '../clusters/entity.ts';
@@ -16,6 +16,7 @@ import { verifyOldestArchives } from '../snapshots/verify.ts';
 import type { StorageLocation } from '../locations/entity.ts';
 import { openLocationStore } from '../locations/store.ts';
 import { ConflictError, errorMessage } from '../errors.ts';
+import { pruneEventLog } from '../events/retention.ts';
 import { requestJob, type SnapshotJobs } from './jobs.ts';
 
 export const JOB = {
@@ -24,9 +25,13 @@ export const JOB = {
   reconcileStorage: 'reconcile-storage',
   enforceRetention: 'enforce-retention',
   verifyArchives: 'verify-archives',
+  pruneEventLog: 'prune-event-log',
 } as const;
 
-type PeriodicJob = typeof JOB.reconcileStorage | typeof JOB.enforceRetention | typeof JOB.verifyArchives;
+type PeriodicJob = typeof JOB.reconcileStorage | typeof JOB.enforceRetention | typeof JOB.verifyArchives | typeof JOB.pruneEventLog;
+
+/** Events deleted per transaction by prune-event-log: short transactions, the log stays writable meanwhile. */
+const EVENT_PRUNE_BATCH = 5_000;
 
 interface AutoSnapshotData {
   virtualClusterId: string;
@@ -73,6 +78,7 @@ export class SnapshotScheduler implements SnapshotJobs {
     this.agenda.define(JOB.enforceRetention, async () => {
       await enforceRetention(this.deps);
     });
+    this.agenda.define(JOB.pruneEventLog, (job) => this.keptAlive(job, () => this.pruneEventLog()));
     // Reading a large archive back outlasts a lock lifetime: the lock is kept alive meanwhile.
     this.agenda.define(JOB.verifyArchives, (job) =>
       this.keptAlive(job, async () => {
@@ -90,8 +96,17 @@ export class SnapshotScheduler implements SnapshotJobs {
     await this.every(config.reconcileIntervalMs, JOB.reconcileStorage);
     await this.every(config.retentionIntervalMs, JOB.enforceRetention);
     await this.every(config.verifyIntervalMs, JOB.verifyArchives);
+    await this.every(config.retentionIntervalMs, JOB.pruneEventLog);
     await this.reconcileSchedules();
     this.logger.info({ concurrency: config.snapshotConcurrency }, 'snapshot worker started');
+  }
+
+  /** Event-log retention: every event older than EVENT_RETENTION_DAYS goes, and the horizon moves up. */
+  private async pruneEventLog(): Promise<void> {
+    const { orm, config, logger } = this.deps;
+    const olderThan = new Date(Date.now() - config.eventRetentionMs);
+    const { pruned, horizon } = await pruneEventLog(orm.em.fork(), olderThan, EVENT_PRUNE_BATCH);
+    if (pruned) logger.info({ pruned, horizon: String(horizon), olderThan }, `event log pruned: ${pruned} event${pruned === 1 ? '' : 's'}`);
   }
 
   /**

@@ -96,12 +96,27 @@ export interface ArchiveSummary {
   sizeBytes: number;
 }
 
+/** How far the archive has got, read at any time (the engine reports it as the snapshot's progress). */
+export interface ArchiveProgress {
+  /** Readable resource types listed so far (finished, or left out when refused part-way). */
+  resourceTypesDone: number;
+  /** Readable resource types to list; 0 until discovery and probing have answered. */
+  resourceTypesTotal: number;
+  objectsWritten: number;
+  /** Compressed bytes produced so far. */
+  bytesWritten: number;
+}
+
 export interface ClusterArchive {
   /** The tar.gz bytes; destroyed with the cause if the archive cannot be completed. */
   stream: Readable;
   /** Settles after the last byte has been read from `stream`. */
   done: Promise<ArchiveSummary>;
+  /** The figures so far; cheap, never throws. */
+  progress(): ArchiveProgress;
 }
+
+type ListingProgress = Omit<ArchiveProgress, 'bytesWritten'>;
 
 export interface ManifestResource extends ResourceType {
   /** Directory of this resource's entries. */
@@ -158,7 +173,8 @@ export function writeClusterArchive(options: ArchiveOptions): ClusterArchive {
     if (error) stopped.abort(error);
   });
 
-  const written = writeEntries(pack, options, signal).then(
+  const listing: ListingProgress = { resourceTypesDone: 0, resourceTypesTotal: 0, objectsWritten: 0 };
+  const written = writeEntries(pack, options, signal, listing).then(
     (counts) => {
       pack.finalize();
       return counts;
@@ -177,12 +193,12 @@ export function writeClusterArchive(options: ArchiveOptions): ClusterArchive {
   }));
   // Callers learn of failures through `stream` as well; don't crash on an unobserved `done`.
   done.catch(() => undefined);
-  return { stream: tap, done };
+  return { stream: tap, done, progress: () => ({ ...listing, bytesWritten: tap.bytes }) };
 }
 
 type Counts = Pick<ArchiveSummary, 'objectCount' | 'countsByResource' | 'skipped'>;
 
-async function writeEntries(pack: Pack, options: ArchiveOptions, signal: AbortSignal): Promise<Counts> {
+async function writeEntries(pack: Pack, options: ArchiveOptions, signal: AbortSignal, progress: ListingProgress): Promise<Counts> {
   const { reader, takenAt, logger } = options;
   const types = await reader.discover(signal);
   const probed = await mapConcurrently(types, PROBE_CONCURRENCY, (type) => probe(reader, type, signal));
@@ -204,6 +220,7 @@ async function writeEntries(pack: Pack, options: ArchiveOptions, signal: AbortSi
     excluded: EXCLUDED_OBJECTS.filter((rule) => types.some((type) => exclusionOf(type) === rule)),
   };
   await writeEntry(pack, 'manifest.json', manifest, takenAt);
+  progress.resourceTypesTotal = readable.length;
 
   const countsByResource: Record<string, number> = {};
   let objectCount = 0;
@@ -219,6 +236,7 @@ async function writeEntries(pack: Pack, options: ArchiveOptions, signal: AbortSi
         if (!keep(object)) continue;
         await writeEntry(pack, objectEntryName(type, object), object, takenAt);
         count += 1;
+        progress.objectsWritten += 1;
       }
     } catch (error) {
       // Refused after some objects are written would leave a resource half in the archive.
@@ -226,8 +244,10 @@ async function writeEntries(pack: Pack, options: ArchiveOptions, signal: AbortSi
       if (reason === undefined) throw error;
       skipped.push({ group: type.group, resource: type.resource, reason });
       logger?.warn({ resource: key }, `not archived: ${messageOf(error)}`);
+      progress.resourceTypesDone += 1;
       continue;
     }
+    progress.resourceTypesDone += 1;
     countsByResource[key] = count;
     objectCount += count;
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { VirtualClusterSchema } from '../clusters/entity.ts';
 import { StorageLocationSchema } from '../locations/entity.ts';
+import type { SnapshotProgress } from './progress.ts';
 import { INITIAL_SNAPSHOT_STATUS, INITIAL_VOLUME_PHASE, SNAPSHOT_STATUSES, VOLUME_SNAPSHOT_PHASES } from './lifecycle.ts';
 
 /** One resource the archive could not hold: `{ group: '', resource: 'secrets', reason: 'forbidden (403)' }`. */
@@ -85,6 +86,8 @@ export const SnapshotSchema = defineEntity({
     verifyingSince: p.datetime().nullable(),
     /** Resources left out of the archive and why (forbidden, not served), as its manifest lists them. */
     skippedResources: p.json<SkippedResourceRecord[]>().defaultRaw("'[]'").onCreate(() => []),
+    /** How far taking it has got (snapshots/progress.ts); written only through transitions.ts. */
+    progress: p.json<SnapshotProgress>().nullable(),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },
 });

@@ -13,8 +13,9 @@ import type { Logger } from '../logger.ts';
 import { openLocationStore } from '../locations/store.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import { readArchiveManifest, scanArchive, UnreadableArchiveError, type ScannedArchive } from './archive-reader.ts';
-import { SnapshotSchema, VolumeSnapshotSchema, type SkippedResourceRecord, type Snapshot } from './entity.ts';
-import { deriveFinalStatus } from './lifecycle.ts';
+import { SnapshotSchema, VolumeSnapshotSchema, type SkippedResourceRecord, type Snapshot, type VolumeSnapshot } from './entity.ts';
+import { deriveFinalStatus, isTerminalVolumePhase } from './lifecycle.ts';
+import type { SnapshotProgress } from './progress.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { moveSnapshot } from './transitions.ts';
 import { failUnfinishedVolumes } from './volumes.ts';
@@ -100,9 +101,27 @@ async function adopt(tx: EntityManager, snapshot: Snapshot, archive: Extract<Sto
     resourceCounts: scanned.countsByResource,
     skippedResources: archive.skipped,
     message: `${RECOVERED_MESSAGE}${note}`,
+    progress: adoptedProgress(snapshot, scanned, volumes),
   });
   await moveSnapshot(tx, snapshot, status, `${RECOVERED_MESSAGE}${note}`);
   log.warn({ status, sizeBytes: scanned.sizeBytes, sha256: scanned.sha256 }, `${lost}; its stored archive was adopted`);
+}
+
+/**
+ * The totals of an adopted archive, as a finished snapshot keeps them: objects and bytes as
+ * scanned, volumes from the rows; resource types as the lost worker last reported them,
+ * else those the archive holds objects of.
+ */
+function adoptedProgress(snapshot: Snapshot, scanned: ScannedArchive, volumes: readonly VolumeSnapshot[]): SnapshotProgress {
+  const resourceTypes = snapshot.progress?.resourceTypesTotal || Object.keys(scanned.countsByResource).length;
+  return {
+    resourceTypesDone: resourceTypes,
+    resourceTypesTotal: resourceTypes,
+    objectsWritten: scanned.objectCount,
+    bytesWritten: scanned.sizeBytes,
+    volumesDone: volumes.filter((volume) => isTerminalVolumePhase(volume.phase)).length,
+    volumesTotal: volumes.length,
+  };
 }
 
 /** Reads what stands under the snapshot's name; throws only when the store itself fails. */

@@ -2,7 +2,8 @@
  * Retention: every cluster's snapshots planned by retention-policy.ts, and the
  * deletions carried out — object first, then the row, so a crash in between
  * leaves a row whose object is gone (the reconciler marks it NOT_FOUND), never
- * an orphan object. Each deletion is checked again under the row's lock.
+ * an orphan object. Each deletion is checked again under the row's lock, and
+ * commits its DELETED event with the row's removal.
  */
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -14,6 +15,7 @@ import { SnapshotSchema, type Snapshot } from './entity.ts';
 import type { SnapshotStatus } from './lifecycle.ts';
 import { isGoodSnapshot, planRetention, type RetentionCandidate, type RetentionDecision, type RetentionPolicy } from './retention-policy.ts';
 import type { EngineDeps } from './take.ts';
+import { recordSnapshotDeleted } from './transitions.ts';
 
 /** What retention reads of a snapshot row. */
 export interface RetentionRow extends RetentionCandidate {
@@ -92,7 +94,7 @@ export async function applyRetentionPlan(deps: EngineDeps, clusterName: string, 
   const failed: { snapshot: string; error: string }[] = [];
   for (const { snapshot, reason } of deletions) {
     try {
-      const why = await removePlanned(deps, deps.orm.em.fork(), snapshot);
+      const why = await removePlanned(deps, deps.orm.em.fork(), snapshot, reason);
       if (why) kept.push({ snapshot: snapshot.name, why });
       else removed.push({ snapshot: snapshot.name, reason });
     } catch (error) {
@@ -110,7 +112,7 @@ export async function applyRetentionPlan(deps: EngineDeps, clusterName: string, 
  * Removes one planned snapshot under its row's lock, unless the row has changed
  * since the plan: returns why it was kept then, undefined once it is gone.
  */
-async function removePlanned(deps: EngineDeps, em: EntityManager, planned: RetentionRow): Promise<string | undefined> {
+async function removePlanned(deps: EngineDeps, em: EntityManager, planned: RetentionRow, reason: string): Promise<string | undefined> {
   return em.transactional(async (tx) => {
     const snapshot = await tx.findOne(SnapshotSchema, { id: planned.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!snapshot) return 'deleted meanwhile';
@@ -124,6 +126,7 @@ async function removePlanned(deps: EngineDeps, em: EntityManager, planned: Reten
       await tx.populate(snapshot, ['storageLocation']);
       await (await openLocationStore(snapshot.storageLocation, deps.config.storage)).remove(snapshot.name);
     }
+    await recordSnapshotDeleted(tx, snapshot, `removed by retention: ${reason}`);
     await tx.nativeDelete(SnapshotSchema, { id: snapshot.id });
     return undefined;
   });

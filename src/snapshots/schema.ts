@@ -4,6 +4,7 @@ import { builder } from '../graphql/builder.ts';
 import type { SnapshotView, VolumeSnapshotView } from './views.ts';
 import { SNAPSHOT_INTEGRITIES, SNAPSHOT_TRIGGERS, type SkippedResourceRecord } from './entity.ts';
 import { SNAPSHOT_STATUSES, VOLUME_SNAPSHOT_PHASES } from './lifecycle.ts';
+import type { SnapshotProgress } from './progress.ts';
 import type { Context } from '../context.ts';
 import { snapshotCursor, snapshotNotFound } from './service.ts';
 
@@ -33,6 +34,20 @@ const SkippedResourceRef = builder.objectRef<SkippedResourceRecord>('SkippedReso
     group: t.exposeString('group', { description: 'The API group; empty for the core group.' }),
     resource: t.exposeString('resource', { description: 'The plural resource name: `secrets`, `deployments`.' }),
     reason: t.exposeString('reason', { description: 'In vsnap\'s words: `forbidden (403)`, `not found (404)`.' }),
+  }),
+});
+
+export const SnapshotProgressRef = builder.objectRef<SnapshotProgress>('SnapshotProgress').implement({
+  description:
+    'How far taking a snapshot has got; every figure only grows. Reported at most once a second while IN_PROGRESS; ' +
+    'a stored snapshot (COMPLETED, PARTIALLY_FAILED) keeps its totals, a FAILED one the last figures reported.',
+  fields: (t) => ({
+    resourceTypesDone: t.exposeInt('resourceTypesDone', { description: 'Resource types listed so far.' }),
+    resourceTypesTotal: t.exposeInt('resourceTypesTotal', { description: 'Resource types to list (the readable ones); 0 until discovery has answered.' }),
+    objectsWritten: t.exposeInt('objectsWritten', { description: 'Objects written into the archive; objectCount once stored.' }),
+    bytesWritten: t.exposeFloat('bytesWritten', { description: 'Compressed archive bytes so far; sizeBytes once stored.' }),
+    volumesDone: t.exposeInt('volumesDone', { description: 'Volume snapshots in a final phase.' }),
+    volumesTotal: t.exposeInt('volumesTotal', { description: 'Volume snapshots planned.' }),
   }),
 });
 
@@ -108,6 +123,12 @@ export const SnapshotRef = builder.objectRef<SnapshotView>('Snapshot').implement
     volumeSnapshots: t.field({
       type: [VolumeSnapshotRef],
       resolve: (snapshot, _args, context) => context.loaders.volumes.load(snapshot.id),
+    }),
+    progress: t.field({
+      type: SnapshotProgressRef,
+      nullable: true,
+      description: 'How far taking it has got; null before the first report (and for snapshots taken before vsnap reported progress).',
+      resolve: (snapshot) => snapshot.progress ?? null,
     }),
   }),
 });

@@ -20,9 +20,9 @@ import { snapshotView, volumeSnapshotView, type SnapshotView, type VolumeSnapsho
 const SNAPSHOT_VIEW_COLUMNS = [
   'id', 'virtual_cluster_id', 'project_id', 'name', 'status', 'trigger', 'volume_snapshots_enabled', 'scheduled_at',
   'started_at', 'finished_at', 'storage_location_id', 'location', 'size_bytes', 'sha256', 'object_count', 'message',
-  'integrity', 'verified_at', 'integrity_message', 'skipped_resources',
+  'integrity', 'verified_at', 'integrity_message', 'skipped_resources', 'progress',
 ].map((column) => `s.${column}`).join(', ');
-import { scheduleSnapshot } from './transitions.ts';
+import { recordSnapshotDeleted, scheduleSnapshot } from './transitions.ts';
 
 /** Newest first: the order of every snapshot list. */
 export function snapshotCursor(snapshot: Pick<Snapshot, 'scheduledAt' | 'id'>): string {
@@ -107,8 +107,10 @@ export class SnapshotService {
     return rows.map(volumeSnapshotView);
   }
 
-  async eventsFor(snapshotIds: readonly string[]): Promise<SnapshotEvent[]> {
-    return this.em.find(SnapshotEventSchema, { snapshotId: { $in: [...snapshotIds] } }, { orderBy: { id: 'asc' } });
+  /** The snapshots' events in cursor order: their history (every kind but PROGRESS), or their PROGRESS events. */
+  async eventsFor(snapshotIds: readonly string[], which: 'history' | 'progress'): Promise<SnapshotEvent[]> {
+    const kind = which === 'progress' ? 'PROGRESS' : { $ne: 'PROGRESS' as const };
+    return this.em.find(SnapshotEventSchema, { snapshotId: { $in: [...snapshotIds] }, kind }, { orderBy: { id: 'asc' } });
   }
 
   /** Inserts a SCHEDULED snapshot; CONFLICT when the cluster already has one. */
@@ -166,6 +168,7 @@ export class SnapshotService {
         throw new ConflictError(`snapshot ${quoted(snapshot.name)} is being taken; delete it once it has finished`, 'id');
       }
       if (snapshot.location && snapshot.storageLocation) await this.removeArchive(snapshot.storageLocation, snapshot.name);
+      await recordSnapshotDeleted(em, snapshot, 'deleted through deleteSnapshot');
       em.remove(snapshot);
       return snapshot;
     });

@@ -16,10 +16,12 @@ import { KubeRetries } from '../kube/retry.ts';
 import { locationForSnapshot } from '../locations/service.ts';
 import { openLocationStore } from '../locations/store.ts';
 import { describeRetries, StorageError, storageFailureForTenant, type RetryCounts, type Upload, type WrittenObject } from '../storage/index.ts';
-import { skippedResourceNote, writeClusterArchive, type SkippedResource } from './archive.ts';
+import { skippedResourceNote, writeClusterArchive, type ClusterArchive, type SkippedResource } from './archive.ts';
 import type { EngineDeps, JobControl } from './engine-deps.ts';
 import { SnapshotSchema } from './entity.ts';
-import { deriveFinalStatus } from './lifecycle.ts';
+import { deriveFinalStatus, isTerminalVolumePhase } from './lifecycle.ts';
+import type { SnapshotProgress } from './progress.ts';
+import { startProgressReporter } from './progress-reporter.ts';
 import { isStale, recoverLostSnapshot } from './recovery.ts';
 import { moveSnapshot } from './transitions.ts';
 import { failUnfinishedVolumes, planSnapshotVolumes, type VolumeOutcome, type VolumeReport } from './volumes.ts';
@@ -68,6 +70,9 @@ async function takeClaimed(deps: EngineDeps, snapshotId: string, job: JobControl
   const retries = new KubeRetries(deps.config.kubeRetry, deps.onKubeRetry);
   let stored: WrittenObject | undefined;
   let result: Parameters<typeof finish>[2];
+  let archive: ClusterArchive | undefined;
+  // Stopped before the final status is recorded: no PROGRESS event follows it.
+  const reporter = startProgressReporter(deps.orm.em, snapshotId, () => archive?.progress(), log);
   try {
     // The store first, so an unusable one fails the snapshot before the cluster is read:
     // S3 initiates the multipart upload, LOCAL creates the directory and a file in it.
@@ -90,7 +95,7 @@ async function takeClaimed(deps: EngineDeps, snapshotId: string, job: JobControl
       // Settled below; a rejection here must not go unhandled while the archive streams.
       volumes.catch(() => undefined);
     }
-    const archive = writeClusterArchive({
+    archive = writeClusterArchive({
       reader: createClusterReader(kc, { timeoutMs: deps.config.kubeRequestTimeoutMs }),
       snapshotId,
       clusterName: cluster.name,
@@ -107,8 +112,18 @@ async function takeClaimed(deps: EngineDeps, snapshotId: string, job: JobControl
     stored = await upload.write(archive.stream, signal);
     const summary = await archive.done;
     const { outcomes, planningFailure } = await volumes;
+    const { resourceTypesTotal } = archive.progress();
     result = {
       archive: { location: stored.location, sizeBytes: stored.size, sha256: summary.sha256, objectCount: summary.objectCount, resourceCounts: summary.countsByResource },
+      // The totals, kept once finished: every figure as the snapshot records it.
+      progress: {
+        resourceTypesDone: resourceTypesTotal,
+        resourceTypesTotal,
+        objectsWritten: summary.objectCount,
+        bytesWritten: stored.size,
+        volumesDone: outcomes.filter((outcome) => isTerminalVolumePhase(outcome.phase)).length,
+        volumesTotal: outcomes.length,
+      },
       outcomes,
       volumePlanningFailure: planningFailure,
       skippedResources: summary.skipped,
@@ -116,6 +131,7 @@ async function takeClaimed(deps: EngineDeps, snapshotId: string, job: JobControl
       storageRetries: stored.retries,
     };
   } catch (error) {
+    reporter.stop();
     if (stored) {
       // Never throw a stored archive away: recovery adopts it once this snapshot is judged lost.
       log.error({ error: errorMessage(error), location: stored.location }, 'the archive is stored but its summary failed; left IN_PROGRESS for recovery');
@@ -136,6 +152,7 @@ async function takeClaimed(deps: EngineDeps, snapshotId: string, job: JobControl
   } finally {
     await kc?.close();
   }
+  reporter.stop();
   // The archive is stored: a database outage delays recording it, never discards it.
   const moved = await record(deps, job, heartbeat, log, 'recording the stored archive', () => finish(deps.orm.em.fork(), snapshotId, result));
   if (moved) log.info({ location: stored.location, sizeBytes: stored.size, objects: result.archive.objectCount }, 'snapshot stored');
@@ -247,6 +264,7 @@ async function finish(
   snapshotId: string,
   result: {
     archive: StoredArchive;
+    progress: SnapshotProgress;
     outcomes: VolumeOutcome[];
     volumePlanningFailure?: string;
     skippedResources: SkippedResource[];
@@ -275,6 +293,7 @@ async function finish(
       finishedAt: new Date(),
       message: notes.join('. ') || null,
       skippedResources: result.skippedResources,
+      progress: result.progress,
     });
     await moveSnapshot(tx, snapshot, status, status === 'COMPLETED' ? 'archive stored' : notes[0]);
     return true;

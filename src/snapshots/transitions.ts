@@ -6,8 +6,9 @@
  */
 import { wrap } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { SnapshotEventSchema, type EventSubject, type SnapshotEvent } from '../events/entity.ts';
+import { SnapshotEventSchema, type EventSubject, type SnapshotEvent, type SnapshotEventKind } from '../events/entity.ts';
 import { SnapshotSchema, type Snapshot, type SnapshotTrigger, type VolumeSnapshot } from './entity.ts';
+import type { SnapshotProgress } from './progress.ts';
 import {
   assertSnapshotMove,
   assertVolumeMove,
@@ -29,7 +30,15 @@ function requireTransaction(em: EntityManager): void {
 async function record(
   em: EntityManager,
   snapshot: Snapshot,
-  change: { subject: EventSubject; volumeSnapshotId?: string; from: string | null; to: string; message?: string },
+  change: {
+    kind: SnapshotEventKind;
+    subject: EventSubject;
+    volumeSnapshotId?: string;
+    from: string | null;
+    to: string;
+    message?: string;
+    progress?: SnapshotProgress;
+  },
 ): Promise<SnapshotEvent> {
   // The status or phase itself first, outside the cursor lock.
   await em.flush();
@@ -38,13 +47,14 @@ async function record(
   const [row] = await em.execute<Record<string, unknown>[]>(
     `with cursor_lock as (select pg_advisory_xact_lock(?)),
      event as (
-       insert into snapshot_event (subject, snapshot_id, volume_snapshot_id, virtual_cluster_id, project_id, from_state, to_state, message, at)
-       select ?, ?, ?, ?, ?, ?, ?, ?, ? from cursor_lock
+       insert into snapshot_event (kind, subject, snapshot_id, volume_snapshot_id, virtual_cluster_id, project_id, from_state, to_state, message, progress, at)
+       select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ? from cursor_lock
        returning *
      )
      select event.*, pg_notify(?, event.id::text) from event`,
     [
       EVENT_CURSOR_LOCK,
+      change.kind,
       change.subject,
       snapshot.id,
       change.volumeSnapshotId ?? null,
@@ -53,6 +63,7 @@ async function record(
       change.from,
       change.to,
       change.message ?? null,
+      change.progress ? JSON.stringify(change.progress) : null,
       new Date(),
       SNAPSHOT_EVENTS_CHANNEL,
     ],
@@ -75,7 +86,7 @@ export async function scheduleSnapshot(em: EntityManager, data: NewSnapshot, mes
   requireTransaction(em);
   const snapshot = em.create(SnapshotSchema, { ...data, status: INITIAL_SNAPSHOT_STATUS });
   await em.flush();
-  await record(em, snapshot, { subject: 'SNAPSHOT', from: null, to: INITIAL_SNAPSHOT_STATUS, message });
+  await record(em, snapshot, { kind: 'CREATED', subject: 'SNAPSHOT', from: null, to: INITIAL_SNAPSHOT_STATUS, message });
   return snapshot;
 }
 
@@ -89,7 +100,7 @@ export async function moveSnapshot(
   const from = snapshot.status;
   assertSnapshotMove(from, to);
   snapshot.status = to;
-  return record(em, snapshot, { subject: 'SNAPSHOT', from, to, message });
+  return record(em, snapshot, { kind: 'STATUS_CHANGED', subject: 'SNAPSHOT', from, to, message });
 }
 
 export async function moveVolume(
@@ -106,5 +117,30 @@ export async function moveVolume(
   if (!wrap(volume.snapshot).isInitialized()) await em.populate(volume, ['snapshot']);
   volume.phase = to;
   if (message !== undefined) volume.message = message;
-  return record(em, volume.snapshot, { subject: 'VOLUME_SNAPSHOT', volumeSnapshotId: volume.id, from, to, message });
+  return record(em, volume.snapshot, { kind: 'VOLUME_PHASE_CHANGED', subject: 'VOLUME_SNAPSHOT', volumeSnapshotId: volume.id, from, to, message });
+}
+
+/**
+ * Records how far an IN_PROGRESS snapshot has got: its `progress` and a PROGRESS event, in the
+ * caller's transaction (which should hold the row's lock, so no move slips in between).
+ * The engine throttles these (snapshots/progress-reporter.ts); a snapshot no longer
+ * IN_PROGRESS is refused, so no PROGRESS event ever follows its final status.
+ */
+export async function reportProgress(em: EntityManager, snapshot: Snapshot, progress: SnapshotProgress): Promise<SnapshotEvent> {
+  requireTransaction(em);
+  if (snapshot.status !== 'IN_PROGRESS') throw new Error(`progress of snapshot ${snapshot.id} reported while ${snapshot.status}`);
+  snapshot.progress = progress;
+  return record(em, snapshot, { kind: 'PROGRESS', subject: 'SNAPSHOT', from: snapshot.status, to: snapshot.status, progress });
+}
+
+/** What a DELETED event's `to` says. */
+export const DELETED_STATE = 'DELETED';
+
+/**
+ * Records that the snapshot's row is about to go (deleteSnapshot, retention, the removal of
+ * its cluster): call it in the transaction that deletes the row, before the delete.
+ */
+export async function recordSnapshotDeleted(em: EntityManager, snapshot: Snapshot, message: string): Promise<SnapshotEvent> {
+  requireTransaction(em);
+  return record(em, snapshot, { kind: 'DELETED', subject: 'SNAPSHOT', from: snapshot.status, to: DELETED_STATE, message });
 }

@@ -6,6 +6,7 @@
  */
 import type { SkippedResourceRecord, SnapshotIntegrity, SnapshotTrigger } from './entity.ts';
 import type { SnapshotStatus, VolumeSnapshotPhase } from './lifecycle.ts';
+import { progressOf, type SnapshotProgress } from './progress.ts';
 
 export interface SnapshotView {
   id: string;
@@ -30,6 +31,7 @@ export interface SnapshotView {
   integrityMessage?: string | null;
   /** Resources the archive could not hold. */
   skippedResources?: SkippedResourceRecord[] | null;
+  progress?: SnapshotProgress | null;
 }
 
 export interface VolumeSnapshotView {
@@ -83,6 +85,7 @@ export function snapshotView(row: Row): SnapshotView {
     verifiedAt: time(row.verified_at),
     integrityMessage: text(row.integrity_message),
     skippedResources: skippedList(row.skipped_resources),
+    progress: progressOf(row.progress),
   };
 }
 

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClusterSchema } from '../../src/clusters/entity.ts';
 import { encodeCursor } from '../../src/db/keyset.ts';
+import { SnapshotEventSchema } from '../../src/events/entity.ts';
+import { SnapshotSchema } from '../../src/snapshots/entity.ts';
 import {
   CreateStorageLocationDocument,
   RegisterVirtualClusterDocument,
@@ -14,6 +16,7 @@ import {
 } from '../generated/graphql.ts';
 import { errorCodes, startTestApp, tokens, type GraphQLResponse, type TestApp } from '../support/app.ts';
 import { STATIC_KUBECONFIG } from '../support/kubeconfig.ts';
+import { move, schedule } from '../support/snapshots.ts';
 
 let app: TestApp;
 let admin: string;
@@ -169,6 +172,33 @@ describe('updateVirtualCluster and removeVirtualCluster', () => {
     expect(removed.data?.removeVirtualCluster.removedVirtualClusterId).toBe(cluster.id);
     const read = await app.request(VirtualClusterDocument, { id: cluster.id }, admin);
     expect(errorCodes(read)).toEqual(['NOT_FOUND']);
+  });
+
+  it('removes its snapshot rows with one DELETED event each, in the same transaction', async () => {
+    const cluster = await register({ name: 'doomed' });
+    const older = await schedule(app.orm, cluster.id, new Date('2026-05-01T00:00:00Z'));
+    await move(app.orm, older.id, 'IN_PROGRESS');
+    await move(app.orm, older.id, 'FAILED', 'api server unreachable');
+    const newer = await schedule(app.orm, cluster.id, new Date('2026-05-02T00:00:00Z'));
+    const removed = await app.request(RemoveVirtualClusterDocument, { id: cluster.id }, admin);
+    expect(removed.errors).toBeUndefined();
+
+    const em = app.orm.em.fork();
+    expect(await em.count(SnapshotSchema, { id: { $in: [older.id, newer.id] } })).toBe(0);
+    const deleted = await em.find(SnapshotEventSchema, { virtualClusterId: cluster.id, kind: 'DELETED' }, { orderBy: { id: 'asc' } });
+    expect(deleted.map((event) => [event.snapshotId, event.fromState, event.toState, event.message])).toEqual([
+      [older.id, 'FAILED', 'DELETED', 'its virtual cluster "doomed" was removed'],
+      [newer.id, 'SCHEDULED', 'DELETED', 'its virtual cluster "doomed" was removed'],
+    ]);
+  });
+
+  it('writes no DELETED event when the removal is refused', async () => {
+    const cluster = await register({ name: 'busy' });
+    const running = await schedule(app.orm, cluster.id);
+    await move(app.orm, running.id, 'IN_PROGRESS');
+    const refused = await app.request(RemoveVirtualClusterDocument, { id: cluster.id }, admin);
+    expect(errorCodes(refused)).toEqual(['CONFLICT']);
+    expect(await app.orm.em.fork().count(SnapshotEventSchema, { virtualClusterId: cluster.id, kind: 'DELETED' })).toBe(0);
   });
 });
 

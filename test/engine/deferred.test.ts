@@ -15,7 +15,7 @@ useEngineRig((started) => (rig = started), { lockLifetimeMs: LOCK_LIFETIME_MS, l
 const eventAt = (snapshot: Awaited<ReturnType<EngineRig['snapshot']>>, to: string) =>
   Date.parse(snapshot.events.find((e) => e.subject === 'SNAPSHOT' && e.to === to)!.at as string);
 
-it('starts the snapshot waiting behind another within a second of that one finishing', { timeout: 60_000 }, async () => {
+it('starts the snapshot waiting behind another when that one finishes, not at its retry', { timeout: 60_000 }, async () => {
   rig.kube.faults.latencyMs = 100;
   const cluster = await rig.registerCluster();
   const firstId = await rig.createSnapshot(cluster.id);
@@ -35,5 +35,7 @@ it('starts the snapshot waiting behind another within a second of that one finis
   const wokenAfterMs = eventAt(second, 'IN_PROGRESS') - eventAt(first, 'COMPLETED');
   console.log(`the waiting snapshot started ${wokenAfterMs} ms after the blocking one completed`);
   expect(wokenAfterMs).toBeGreaterThanOrEqual(0);
-  expect(wokenAfterMs).toBeLessThan(1_000);
+  // Woken by the finish (73-830 ms measured, load-dependent), not by the 20 s retry: the bound
+  // separates the two mechanisms without timing the machine.
+  expect(wokenAfterMs).toBeLessThan(LOCK_LIFETIME_MS / 4);
 });

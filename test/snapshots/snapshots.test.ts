@@ -366,17 +366,17 @@ describe('Snapshot.volumeSnapshots and Snapshot.events', () => {
       { id: logs, namespace: 'db', pvcName: 'logs', phase: 'FAILED', message: 'snapshot content failed' },
       { id: cache, namespace: 'web', pvcName: 'cache', phase: 'SKIPPED', message: 'no VolumeSnapshotClass for driver csi.test' },
     ]);
-    expect(result.events.map(({ subject, from, to, message }) => ({ subject, from, to, message }))).toEqual([
-      { subject: 'SNAPSHOT', from: null, to: 'SCHEDULED', message: null },
-      { subject: 'SNAPSHOT', from: 'SCHEDULED', to: 'IN_PROGRESS', message: 'taking the snapshot' },
-      { subject: 'VOLUME_SNAPSHOT', from: 'NOT_STARTED', to: 'SKIPPED', message: 'no VolumeSnapshotClass for driver csi.test' },
-      { subject: 'VOLUME_SNAPSHOT', from: 'NOT_STARTED', to: 'IN_PROGRESS', message: 'creating VolumeSnapshot' },
-      { subject: 'VOLUME_SNAPSHOT', from: 'NOT_STARTED', to: 'IN_PROGRESS', message: 'creating VolumeSnapshot' },
-      { subject: 'VOLUME_SNAPSHOT', from: 'IN_PROGRESS', to: 'COMPLETED_CLEANING_UP', message: 'ready' },
-      { subject: 'VOLUME_SNAPSHOT', from: 'IN_PROGRESS', to: 'FAILED_CLEANING_UP', message: 'snapshot content failed' },
-      { subject: 'VOLUME_SNAPSHOT', from: 'COMPLETED_CLEANING_UP', to: 'COMPLETED', message: 'temporary objects removed' },
-      { subject: 'VOLUME_SNAPSHOT', from: 'FAILED_CLEANING_UP', to: 'FAILED', message: 'snapshot content failed' },
-      { subject: 'SNAPSHOT', from: 'IN_PROGRESS', to: 'PARTIALLY_FAILED', message: 'volume db/logs failed' },
+    expect(result.events.map(({ kind, subject, from, to, message }) => ({ kind, subject, from, to, message }))).toEqual([
+      { kind: 'CREATED', subject: 'SNAPSHOT', from: null, to: 'SCHEDULED', message: null },
+      { kind: 'STATUS_CHANGED', subject: 'SNAPSHOT', from: 'SCHEDULED', to: 'IN_PROGRESS', message: 'taking the snapshot' },
+      { kind: 'VOLUME_PHASE_CHANGED', subject: 'VOLUME_SNAPSHOT', from: 'NOT_STARTED', to: 'SKIPPED', message: 'no VolumeSnapshotClass for driver csi.test' },
+      { kind: 'VOLUME_PHASE_CHANGED', subject: 'VOLUME_SNAPSHOT', from: 'NOT_STARTED', to: 'IN_PROGRESS', message: 'creating VolumeSnapshot' },
+      { kind: 'VOLUME_PHASE_CHANGED', subject: 'VOLUME_SNAPSHOT', from: 'NOT_STARTED', to: 'IN_PROGRESS', message: 'creating VolumeSnapshot' },
+      { kind: 'VOLUME_PHASE_CHANGED', subject: 'VOLUME_SNAPSHOT', from: 'IN_PROGRESS', to: 'COMPLETED_CLEANING_UP', message: 'ready' },
+      { kind: 'VOLUME_PHASE_CHANGED', subject: 'VOLUME_SNAPSHOT', from: 'IN_PROGRESS', to: 'FAILED_CLEANING_UP', message: 'snapshot content failed' },
+      { kind: 'VOLUME_PHASE_CHANGED', subject: 'VOLUME_SNAPSHOT', from: 'COMPLETED_CLEANING_UP', to: 'COMPLETED', message: 'temporary objects removed' },
+      { kind: 'VOLUME_PHASE_CHANGED', subject: 'VOLUME_SNAPSHOT', from: 'FAILED_CLEANING_UP', to: 'FAILED', message: 'snapshot content failed' },
+      { kind: 'STATUS_CHANGED', subject: 'SNAPSHOT', from: 'IN_PROGRESS', to: 'PARTIALLY_FAILED', message: 'volume db/logs failed' },
     ]);
     const cursors = result.events.map((event) => Number(event.cursor));
     for (let i = 1; i < cursors.length; i += 1) expect(cursors[i]).toBeGreaterThan(cursors[i - 1]!);
@@ -386,7 +386,7 @@ describe('Snapshot.volumeSnapshots and Snapshot.events', () => {
 });
 
 describe('deleteSnapshot', () => {
-  it('removes the snapshot and its volume snapshots, and keeps its events as the audit trail', async () => {
+  it('removes the snapshot and its volume snapshots, keeps its events as the audit trail and adds a DELETED event', async () => {
     const cluster = await register('deleting');
     const snapshot = await schedule(app.orm, cluster.id);
     await move(app.orm, snapshot.id, 'IN_PROGRESS');
@@ -405,7 +405,18 @@ describe('deleteSnapshot', () => {
 
     expect(await em.count(SnapshotSchema, { id: snapshot.id })).toBe(0);
     expect(await em.count(VolumeSnapshotSchema, { id: { $in: volumeIds } })).toBe(0);
-    expect(await em.count(SnapshotEventSchema, { snapshotId: snapshot.id })).toBe(5);
+    const events = await em.find(SnapshotEventSchema, { snapshotId: snapshot.id }, { orderBy: { id: 'asc' } });
+    expect(events.map((event) => event.kind)).toEqual(['CREATED', 'STATUS_CHANGED', 'VOLUME_PHASE_CHANGED', 'VOLUME_PHASE_CHANGED', 'STATUS_CHANGED', 'DELETED']);
+    expect(events.at(-1)).toMatchObject({
+      subject: 'SNAPSHOT',
+      snapshotId: snapshot.id,
+      volumeSnapshotId: null,
+      virtualClusterId: cluster.id,
+      projectId: snapshot.projectId,
+      fromState: 'COMPLETED',
+      toState: 'DELETED',
+      message: 'deleted through deleteSnapshot',
+    });
     const read = await app.request(SnapshotDocument, { id: snapshot.id }, admin);
     expect(errorCodes(read)).toEqual(['NOT_FOUND']);
     expect((await listPage({ id: cluster.id })).edges).toEqual([]);
@@ -420,6 +431,11 @@ describe('deleteSnapshot', () => {
     const id = created.data!.createSnapshot.id;
     const response = await app.request(DeleteSnapshotDocument, { id }, admin);
     expect(response.data?.deleteSnapshot.deletedSnapshotId).toBe(id);
+    const events = await app.orm.em.fork().find(SnapshotEventSchema, { snapshotId: id }, { orderBy: { id: 'asc' } });
+    expect(events.map((event) => [event.kind, event.fromState, event.toState])).toEqual([
+      ['CREATED', null, 'SCHEDULED'],
+      ['DELETED', 'SCHEDULED', 'DELETED'],
+    ]);
     const next = await app.request(CreateSnapshotDocument, { virtualClusterId: cluster.id }, admin);
     expect(next.errors).toBeUndefined();
   });

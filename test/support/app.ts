@@ -63,6 +63,7 @@ export function testEngineConfig(overrides: Partial<EngineConfig> = {}): EngineC
     retentionIntervalMs: 3_600_000,
     verifyIntervalMs: 3_600_000,
     verifyBatchSize: 10,
+    eventRetentionMs: 30 * 86_400_000,
     listPageSize: 50,
     kubeRequestTimeoutMs: 5_000,
     // Kubernetes retries as configured by default, with short waits: tests do not wait seconds for a backoff.
