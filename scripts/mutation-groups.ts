@@ -30,6 +30,7 @@ export const GROUPS: Record<string, Group> = {
   'local-store': { mutate: ['src/storage/local.ts'], tests: ['test/storage/local.test.ts', 'test/storage/local-errors.test.ts'] },
   admission: { mutate: ['src/kube/admission.ts'], tests: ['test/kube-reader/admission.test.ts'] },
   egress: { mutate: ['src/kube/egress.ts'], tests: ['test/kube-reader/egress.test.ts', 'test/kube-reader/connect.test.ts'] },
+  'event-log': { mutate: ['src/events/log.ts', 'src/events/retention.ts'], tests: ['test/events/log.test.ts'] },
 };
 
 /**
