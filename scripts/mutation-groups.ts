@@ -61,6 +61,41 @@ export const EQUIVALENT: Equivalent[] = [
     line: '} catch {',
     reason: 'a function that returns nothing returns undefined too',
   },
+  // clusters/input.ts
+  ...(
+    [
+      ['ObjectLiteral', '{ timezone: timeZone, paused: true }', '{}'],
+      ['BooleanLiteral', 'true', 'false'],
+    ] as const
+  ).map(([mutator, original, replacement]) => ({
+    file: 'src/clusters/input.ts',
+    mutator,
+    original,
+    replacement,
+    line: 'const cron = new Cron(schedule, { timezone: timeZone, paused: true });',
+    reason: 'only whether the schedule ever fires is asked, which no time zone changes; and croner starts no timer without a callback, paused or not',
+  })),
+  {
+    file: 'src/clusters/input.ts',
+    mutator: 'Regex',
+    original: '/^CronPattern: /',
+    replacement: '/CronPattern: /',
+    line: ".replace(/^CronPattern: /, '')",
+    reason: 'croner writes "CronPattern: " only at the start of a message',
+  },
+  ...(
+    [
+      ['ArrayDeclaration', '[]', '["Stryker was here"]'],
+      ['StringLiteral', "'is invalid'", '""'],
+    ] as const
+  ).map(([mutator, original, replacement]) => ({
+    file: 'src/clusters/input.ts',
+    mutator,
+    original,
+    replacement,
+    line: "throw fieldError(fieldPrefix, (issue?.path ?? []).map(String), issue?.message ?? 'is invalid');",
+    reason: 'unreachable: a failed zod parse has at least one issue, and every issue a path and a message',
+  })),
   // retention-policy.ts: newestFirst's tie-break on id.
   ...(
     [

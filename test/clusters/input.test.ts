@@ -194,8 +194,10 @@ describe('auto-snapshot policy', () => {
   });
 
   it('reports a value its own field refused once, without the checks that read it', () => {
-    const result = policyInput.safeParse({ enabled: true, schedule: 'x'.repeat(121) });
-    expect(result.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([['schedule', 'must be at most 120 characters']]);
+    const issues = (policy: object) => policyInput.safeParse(policy).error?.issues.map((issue) => [issue.path.join('.'), issue.message]);
+    expect(issues({ enabled: true, schedule: 'x'.repeat(121) })).toEqual([['schedule', 'must be at most 120 characters']]);
+    // Not also "is not an IANA time zone": a 5 MB name never reaches Intl.
+    expect(issues({ enabled: false, timeZone: 'Z'.repeat(65) })).toEqual([['timeZone', 'must be at most 64 characters']]);
   });
 });
 
