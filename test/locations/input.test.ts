@@ -36,6 +36,7 @@ describe('createStorageLocation input', () => {
     ['a bucket with dots and dashes', { bucket: 'a.b-c' }, { bucket: 'a.b-c' }],
     ['a prefix without its outer slashes', { prefix: '//team-a/daily_v1.2/' }, { prefix: 'team-a/daily_v1.2' }],
     ['a prefix of slashes only: the bucket top', { prefix: '///' }, { prefix: '' }],
+    ['a prefix with several slashes at either end', { prefix: '//team-a//' }, { prefix: 'team-a' }],
     ['an empty prefix', { prefix: '' }, { prefix: '' }],
     ['the longest prefix', { prefix: 'p'.repeat(512) }, { prefix: 'p'.repeat(512) }],
     ['an endpoint as its origin', { endpoint: 'HTTPS://Minio.Example.test:9000/' }, { endpoint: 'https://minio.example.test:9000' }],
