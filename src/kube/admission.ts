@@ -217,7 +217,6 @@ function serverUrl(server: string, where: string): URL {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') refuse(`${where}.server must be an https:// (or http://) URL`);
   if (url.username || url.password) refuse(`${where}.server must not carry credentials; give them in the user entry`);
   if (url.search || url.hash) refuse(`${where}.server must not have a query or fragment`);
-  if (!url.hostname) refuse(`${where}.server has no host`);
   // Only the URL parser's own form is kept: "https://2130706433" is judged as the 127.0.0.1 it means.
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   if (isIP(host) === 0 && !/^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/.test(host)) refuse(`${where}.server has an invalid host name`);
@@ -250,31 +249,31 @@ function admitUser({ name, at, body }: NamedEntry): AdmittedUser {
  */
 export function serializeKubeconfig(admitted: AdmittedKubeconfig): string {
   const { cluster, user } = admitted;
-  const defined = (entries: Record<string, unknown>) => Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
+  // JSON.stringify leaves out what is undefined.
   return JSON.stringify({
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [
       {
         name: cluster.name,
-        cluster: defined({
+        cluster: {
           server: cluster.server,
           'certificate-authority-data': cluster.certificateAuthorityData,
           'insecure-skip-tls-verify': cluster.insecureSkipTlsVerify || undefined,
           'tls-server-name': cluster.tlsServerName,
-        }),
+        },
       },
     ],
     users: [
       {
         name: user.name,
-        user: defined({
+        user: {
           token: user.token,
           'client-certificate-data': user.clientCertificateData,
           'client-key-data': user.clientKeyData,
           username: user.username,
           password: user.password,
-        }),
+        },
       },
     ],
     contexts: [{ name: admitted.contextName, context: { cluster: cluster.name, user: user.name } }],

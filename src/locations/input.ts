@@ -28,7 +28,8 @@ const prefix = z
   .superRefine((value, ctx) => {
     if (value === '') return;
     for (const component of value.split('/')) {
-      if (component === '' || component === '.' || component === '..' || !S3_PREFIX_COMPONENT.test(component)) {
+      // The pattern takes no empty component; "." and ".." it would.
+      if (component === '.' || component === '..' || !S3_PREFIX_COMPONENT.test(component)) {
         ctx.addIssue({ code: 'custom', message: 'must be "/"-separated components of letters, digits, ".", "_" and "-" (no empty, "." or ".." component)' });
         return;
       }
@@ -44,7 +45,7 @@ const endpoint = z
       ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL' });
     } else if (url.username || url.password) {
       ctx.addIssue({ code: 'custom', message: 'must not carry credentials (give them through credentials)' });
-    } else if (!['', '/'].includes(url.pathname) || url.search || url.hash) {
+    } else if (url.pathname !== '/' || url.search || url.hash) {
       ctx.addIssue({ code: 'custom', message: 'must have no path, query or fragment (the bucket is a field of its own)' });
     }
   })

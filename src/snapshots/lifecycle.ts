@@ -66,16 +66,6 @@ export function isTerminalVolumePhase(phase: VolumeSnapshotPhase): boolean {
   return VOLUME_MOVES[phase].length === 0;
 }
 
-/** A snapshot that is still being worked on: it holds the cluster's single run. */
-export function isActiveSnapshotStatus(status: SnapshotStatus): boolean {
-  return status === 'SCHEDULED' || status === 'IN_PROGRESS';
-}
-
-/** Statuses whose archive is (or was) stored and so is checked against storage. */
-export function hasStoredArchive(status: SnapshotStatus): boolean {
-  return status === 'COMPLETED' || status === 'PARTIALLY_FAILED' || status === 'NOT_FOUND';
-}
-
 export class IllegalTransitionError extends Error {
   constructor(
     readonly subject: 'snapshot' | 'volume snapshot',

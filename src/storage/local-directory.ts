@@ -22,7 +22,7 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 export function localDirectoryProblem(directory: string): string | undefined {
   if (directory.length > MAX_LOCAL_DIRECTORY_LENGTH) return `must be at most ${MAX_LOCAL_DIRECTORY_LENGTH} characters`;
   if (CONTROL_CHARACTERS.test(directory)) return 'must not contain control characters';
-  if (directory.startsWith('/') || path.isAbsolute(directory)) {
+  if (path.isAbsolute(directory)) {
     return 'must be relative to LOCAL_STORAGE_ROOT, not an absolute path';
   }
   if (directory === '') return undefined;
@@ -37,10 +37,10 @@ export function localDirectoryProblem(directory: string): string | undefined {
   return undefined;
 }
 
-/** True when `target` is `root` or below it (both absolute and normalized). */
+/** True when `target` is `root` (relative '') or below it (both absolute and normalized). */
 export function isInside(root: string, target: string): boolean {
   const relative = path.relative(root, target);
-  return relative === '' || (!relative.startsWith(`..${path.sep}`) && relative !== '..' && !path.isAbsolute(relative));
+  return !relative.startsWith(`..${path.sep}`) && relative !== '..' && !path.isAbsolute(relative);
 }
 
 /**

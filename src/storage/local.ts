@@ -115,17 +115,8 @@ export class LocalObjectStore implements ObjectStore {
   async *list(): AsyncIterable<StoredObject> {
     const directory = await this.existingDirectory();
     if (directory === null) return;
-    let entries: string[];
-    try {
-      entries = (await fs.readdir(directory, { withFileTypes: true }))
-        .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
-        .map((entry) => entry.name)
-        .sort();
-    } catch (error) {
-      if (codeOf(error) === 'ENOENT') return;
-      throw localFailure(error, directory);
-    }
-    for (const name of entries) {
+    for (const name of await fileNames(directory)) {
+      if (name.startsWith('.')) continue;
       const stat = await this.stat(name);
       if (stat) yield { name, size: stat.size };
     }
@@ -135,14 +126,7 @@ export class LocalObjectStore implements ObjectStore {
   async *listIncompleteUploads(): AsyncIterable<IncompleteUpload> {
     const directory = await this.existingDirectory();
     if (directory === null) return;
-    let files: string[];
-    try {
-      files = (await fs.readdir(directory, { withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => entry.name).sort();
-    } catch (error) {
-      if (codeOf(error) === 'ENOENT') return;
-      throw localFailure(error, directory);
-    }
-    for (const file of files) {
+    for (const file of await fileNames(directory)) {
       const parsed = PARTIAL_FILE.exec(file);
       if (!parsed) continue;
       const stat = await fs.lstat(path.join(directory, file)).catch((error: unknown) => {
@@ -227,6 +211,19 @@ class LocalUpload extends SingleWriteUpload<LocalObjectStore> {
   }
 }
 
+/** The regular files of a directory, sorted by name; none when the directory went away since it was resolved. */
+async function fileNames(directory: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(directory, { withFileTypes: true }))
+      .filter((entry) => entry.isFile())
+      .map((entry) => entry.name)
+      .sort();
+  } catch (error) {
+    if (codeOf(error) === 'ENOENT') return [];
+    throw localFailure(error, directory);
+  }
+}
+
 /** `.<name>.<uploadId>.partial`: upload ids have no dots, names may. */
 const PARTIAL_FILE = /^\.(.+)\.([A-Za-z0-9-]+)\.partial$/;
 
@@ -266,7 +263,8 @@ function codeOf(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-function localFailure(error: unknown, file: string): StorageError {
+/** A filesystem error as a StorageError: `refused` for what an operator fixes (see REFUSED_CODES), else `failed`. */
+export function localFailure(error: unknown, file: string): StorageError {
   if (error instanceof StorageError) return error;
   const code = codeOf(error);
   if (code === 'ENOENT') return new StorageError('refused', `${file} no longer exists (${errorMessage(error)})`, { cause: error });

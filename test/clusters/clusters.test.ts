@@ -311,7 +311,8 @@ describe('setAutoSnapshotPolicy', () => {
       'schedule',
       `"${'9'.repeat(64)}"… (78 characters) is not a valid cron expression (Invalid value for minute: 1e+70)`,
     ],
-    [{ enabled: true, schedule: 'x'.repeat(121) }, 'schedule', 'must be at most 120 characters'],
+    // A valid schedule padded to 121 characters: only the length is wrong.
+    [{ enabled: true, schedule: '0 3 * * *'.padEnd(121) }, 'schedule', 'must be at most 120 characters'],
     // croner repeats the offending entry raw: a control character in it comes back escaped, never as is.
     [
       { enabled: true, schedule: '0 3 * * \u0007' },

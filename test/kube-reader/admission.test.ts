@@ -201,3 +201,110 @@ describe('admitKubeconfig refuses', () => {
     expect(message).toBe(`clusters[0].cluster.server "x${'b'.repeat(63)}"… (1001 characters) is not a URL`);
   });
 });
+
+describe('admitKubeconfig, rule by rule at the edges', () => {
+  it('refuses with a KubeconfigRefusedError by that name', () => {
+    expect(() => admitKubeconfig('just text')).toThrow(expect.objectContaining({ name: 'KubeconfigRefusedError' }));
+  });
+
+  it('accepts extensions at the top, in a user and in a context, as kubectl writes them', () => {
+    const admitted = admitKubeconfig(
+      changed((doc) => {
+        doc.extensions = [{ name: 'x', extension: {} }];
+        user(doc).extensions = [{ name: 'x', extension: {} }];
+        doc.contexts[0]!.context.extensions = [{ name: 'x', extension: {} }];
+      }),
+    );
+    expect(admitted.user.token).toBe('abc');
+  });
+
+  it('takes a document of exactly 1 MiB, counted in bytes', () => {
+    const padded = (bytes: number, filler = 'x') => {
+      const base = `${text(valid())}\n#`;
+      return base + filler.repeat(Math.floor((bytes - Buffer.byteLength(base)) / Buffer.byteLength(filler)));
+    };
+    expect(Buffer.byteLength(padded(1024 * 1024))).toBe(1024 * 1024);
+    expect(admitKubeconfig(padded(1024 * 1024)).contextName).toBe('vc');
+    expect(refusal(`${padded(1024 * 1024)}x`)).toBe('is larger than 1024 KiB');
+    // Fewer than 1 MiB characters, more than 1 MiB bytes.
+    expect(refusal(`${padded(1024 * 1024, 'é')}é`)).toBe('is larger than 1024 KiB');
+  });
+
+  it('nests YAML at most 32 deep, the document itself and its value counting', () => {
+    const nested = (depth: number) => `${text(valid()).slice(0, -1)},"extensions":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    expect(admitKubeconfig(nested(30)).contextName).toBe('vc');
+    expect(refusal(nested(31))).toMatch(/^is not valid YAML: nesting exceeded maxDepth \(32\) at line 1, column \d+$/);
+  });
+
+  it.each<[string, (doc: Doc) => void, string]>([
+    ['a null current-context', (doc) => (doc['current-context'] = null), 'has no current-context'],
+    ['an empty current-context', (doc) => (doc['current-context'] = ''), 'has no current-context'],
+    ['a context without a user', (doc) => delete doc.contexts[0]!.context.user, 'contexts[0].context names no user'],
+    ['a context whose cluster is no string', (doc) => (doc.contexts[0]!.context.cluster = 5), 'contexts[0].context.cluster must be a string'],
+    ['a context whose user is no string', (doc) => (doc.contexts[0]!.context.user = ['admin']), 'contexts[0].context.user must be a string'],
+    ['no clusters at all', (doc) => delete (doc as Record<string, unknown>).clusters, 'contexts[0].context.cluster "vc" names no cluster in clusters'],
+    ['clusters: null', (doc) => ((doc as Record<string, unknown>).clusters = null), 'contexts[0].context.cluster "vc" names no cluster in clusters'],
+    ['contexts: null', (doc) => ((doc as Record<string, unknown>).contexts = null), 'current-context "vc" names no context in contexts'],
+    ['a user body that is a list', (doc) => ((doc.users[0] as Record<string, unknown>).user = []), 'users[0].user must be a mapping'],
+    ['a cluster body that is a string', (doc) => ((doc.clusters[0] as Record<string, unknown>).cluster = 'https://vc.example.com'), 'clusters[0].cluster must be a mapping'],
+    ['a token over 64 KiB', (doc) => (user(doc).token = 't'.repeat(64 * 1024 + 1)), 'users[0].user.token must be at most 65536 characters'],
+    ['a tls-server-name over 253 characters', (doc) => (cluster(doc)['tls-server-name'] = 'a'.repeat(254)), 'clusters[0].cluster.tls-server-name must be at most 253 characters'],
+    ['a tls-server-name ending in "."', (doc) => (cluster(doc)['tls-server-name'] = 'vc.example.com.'), 'clusters[0].cluster.tls-server-name must be a DNS name'],
+    ['a server of 2049 characters', (doc) => (cluster(doc).server = `https://vc.example.com/${'a'.repeat(2049 - 23)}`), 'clusters[0].cluster.server must be at most 2048 characters (got 2049)'],
+    ['a user in the server URL', (doc) => (cluster(doc).server = 'https://u@vc.example.com'), 'clusters[0].cluster.server must not carry credentials; give them in the user entry'],
+    ['a password in the server URL', (doc) => (cluster(doc).server = 'https://:p@vc.example.com'), 'clusters[0].cluster.server must not carry credentials; give them in the user entry'],
+    ['a fragment in the server URL', (doc) => (cluster(doc).server = 'https://vc.example.com#x'), 'clusters[0].cluster.server must not have a query or fragment'],
+    ['a host name with "_"', (doc) => (cluster(doc).server = 'https://vc_1.example.com'), 'clusters[0].cluster.server has an invalid host name'],
+    ['a host name starting with "-"', (doc) => (cluster(doc).server = 'https://-vc.example.com'), 'clusters[0].cluster.server has an invalid host name'],
+    ['a host name ending with "-"', (doc) => (cluster(doc).server = 'https://vc.example.com-'), 'clusters[0].cluster.server has an invalid host name'],
+    ['base64 with a character before it', (doc) => (cluster(doc)['certificate-authority-data'] = `!${CA}`), 'clusters[0].cluster.certificate-authority-data must be base64'],
+    ['base64 with three "="', (doc) => (cluster(doc)['certificate-authority-data'] = 'QQ==='), 'clusters[0].cluster.certificate-authority-data must be base64'],
+    ['a username with ":"', (doc) => (doc.users[0]!.user = { username: 'a:b', password: 'c' }), 'users[0].user.username must not contain ":"'],
+    ['a password with NUL', (doc) => (doc.users[0]!.user = { username: 'a', password: 'b\u0000' }), 'users[0].user.password must not contain line breaks or NUL'],
+    ['a username with a line feed', (doc) => (doc.users[0]!.user = { username: 'a\nb', password: 'c' }), 'users[0].user.username must not contain line breaks or NUL'],
+  ])('refuses %s', (_, change, message) => {
+    expect(refusal(changed(change))).toBe(message);
+  });
+
+  it.each<[string, (doc: Doc) => void, (admitted: AdmittedKubeconfig) => unknown, unknown]>([
+    ['a token of exactly 64 KiB', (doc) => (user(doc).token = 't'.repeat(64 * 1024)), (a) => a.user.token?.length, 64 * 1024],
+    ['a server of exactly 2048 characters', (doc) => (cluster(doc).server = `https://vc.example.com/${'a'.repeat(2048 - 23)}`), (a) => a.cluster.server.length, 2048],
+    ['a one-letter host and tls-server-name', (doc) => Object.assign(cluster(doc), { server: 'https://a:6443', 'tls-server-name': 'b' }), (a) => [a.cluster.server, a.cluster.tlsServerName], ['https://a:6443', 'b']],
+    ['an IPv6 server', (doc) => (cluster(doc).server = 'https://[fd00::1]:6443/'), (a) => a.cluster.server, 'https://[fd00::1]:6443'],
+    ['base64 wrapped over lines, as PEM tools write it', (doc) => (cluster(doc)['certificate-authority-data'] = `${CA.slice(0, 20)}\n  ${CA.slice(20, 40)}\r\n\t${CA.slice(40)}`), (a) => a.cluster.certificateAuthorityData, CA],
+    ['base64 without padding, with one "=", with two', (doc) => Object.assign(user(doc), { token: undefined, 'client-certificate-data': 'QUJD', 'client-key-data': 'QUI=' }), (a) => [a.user.clientCertificateData, a.user.clientKeyData], ['QUJD', 'QUI=']],
+    ['an empty token beside username and password: no token', (doc) => (doc.users[0]!.user = { token: '', username: 'a', password: 'b' }), (a) => [a.user.token, a.user.username], [undefined, 'a']],
+    ['a null token beside username and password: no token', (doc) => (doc.users[0]!.user = { token: null, username: 'a', password: 'b' }), (a) => [a.user.token, a.user.username], [undefined, 'a']],
+    ['empty base64 fields: none', (doc) => Object.assign(cluster(doc), { 'certificate-authority-data': '' }), (a) => a.cluster.certificateAuthorityData, undefined],
+  ])('accepts %s', (_, change, read, expected) => {
+    expect(read(admitKubeconfig(changed(change)))).toEqual(expected);
+  });
+
+  it('a YAML error says where it is', () => {
+    expect(refusal('apiVersion: v1\nclusters: [\n')).toMatch(/^is not valid YAML: .+ at line \d+, column \d+$/);
+  });
+});
+
+describe('serializeKubeconfig', () => {
+  it('writes the admitted kubeconfig as a kubeconfig document, nothing more', () => {
+    const admitted = admitKubeconfig(
+      changed((doc) => {
+        doc.clusters[0]!.cluster = { server: 'http://vc.example.com:8080', 'insecure-skip-tls-verify': true, 'tls-server-name': 'vc.internal' };
+        doc.users[0]!.user = { 'client-certificate-data': CA, 'client-key-data': CA };
+      }),
+    );
+    expect(JSON.parse(serializeKubeconfig(admitted))).toEqual({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'vc', cluster: { server: 'http://vc.example.com:8080', 'insecure-skip-tls-verify': true, 'tls-server-name': 'vc.internal' } }],
+      users: [{ name: 'admin', user: { 'client-certificate-data': CA, 'client-key-data': CA } }],
+      contexts: [{ name: 'vc', context: { cluster: 'vc', user: 'admin' } }],
+      'current-context': 'vc',
+    });
+    expect(admitKubeconfig(serializeKubeconfig(admitted))).toEqual(admitted);
+  });
+
+  it('leaves insecure-skip-tls-verify out when it is false', () => {
+    expect(JSON.parse(serializeKubeconfig(admitKubeconfig(text(valid())))).clusters[0].cluster).toEqual({ server: 'https://vc.example.com:6443', 'certificate-authority-data': CA });
+  });
+});

@@ -1,11 +1,12 @@
 /** The egress policy's semantics: allow iff (allow list empty or containing it) and not denied. */
 import { describe, expect, it } from 'vitest';
-import { EgressPolicy, literalAddressRefusal, parseAddressRanges } from '../../src/kube/egress.ts';
+import { defaultDenyList, EgressPolicy, EgressRefusedError, hostOf, literalAddressRefusal, parseAddressRanges } from '../../src/kube/egress.ts';
 
 const policy = (allow: string, deny: string) => new EgressPolicy(parseAddressRanges(allow).ranges, parseAddressRanges(deny).ranges);
 
 describe('parseAddressRanges', () => {
   it('reads addresses and CIDRs of both families, spaces and empty entries ignored', () => {
+    expect(parseAddressRanges(' 10.0.0.0/8, 192.168.1.7 ,fd00::/8,, ::1,').problems).toEqual([]);
     expect(parseAddressRanges(' 10.0.0.0/8, 192.168.1.7 ,fd00::/8,, ::1').ranges).toEqual([
       { address: '10.0.0.0', prefix: 8, family: 'ipv4' },
       { address: '192.168.1.7', prefix: 32, family: 'ipv4' },
@@ -86,5 +87,53 @@ describe('literalAddressRefusal', () => {
   it('leaves host names to connect time, and allowed literals alone', () => {
     expect(literalAddressRefusal('https://localhost:6443', production)).toBeUndefined();
     expect(literalAddressRefusal('https://10.0.0.1:6443', production)).toBeUndefined();
+  });
+});
+
+describe('the default deny list', () => {
+  const ALWAYS = ['169.254.0.0/16', 'fe80::/10', '0.0.0.0/8', '::/128', '169.254.169.254/32', 'fd00:ec2::254/128', '100.100.100.200/32'];
+
+  it('is link-local, the unspecified addresses and the cloud metadata services; production adds loopback', () => {
+    expect(defaultDenyList('production')).toEqual(['127.0.0.0/8', '::1/128', ...ALWAYS]);
+    expect(defaultDenyList('development')).toEqual(ALWAYS);
+    expect(defaultDenyList('test')).toEqual(ALWAYS);
+  });
+
+  it('parses without a problem into the policy the start-up log shows', () => {
+    expect(parseAddressRanges(defaultDenyList('production').join(',')).problems).toEqual([]);
+    expect(EgressPolicy.defaults('production').describe()).toEqual({ allow: [], deny: ['127.0.0.0/8', '::1/128', ...ALWAYS] });
+  });
+});
+
+describe('addresses that are none', () => {
+  it.each(['example.com', '', '10.0.0', '[::1]'])('%j is not allowed, whatever the lists say', (address) => {
+    expect(policy('', '').refusal(address)).toBe('not-allowed');
+    expect(policy('', '').allows(address)).toBe(false);
+  });
+});
+
+describe('EgressRefusedError', () => {
+  it('names the host the tenant gave, keeps the address for the log, and has its code', () => {
+    const byName = new EgressRefusedError('vc.example.com', '10.0.0.1', 'not-allowed');
+    expect(byName).toMatchObject({
+      name: 'EgressRefusedError',
+      code: 'VSNAP_EGRESS_REFUSED',
+      host: 'vc.example.com',
+      address: '10.0.0.1',
+      refusal: 'not-allowed',
+      message: 'API server address not allowed: "vc.example.com" resolves to an address outside the ranges the egress policy allows',
+    });
+    expect(new EgressRefusedError('10.0.0.1', '10.0.0.1', 'denied').message).toBe('API server address not allowed: 10.0.0.1 is in a range the egress policy denies');
+  });
+});
+
+describe('hostOf', () => {
+  it.each([
+    ['https://vc.example.com:6443', 'vc.example.com'],
+    ['https://[fd00::1]:6443/', 'fd00::1'],
+    ['https://10.0.0.1', '10.0.0.1'],
+    ['not a url', undefined],
+  ])('%s -> %s', (server, host) => {
+    expect(hostOf(server)).toBe(host);
   });
 });

@@ -4,7 +4,7 @@
  * PersistentVolume or, that unreadable or missing, from the StorageClass's
  * provisioner. Also watches that fail, within the retry budget.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ClusterConnection } from '../../src/kube/connect.ts';
 import { KubeRetries } from '../../src/kube/retry.ts';
 import { planVolumeSnapshots, takeVolumeSnapshot, type VolumePlan } from '../../src/kube/volume-snapshots.ts';
@@ -117,14 +117,15 @@ describe('the StorageClass fallback', () => {
       fail: 'cannot tell the CSI driver: cannot list PersistentVolumes: forbidden (403); the claim has no StorageClass',
     });
 
-    // creationTimestamp has whole seconds: the second default is created a second later.
-    await new Promise((resolve) => setTimeout(resolve, 1_050));
+    // creationTimestamp has whole seconds: the second default is created (by the server's clock) two seconds later.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 2_000 });
     server.store.add({
       apiVersion: 'storage.k8s.io/v1',
       kind: 'StorageClass',
       metadata: { name: 'newer-default', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
       provisioner: 'other.csi.example.org',
     });
+    vi.useRealTimers();
     plans = await plansByPvc();
     expect(plans['team-c/classless']).toMatchObject({ driver: 'other.csi.example.org', skip: 'no VolumeSnapshotClass for driver other.csi.example.org' });
 
@@ -190,7 +191,8 @@ describe('watches that fail', () => {
   });
 
   it('a spent budget ends the follow with the error', async () => {
-    server.faults.csi = { mode: 'slow', delayMs: 400 };
+    // Never ready while the test runs: on a loaded machine a snapshot ready in 400 ms was read as ready before the third watch.
+    server.faults.csi = { mode: 'slow', delayMs: 60_000 };
     server.faults.intermittent.push({ answer: 503, every: 1, match: (r) => r.verb === 'watch' });
     const spent = new KubeRetries({ baseDelayMs: 5, budget: 2 });
     const limited = connectTo(server.kubeconfig, undefined, { retries: spent });

@@ -40,6 +40,8 @@ export interface HandlerContext {
   hub: WatchHub;
   pageLimitMax?: number;
   bookmarkIntervalMs: number;
+  /** Each list page's items in reverse. */
+  reversedLists?: boolean;
 }
 
 /** segments after /api/v1 or /apis/<g>/<v>; undefined when no served resource matches. */
@@ -121,7 +123,7 @@ export async function handleResource(ctx: HandlerContext, verb: string, request:
       const meta: Record<string, unknown> = { resourceVersion: String(page.rv) };
       if (page.continue) meta.continue = page.continue;
       if (page.remainingItemCount !== undefined) meta.remainingItemCount = page.remainingItemCount;
-      const items = page.items.map((item) => (def.unstructured ? typed(item) : item.json)).join(',');
+      const items = (ctx.reversedLists ? page.items.toReversed() : page.items).map((item) => (def.unstructured ? typed(item) : item.json)).join(',');
       const head = `{"kind":${JSON.stringify(def.listKind)},"apiVersion":${JSON.stringify(groupVersion(def.group, version))}`;
       return { code: 200, body: `${head},"metadata":${JSON.stringify(meta)},"items":[${items}]}` };
     }

@@ -91,6 +91,8 @@ export interface KubeServerOptions {
   token?: string;
   /** How often watches with allowWatchBookmarks get a BOOKMARK (default 1000 ms). */
   bookmarkIntervalMs?: number;
+  /** 'reversed': each list page's items in reverse (Kubernetes promises no order); default by namespace and name, as etcd keeps them. */
+  listOrder?: 'name' | 'reversed';
 }
 
 export interface KubeTestServer {
@@ -229,7 +231,13 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
   const csi = new CsiController(store, () => faults.csi);
   const hub = new WatchHub();
   const requests: RequestRecord[] = [];
-  const handlerContext = { store, hub, pageLimitMax: options.pageLimitMax, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000 };
+  const handlerContext = {
+    store,
+    hub,
+    pageLimitMax: options.pageLimitMax,
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000,
+    reversedLists: options.listOrder === 'reversed',
+  };
   let address = '127.0.0.1:0';
 
   const route = async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, record: RequestRecord): Promise<Reply | undefined> => {

@@ -6,6 +6,9 @@ import {
   canMoveVolume,
   deriveFinalStatus,
   IllegalTransitionError,
+  INITIAL_SNAPSHOT_STATUS,
+  INITIAL_VOLUME_PHASE,
+  isTerminalVolumePhase,
   SNAPSHOT_STATUSES,
   VOLUME_SNAPSHOT_PHASES,
   type SnapshotStatus,
@@ -57,6 +60,33 @@ describe('volume snapshot phase transitions', () => {
   });
 });
 
+describe('births and ends', () => {
+  it('a snapshot is born SCHEDULED, a volume snapshot NOT_STARTED', () => {
+    expect(INITIAL_SNAPSHOT_STATUS).toBe('SCHEDULED');
+    expect(INITIAL_VOLUME_PHASE).toBe('NOT_STARTED');
+  });
+
+  const TERMINAL = new Set<VolumeSnapshotPhase>(['SKIPPED', 'COMPLETED', 'FAILED']);
+  it.each(VOLUME_SNAPSHOT_PHASES)('volume phase %s is terminal iff it has no move', (phase) => {
+    expect(isTerminalVolumePhase(phase)).toBe(TERMINAL.has(phase));
+  });
+
+  it('an illegal move names the subject, both ends and its class', () => {
+    const snapshot = (() => {
+      try {
+        assertSnapshotMove('FAILED', 'COMPLETED');
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(snapshot).toBeInstanceOf(IllegalTransitionError);
+    expect(snapshot).toMatchObject({ name: 'IllegalTransitionError', message: 'illegal snapshot transition FAILED -> COMPLETED', subject: 'snapshot', from: 'FAILED', to: 'COMPLETED' });
+    expect(() => assertVolumeMove('SKIPPED', 'IN_PROGRESS')).toThrow(
+      expect.objectContaining({ name: 'IllegalTransitionError', message: 'illegal volume snapshot transition SKIPPED -> IN_PROGRESS', subject: 'volume snapshot' }),
+    );
+  });
+});
+
 describe('final status', () => {
   it.each([
     { archiveStored: true, volumePhases: [], expected: 'COMPLETED' },
@@ -65,14 +95,20 @@ describe('final status', () => {
     { archiveStored: true, volumePhases: ['FAILED'], expected: 'PARTIALLY_FAILED' },
     { archiveStored: false, volumePhases: [], expected: 'FAILED' },
     { archiveStored: false, volumePhases: ['COMPLETED'], expected: 'FAILED' },
-  ] as const)('archive stored $archiveStored, volumes $volumePhases -> $expected', ({ expected, ...input }) => {
+    // The PVCs could not be listed: no volume row says so, the flag does.
+    { archiveStored: true, volumePhases: [], volumePlanningFailed: true, expected: 'PARTIALLY_FAILED' },
+    { archiveStored: true, volumePhases: ['COMPLETED'], volumePlanningFailed: false, expected: 'COMPLETED' },
+    { archiveStored: false, volumePhases: [], volumePlanningFailed: true, expected: 'FAILED' },
+  ] as const)('archive stored $archiveStored, volumes $volumePhases, planning failed $volumePlanningFailed -> $expected', ({ expected, ...input }) => {
     expect(deriveFinalStatus(input)).toBe(expected);
   });
 
   it.each(['NOT_STARTED', 'IN_PROGRESS', 'COMPLETED_CLEANING_UP', 'FAILED_CLEANING_UP'] as const)(
     'refuses while a volume is %s',
     (phase) => {
-      expect(() => deriveFinalStatus({ archiveStored: true, volumePhases: ['COMPLETED', phase] })).toThrow(phase);
+      expect(() => deriveFinalStatus({ archiveStored: true, volumePhases: ['COMPLETED', phase] })).toThrow(
+        new Error(`cannot finish a snapshot while a volume is ${phase}`),
+      );
     },
   );
 });

@@ -33,6 +33,11 @@ describe('local time', () => {
     ['2026-04-04T16:00:00Z', 'Australia/Adelaide', { year: 2026, month: 4, day: 5, hour: 2, offsetMinutes: 630 }],
     ['2026-04-04T17:00:00Z', 'Australia/Adelaide', { year: 2026, month: 4, day: 5, hour: 2, offsetMinutes: 570 }],
     ['2026-12-31T23:30:00.250Z', 'Europe/Berlin', { year: 2027, month: 1, day: 1, hour: 0, offsetMinutes: 60 }],
+    // An offset with seconds (Monrovia, -0:44:30 until 1972, before 1970 too) reads alike in every millisecond of a second.
+    ['1950-06-01T12:00:00.000Z', 'Africa/Monrovia', { year: 1950, month: 6, day: 1, hour: 11, offsetMinutes: -44 }],
+    ['1950-06-01T12:00:00.001Z', 'Africa/Monrovia', { year: 1950, month: 6, day: 1, hour: 11, offsetMinutes: -44 }],
+    ['1950-06-01T12:00:00.999Z', 'Africa/Monrovia', { year: 1950, month: 6, day: 1, hour: 11, offsetMinutes: -44 }],
+    ['1971-06-01T12:00:00.500Z', 'Africa/Monrovia', { year: 1971, month: 6, day: 1, hour: 11, offsetMinutes: -44 }],
   ])('%s in %s', (instant, zone, expected) => {
     expect(localTime(new Date(instant), zone)).toEqual(expected);
   });

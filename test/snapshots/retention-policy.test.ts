@@ -211,6 +211,11 @@ describe('keepFailed: FAILED rows', () => {
     expect(outcome(history, utc({ keepFailed })).deleted).toEqual(deleted);
   });
 
+  it('ranks a FAILED row among FAILED rows only: newer good snapshots take no place', () => {
+    const history = [snap('f1', 2 * HOUR, 'FAILED'), snap('c1', HOUR), snap('c2', 0)];
+    expect(outcome(history, utc({ keepFailed: { last: 1, maxAgeSeconds: WEEK_SECONDS } }))).toEqual({ kept: ['c2', 'c1', 'f1'], deleted: [] });
+  });
+
   it('keeps a FAILED row whose upload is still to be aborted, and counts it', () => {
     const history = [snap('f1', 30 * DAY, 'FAILED', { uploadId: 'upload-1' }), snap('f2', HOUR, 'FAILED'), snap('f3', 2 * HOUR, 'FAILED', { uploadId: 'upload-3' })];
     expect(reasons(history, utc({ keepFailed: { last: 1, maxAgeSeconds: WEEK_SECONDS } }))).toEqual({
@@ -253,5 +258,14 @@ describe('keepLast', () => {
   it('words a snapshot no rule keeps with every rule that is set', () => {
     const history = [snap('c1', 10 * DAY), snap('c2', DAY), snap('c3', 0)];
     expect(reasons(history, utc({ keepLast: 1, keepDaily: 1, keepMonthly: 1 })).c1).toBe('DELETE: kept by no rule (keepLast 1, keepDaily 1, keepMonthly 1)');
+  });
+
+  it('words a snapshot several rules keep with each of them', () => {
+    const history = [snap('c1', 2 * DAY), snap('c2', DAY), snap('c3', 0)];
+    expect(reasons(history, utc({ keepLast: 2, keepDaily: 3 }))).toEqual({
+      c3: 'KEEP: the newest good snapshot: never deleted; keepLast: 1 of the 2 newest; keepDaily: the newest of day 2026-11-25 (1 of 3)',
+      c2: 'KEEP: keepLast: 2 of the 2 newest; keepDaily: the newest of day 2026-11-24 (2 of 3)',
+      c1: 'KEEP: keepDaily: the newest of day 2026-11-23 (3 of 3)',
+    });
   });
 });
