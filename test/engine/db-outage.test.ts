@@ -43,7 +43,7 @@ afterAll(async () => {
   await postgres?.start();
   await rig?.close();
   await postgres?.close();
-}, 60_000);
+}, 180_000);
 
 beforeEach(() => {
   rig.kube.faults.latencyMs = 0;
