@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from './auth/viewer.ts';
@@ -20,30 +21,36 @@ import { SnapshotService, type SnapshotPageQuery } from './snapshots/service.ts'
 /** How an operation reached vsnap: a plain HTTP request, an SSE stream, or a graphql-ws connection. */
 export type Transport = 'http' | 'sse' | 'graphql-ws';
 
-/** Everything one GraphQL request works with: its caller, its own EntityManager, its batch loaders. */
+/**
+ * Everything one GraphQL request works with: its caller, its own EntityManager, its batch loaders.
+ * The EntityManager, the services, the loaders and the request's logger are made on first use:
+ * a subscription waiting for events holds none of them.
+ */
 export interface Context {
-  viewer: Viewer;
-  transport: Transport;
-  logger: Logger;
-  clusters: ClusterService;
-  snapshots: SnapshotService;
-  locations: LocationService;
-  loaders: Loaders;
+  readonly viewer: Viewer;
+  readonly transport: Transport;
+  readonly logger: Logger;
+  readonly clusters: ClusterService;
+  readonly snapshots: SnapshotService;
+  readonly locations: LocationService;
+  readonly loaders: Loaders;
   /** The process's live events, for subscriptions. */
-  feed: EventFeed;
+  readonly feed: EventFeed;
   /**
-   * Forgets every row read so far (the EntityManager's identity map, the loaders' caches): a
-   * subscription lives on one context, and each of its events is resolved against the rows as they are now.
+   * Forgets every row read so far (the EntityManager and the loaders' caches: new ones are made
+   * on next use): a subscription lives on one context, and each of its events is resolved against
+   * the rows as they are now.
    */
   refresh(): void;
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
+/** What every request's context is made with, once per process. */
 export interface ContextDeps {
-  em: EntityManager;
-  viewer: Viewer;
-  transport: Transport;
+  /** A new EntityManager of a request's own (orm.em.fork). */
+  fork: () => EntityManager;
+  /** The process's logger; each request logs through a child with its own requestId and the caller's subject. */
   logger: Logger;
   /** Where mutations enqueue snapshot work. */
   scheduler?: SnapshotJobs;
@@ -54,16 +61,64 @@ export interface ContextDeps {
   feed: EventFeed;
 }
 
-export function createContext({ em, viewer, transport, logger, scheduler, storage, kubeconfigs, feed }: ContextDeps): Context {
-  const jobs = scheduler ? { scheduler, logger } : undefined;
-  const clusters = new ClusterService(em, jobs, kubeconfigs);
-  const snapshots = new SnapshotService(em, jobs, storage);
-  const loaders = createLoaders(em, snapshots, viewer);
-  const refresh = () => {
-    em.clear();
-    for (const loader of Object.values(loaders)) loader.clearAll();
-  };
-  return { viewer, transport, logger, clusters, snapshots, locations: new LocationService(em), loaders, feed, refresh };
+interface Rows {
+  clusters: ClusterService;
+  snapshots: SnapshotService;
+  locations: LocationService;
+  loaders: Loaders;
+}
+
+/** The lazily made part of one request's context. */
+class RequestScope {
+  private rows: Rows | undefined;
+  private log: Logger | undefined;
+
+  constructor(
+    private readonly deps: ContextDeps,
+    private readonly viewer: Viewer,
+  ) {}
+
+  get logger(): Logger {
+    return (this.log ??= this.deps.logger.child({ requestId: randomUUID(), subject: this.viewer.subject }));
+  }
+
+  get current(): Rows {
+    if (this.rows) return this.rows;
+    const { fork, scheduler, storage, kubeconfigs } = this.deps;
+    const em = fork();
+    const jobs = scheduler ? { scheduler, logger: this.logger } : undefined;
+    const snapshots = new SnapshotService(em, jobs, storage);
+    this.rows = { clusters: new ClusterService(em, jobs, kubeconfigs), snapshots, locations: new LocationService(em), loaders: createLoaders(em, snapshots, this.viewer) };
+    return this.rows;
+  }
+
+  refresh(): void {
+    this.rows = undefined;
+  }
+}
+
+const SCOPE = Symbol('vsnap request scope');
+type Scoped = { [SCOPE]: RequestScope };
+
+/** Shared by every context (no closures per request); not enumerable: copying a context copies no getter's value. */
+const LAZY_MEMBERS: PropertyDescriptorMap = {
+  logger: { get: function (this: Scoped) { return this[SCOPE].logger; } },
+  clusters: { get: function (this: Scoped) { return this[SCOPE].current.clusters; } },
+  snapshots: { get: function (this: Scoped) { return this[SCOPE].current.snapshots; } },
+  locations: { get: function (this: Scoped) { return this[SCOPE].current.locations; } },
+  loaders: { get: function (this: Scoped) { return this[SCOPE].current.loaders; } },
+  refresh: { value: function (this: Scoped) { this[SCOPE].refresh(); } },
+};
+
+/**
+ * Makes `target` (yoga's own context object, or a new one) a request's context, in place: yoga
+ * extends its context with what the factory returns by copying values, which would read every
+ * lazy member at once; here they stay getters on the object the resolvers receive, and are not
+ * enumerable, so that copy changes nothing.
+ */
+export function createContext(deps: ContextDeps, viewer: Viewer, transport: Transport, target: object = {}): Context {
+  Object.defineProperties(target, LAZY_MEMBERS);
+  return Object.assign(target, { [SCOPE]: new RequestScope(deps, viewer), viewer, transport, feed: deps.feed }) as unknown as Context;
 }
 
 /** Rows in the order of `ids` (UUIDs compared as Postgres does, whatever their case). */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
@@ -10,7 +9,8 @@ import { createYoga, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import type { TokenVerifier } from './auth/tokens.ts';
 import type { KubeconfigRules } from './clusters/kubeconfig.ts';
 import type { Config, SubscriptionConfig } from './config.ts';
-import { createContext, type Context } from './context.ts';
+import { createContext, type Context, type ContextDeps } from './context.ts';
+import { useSharedSubscriptionResults } from './graphql/shared-results.ts';
 import { boundedMessage, DomainError } from './errors.ts';
 import { EventFeed } from './events/feed.ts';
 import { schema } from './graphql/schema.ts';
@@ -147,6 +147,7 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
   metrics.delivery.bufferedFrom(() => feed.bufferedEvents);
   await feed.start();
   const authentication = requestAuthentication(verifier);
+  const contextDeps: ContextDeps = { fork: () => orm.em.fork(), logger, scheduler: jobs, storage, kubeconfigs, feed };
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -180,13 +181,14 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
       metrics.graphqlPlugin,
       boundedValidationMessages,
       useSubscriptionExpiry(),
+      // Each live event executed once per group of identical subscriptions, not once per subscriber.
+      useSharedSubscriptionResults(),
     ],
     // An HTTP request's caller is authenticated by the plugin above; a graphql-ws operation's comes with it (websocket.ts).
     context: (initial: YogaInitialContext & Partial<SocketInitialContext>) => {
       const viewer = initial.viewer ?? authentication.viewerOf(initial.request);
       const transport = initial.transport ?? (initial.request.headers.get('accept')?.includes('text/event-stream') ? 'sse' : 'http');
-      const requestLogger = logger.child({ requestId: randomUUID(), subject: viewer.subject });
-      return createContext({ em: orm.em.fork(), viewer, transport, logger: requestLogger, scheduler: jobs, storage, kubeconfigs, feed });
+      return createContext(contextDeps, viewer, transport, initial);
     },
   });
 

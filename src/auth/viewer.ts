@@ -19,6 +19,16 @@ export class Viewer {
     readonly expiresAt?: Date,
   ) {}
 
+  /**
+   * The same for two viewers exactly when they may read the same things: what every
+   * authorization rule reads (the platform-admin flag and the role in each project), not who
+   * they are. Live results are computed once for all subscribers of one access (shared-results.ts).
+   */
+  get accessKey(): string {
+    if (this.roles.platformAdmin) return 'platform-admin';
+    return JSON.stringify(Object.entries(this.roles.projects).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
   get isPlatformAdmin(): boolean {
     return this.roles.platformAdmin;
   }

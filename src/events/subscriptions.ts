@@ -17,7 +17,6 @@ import type { FeedItem, FeedSubscription } from './feed.ts';
 import { parseCursor, type EventFilter } from './log.ts';
 import { SnapshotEventRef } from './schema.ts';
 
-/** The request context, as the builder knows it (the domain does not reach up into the process wiring). */
 
 interface EventsArgs {
   virtualClusterId?: string | number | null;
@@ -48,9 +47,13 @@ const isDeletion = (event: SnapshotEvent) => event.kind === 'DELETED';
 
 /**
  * The snapshot now, then again after every change to it or its volumes (a burst read once);
- * done after its deletion. Closing it ends the feed subscription under it at once.
+ * done after its deletion. Closing it ends the feed subscription under it at once. `load` is
+ * given the last event of the burst (undefined for the first state).
  */
-function snapshotStates(subscription: FeedSubscription, load: () => Promise<SnapshotView | null>): AsyncIterableIterator<SnapshotView | DomainError> {
+function snapshotStates(
+  subscription: FeedSubscription,
+  load: (after: SnapshotEvent | undefined) => Promise<SnapshotView | null>,
+): AsyncIterableIterator<SnapshotView | DomainError> {
   let started = false;
   let finished = false;
   const finish = async (): Promise<IteratorResult<SnapshotView | DomainError, undefined>> => {
@@ -64,6 +67,7 @@ function snapshotStates(subscription: FeedSubscription, load: () => Promise<Snap
     },
     async next() {
       if (finished) return { done: true, value: undefined };
+      let after: SnapshotEvent | undefined;
       if (started) {
         const result = await subscription.next();
         if (result.done) return finish();
@@ -71,14 +75,31 @@ function snapshotStates(subscription: FeedSubscription, load: () => Promise<Snap
           finished = true;
           return { done: false, value: result.value };
         }
-        if ([result.value, ...subscription.takeBuffered()].some(isDeletion)) return finish();
+        const burst = [result.value, ...subscription.takeBuffered()];
+        if (burst.some(isDeletion)) return finish();
+        after = burst.at(-1);
       }
       started = true;
-      const snapshot = await load();
+      const snapshot = await load(after);
       return snapshot ? { done: false, value: snapshot } : finish();
     },
     return: finish,
   };
+}
+
+/**
+ * The snapshot as it is after an event, read once for every subscriber of one access that
+ * receives that event (they all hold the same event object): a thousand watchers of one snapshot
+ * cost one read per change, and the same state object lets shared-results.ts execute it once.
+ */
+const statesAfter = new WeakMap<SnapshotEvent, Map<string, Promise<SnapshotView | null>>>();
+
+function stateAfter(event: SnapshotEvent, accessKey: string, load: () => Promise<SnapshotView | null>): Promise<SnapshotView | null> {
+  let states = statesAfter.get(event);
+  if (!states) statesAfter.set(event, (states = new Map()));
+  let state = states.get(accessKey);
+  if (!state) states.set(accessKey, (state = load()));
+  return state;
 }
 
 builder.subscriptionType({});
@@ -125,10 +146,11 @@ builder.subscriptionFields((t) => ({
       if (!snapshot) throw snapshotNotFound('id');
       // Registered before the first read: a change committed after that read is never missed.
       const subscription = await context.feed.subscribe({ filter: { snapshotId: snapshot.id }, transport: context.transport });
-      return snapshotStates(subscription, async () => {
+      const load = () => {
         context.refresh();
         return context.loaders.snapshot.load(snapshot.id);
-      });
+      };
+      return snapshotStates(subscription, (after) => (after ? stateAfter(after, context.viewer.accessKey, load) : load()));
     },
     resolve: (item: SnapshotView | DomainError) => {
       if (item instanceof DomainError) throw item;

@@ -5,16 +5,29 @@ import { TokenExpiredError } from '../errors.ts';
 /** setTimeout's longest delay (about 24.8 days); a later instant is reached in several steps. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** Calls `callback` at `at` (at once when it has passed); returns the cancel. The timer never holds the process open. */
-export function atInstant(at: Date, callback: () => void): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    const delay = at.getTime() - Date.now();
-    if (delay <= 0) return callback();
-    timer = setTimeout(arm, Math.min(delay, MAX_TIMER_MS)).unref();
-  };
-  arm();
-  return () => clearTimeout(timer);
+/**
+ * Calls `callback` at `at` (at once when it has passed); `cancel` stops it. The timer never
+ * holds the process open. A class, not closures: one is made per live subscription.
+ */
+export class InstantTimer {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly at: Date,
+    private readonly callback: () => void,
+  ) {
+    InstantTimer.arm(this);
+  }
+
+  private static arm(this: void, instant: InstantTimer): void {
+    const delay = instant.at.getTime() - Date.now();
+    if (delay <= 0) return instant.callback();
+    instant.timer = setTimeout(InstantTimer.arm, Math.min(delay, MAX_TIMER_MS), instant).unref();
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+  }
 }
 
 /**
@@ -51,14 +64,14 @@ class ExpiringSubscription<T> implements AsyncIterableIterator<T> {
   private waiting: ((step: IteratorResult<T> | PromiseLike<IteratorResult<T>>) => void) | undefined;
   private expired = false;
   private finished = false;
-  private readonly cancelTimer: (() => void) | undefined;
+  private readonly timer: InstantTimer;
 
   constructor(
     private readonly source: AsyncIterator<T>,
     expiresAt: Date,
   ) {
     // Already past (a graphql-ws connection's token may expire between its operations): ends at once.
-    this.cancelTimer = atInstant(expiresAt, () => this.expire());
+    this.timer = new InstantTimer(expiresAt, () => this.expire());
   }
 
   next(): Promise<IteratorResult<T>> {
@@ -119,7 +132,7 @@ class ExpiringSubscription<T> implements AsyncIterableIterator<T> {
   private finish(releaseSource: boolean): void {
     if (this.finished) return;
     this.finished = true;
-    this.cancelTimer?.();
+    this.timer.cancel();
     // Not awaited: a source may finish its return() only after its own pending step.
     if (releaseSource) void this.source.return?.()?.catch(() => undefined);
   }

@@ -20,7 +20,7 @@ import { AuthenticationError, type TokenVerifier } from '../auth/tokens.ts';
 import type { Viewer } from '../auth/viewer.ts';
 import type { Context } from '../context.ts';
 import type { Logger } from '../logger.ts';
-import { atInstant } from './subscription-expiry.ts';
+import { InstantTimer } from './subscription-expiry.ts';
 import { envelopedOperation, formattedErrors, prepareOperation, tokenExpired, type SocketInitialContext } from './websocket-operations.ts';
 
 export const SHUTDOWN_CLOSE_REASON = 'server shutting down';
@@ -52,7 +52,7 @@ interface Connection {
   upgradeAuthorization: string | undefined;
   viewer?: Viewer;
   expired: boolean;
-  cancelExpiry?: () => void;
+  expiry?: InstantTimer;
   /** Answered the last keep-alive ping. */
   alive: boolean;
 }
@@ -84,7 +84,7 @@ export function attachGraphQLWebSocket(server: http.Server, yoga: Yoga, settings
         return false;
       }
       const { expiresAt } = connection.viewer;
-      if (expiresAt) connection.cancelExpiry = atInstant(expiresAt, () => expire(context));
+      if (expiresAt) connection.expiry = new InstantTimer(expiresAt, () => expire(context));
       return true;
     },
     async onSubscribe({ extra: connection }, _id, payload: SubscribePayload) {
@@ -120,28 +120,10 @@ export function attachGraphQLWebSocket(server: http.Server, yoga: Yoga, settings
     // ws closes the connection itself (1009 too big, 1002 protocol error); this only says why.
     socket.on('error', (error) => logger.info({ err: error }, 'WebSocket connection closed on a protocol error'));
     socket.on('pong', () => (connection.alive = true));
-    const closed = protocol.opened(
-      {
-        protocol: socket.protocol,
-        send: (data) =>
-          new Promise<void>((resolve, reject) => {
-            if (socket.readyState !== socket.OPEN) return resolve();
-            socket.send(data, (error) => (error ? reject(error) : resolve()));
-          }),
-        close: (code, reason) => socket.close(code, reason),
-        onMessage: (handle) =>
-          socket.on('message', (data: Buffer) => {
-            handle(data.toString('utf8')).catch((error: unknown) => {
-              logger.error({ err: error }, 'unexpected error in a graphql-ws message: connection closed with 4500');
-              socket.close(CloseCode.InternalServerError, 'Internal server error');
-            });
-          }),
-      },
-      connection,
-    );
+    const closed = protocol.opened(new ProtocolSocket(socket, logger), connection);
     socket.once('close', (code: number, reason: Buffer) => {
       connections.delete(socket);
-      connection.cancelExpiry?.();
+      connection.expiry?.cancel();
       closed(code, reason.toString('utf8')).catch((error: unknown) => logger.error({ err: error }, 'error while closing a graphql-ws connection'));
     });
   });
@@ -183,6 +165,39 @@ export function attachGraphQLWebSocket(server: http.Server, yoga: Yoga, settings
   };
 }
 export type GraphQLWebSocket = ReturnType<typeof attachGraphQLWebSocket>;
+
+/** The socket as graphql-ws drives it. A class, not an object of closures: one is made per connection. */
+class ProtocolSocket {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly logger: Logger,
+  ) {}
+
+  get protocol(): string {
+    return this.socket.protocol;
+  }
+
+  send(data: string): Promise<void> {
+    const { socket } = this;
+    return new Promise<void>((resolve, reject) => {
+      if (socket.readyState !== socket.OPEN) return resolve();
+      socket.send(data, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  close(code?: number, reason?: string): void {
+    this.socket.close(code, reason);
+  }
+
+  onMessage(handle: (data: string) => Promise<void>): void {
+    this.socket.on('message', (data: Buffer) => {
+      handle(data.toString('utf8')).catch((error: unknown) => {
+        this.logger.error({ err: error }, 'unexpected error in a graphql-ws message: connection closed with 4500');
+        this.socket.close(CloseCode.InternalServerError, 'Internal server error');
+      });
+    });
+  }
+}
 
 /** `connectionParams: { authorization: "Bearer <token>" }` (the key in any case). */
 function connectionParamsAuthorization(params: Record<string, unknown> | undefined): string | undefined {
