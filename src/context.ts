@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { contextCacheSymbol } from '@pothos/core';
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from './auth/viewer.ts';
@@ -38,8 +39,8 @@ export interface Context {
   readonly feed: EventFeed;
   /**
    * Forgets every row read so far (the EntityManager and the loaders' caches: new ones are made
-   * on next use): a subscription lives on one context, and each of its events is resolved against
-   * the rows as they are now.
+   * on next use) and the authorization decisions cached: a subscription lives on one context, and
+   * each of its events is resolved against the rows as they are now.
    */
   refresh(): void;
 }
@@ -107,7 +108,13 @@ const LAZY_MEMBERS: PropertyDescriptorMap = {
   snapshots: { get: function (this: Scoped) { return this[SCOPE].current.snapshots; } },
   locations: { get: function (this: Scoped) { return this[SCOPE].current.locations; } },
   loaders: { get: function (this: Scoped) { return this[SCOPE].current.loaders; } },
-  refresh: { value: function (this: Scoped) { this[SCOPE].refresh(); } },
+  refresh: {
+    value: function (this: Scoped & Record<symbol, unknown>) {
+      this[SCOPE].refresh();
+      // Pothos keys its per-request caches (scope-auth's grants) by this object: a new one drops them.
+      this[contextCacheSymbol] = {};
+    },
+  },
 };
 
 /**
@@ -118,7 +125,7 @@ const LAZY_MEMBERS: PropertyDescriptorMap = {
  */
 export function createContext(deps: ContextDeps, viewer: Viewer, transport: Transport, target: object = {}): Context {
   Object.defineProperties(target, LAZY_MEMBERS);
-  return Object.assign(target, { [SCOPE]: new RequestScope(deps, viewer), viewer, transport, feed: deps.feed }) as unknown as Context;
+  return Object.assign(target, { [SCOPE]: new RequestScope(deps, viewer), [contextCacheSymbol]: {}, viewer, transport, feed: deps.feed }) as unknown as Context;
 }
 
 /** Rows in the order of `ids` (UUIDs compared as Postgres does, whatever their case). */

@@ -39,6 +39,8 @@ export function useSharedSubscriptionResults(): Plugin<{ viewer?: Viewer }> {
     if (!viewer || !('schema' in buildExecutionContext(args))) return subscribe(args);
     const source = await createSourceEventStream(args);
     if (!isAsyncIterable(source)) return source;
+    // What subscribing read (rows, authorization decisions) is not kept while the subscription waits.
+    (args.contextValue as { refresh?: () => void }).refresh?.();
     const group = JSON.stringify([documentId(args.document), args.operationName ?? null, args.variableValues ?? null, viewer.accessKey]);
     return mapAsyncIterator(source, (event: unknown) => {
       if (typeof event !== 'object' || event === null) return executeFor(args, event);

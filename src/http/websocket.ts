@@ -75,6 +75,8 @@ export function attachGraphQLWebSocket(server: http.Server, yoga: Yoga, settings
     async onConnect(context) {
       const connection = context.extra;
       const authorization = connectionParamsAuthorization(context.connectionParams) ?? connection.upgradeAuthorization;
+      // Read once: an open connection holds no token text.
+      connection.upgradeAuthorization = undefined;
       try {
         connection.viewer = await authenticate(settings.verifier, authorization);
       } catch (error) {
