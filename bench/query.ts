@@ -42,7 +42,7 @@ const PAGE_SIZES = [1, 10, 50, 100];
 const COUNT_SAMPLES = 5;
 const JWT_SECRET = randomBytes(32).toString('base64url');
 
-const QUERY_A = `query($id: ID!) { virtualCluster(id: $id) { snapshots(first: 50) { edges { node { id name status volumeSnapshots { phase } } } } } }`;
+export const QUERY_A = `query($id: ID!) { virtualCluster(id: $id) { snapshots(first: 50) { edges { node { id name status volumeSnapshots { phase } } } } } }`;
 const QUERY_B = `{ __typename }`;
 const QUERY_PAGE = `query($id: ID!, $first: Int!) { virtualCluster(id: $id) { snapshots(first: $first) { edges { node { id name status volumeSnapshots { phase } } } } } }`;
 
@@ -50,7 +50,7 @@ const QUERY_PAGE = `query($id: ID!, $first: Int!) { virtualCluster(id: $id) { sn
 // Load generator (runs in the worker thread)
 // ---------------------------------------------------------------------------
 
-interface LoadSpec {
+export interface LoadSpec {
   url: string;
   token: string;
   /** Request bodies, one picked at random per request. */
@@ -59,7 +59,7 @@ interface LoadSpec {
   seconds: number;
 }
 
-interface LoadResult {
+export interface LoadResult {
   requests: number;
   seconds: number;
   rps: number;
@@ -152,8 +152,8 @@ function serveLoad(): void {
   });
 }
 
-/** The main thread's handle on the load worker. */
-class LoadWorker {
+/** The main thread's handle on the load worker (a thread running this file: bench/gateway.ts uses it too). */
+export class LoadWorker {
   private readonly worker = new Worker(new URL(import.meta.url));
 
   run(spec: LoadSpec): Promise<LoadResult> {
@@ -520,7 +520,7 @@ function fmt(value: number, digits = 1): string {
   return value.toFixed(digits);
 }
 
-function describeLoad(label: string, result: LoadResult): string {
+export function describeLoad(label: string, result: LoadResult): string {
   const failures = result.failures > 0 ? `  FAILURES ${result.failures} (first: ${result.firstFailure})` : '';
   return `  ${label}  ${fmt(result.rps).padStart(8)} req/s   p50 ${fmt(result.p50, 2).padStart(7)} ms   p99 ${fmt(result.p99, 2).padStart(7)} ms   max ${fmt(result.max, 1).padStart(6)} ms   (${result.requests} requests in ${fmt(result.seconds, 2)}s)${failures}`;
 }
