@@ -11,7 +11,7 @@ import { STATIC_KUBECONFIG } from '../support/kubeconfig.ts';
 import { move, schedule } from '../support/snapshots.ts';
 import { postGraphQL } from './client.ts';
 import { startGateway, type Gateway } from './gateway.ts';
-import { startProjectsSubgraph, type ProjectsSubgraph } from './projects-subgraph.ts';
+import { PROJECTS_SUBGRAPH_SDL, startProjectsSubgraph, type ProjectsSubgraph } from './projects-subgraph.ts';
 import { composeSupergraph, vsnapWithProjects } from './supergraph.ts';
 import { printSchemaFile } from '../../src/graphql/sdl.ts';
 
@@ -105,6 +105,19 @@ describe('composition', () => {
     const printed = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/compose.ts', '--vsnap', `${app.url}/graphql`, '--projects', projects.url], { encoding: 'utf8' });
     expect(printed).toBe(`${supergraph.trimEnd()}\n`);
     expect(printed).toContain(`@join__graph(name: "vsnap", url: "${app.url}/graphql")`);
+  });
+
+  it('needs a token for vsnap\'s _service { sdl }, as for every request: any role will do', async () => {
+    const anonymous = await postGraphQL<{ _service: { sdl: string } }>(app.url, '{ _service { sdl } }', {}, undefined);
+    expect(anonymous.status).toBe(401);
+    expect(errorCodes(anonymous)).toEqual(['UNAUTHENTICATED']);
+    const member = await postGraphQL<{ _service: { sdl: string } }>(app.url, '{ _service { sdl } }', {}, await tokens.member('gw-anywhere'));
+    expect(member.errors).toBeUndefined();
+    expect(member.data!._service.sdl).toContain('type Project');
+    expect(composeSupergraph([
+      { name: 'vsnap', url: `${app.url}/graphql`, sdl: member.data!._service.sdl },
+      { name: 'projects', url: projects.url, sdl: PROJECTS_SUBGRAPH_SDL },
+    ])).toBe(supergraph);
   });
 
   it('fails on a composition error, naming it', () => {
