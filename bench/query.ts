@@ -488,10 +488,12 @@ export async function seed(url: string): Promise<Seeded> {
   // Cursors (event ids) follow time, as they do when events are recorded live.
   events.sort((a, b) => a.at - b.at);
   const eventColumns = new Columns(
-    ['subject', 'snapshot_id', 'volume_snapshot_id', 'virtual_cluster_id', 'project_id', 'from_state', 'to_state', 'message', 'at'],
-    ['text', 'uuid', 'uuid', 'uuid', 'varchar', 'varchar', 'varchar', 'text', 'timestamptz'],
+    ['subject', 'kind', 'snapshot_id', 'volume_snapshot_id', 'virtual_cluster_id', 'project_id', 'from_state', 'to_state', 'message', 'at'],
+    ['text', 'text', 'uuid', 'uuid', 'uuid', 'varchar', 'varchar', 'varchar', 'text', 'timestamptz'],
   );
-  for (const e of events) eventColumns.push(e.subject, e.snapshotId, e.volumeId, e.clusterId, e.projectId, e.from, e.to, e.message, iso(e.at));
+  // The kind each move records (as the event_kind migration backfilled them).
+  const kindOf = (e: EventRow) => (e.subject === 'VOLUME_SNAPSHOT' ? 'VOLUME_PHASE_CHANGED' : e.from === null ? 'CREATED' : 'STATUS_CHANGED');
+  for (const e of events) eventColumns.push(e.subject, kindOf(e), e.snapshotId, e.volumeId, e.clusterId, e.projectId, e.from, e.to, e.message, iso(e.at));
 
   await withClient(url, async (client) => {
     await client.query('begin');
