@@ -110,9 +110,10 @@ describe('a gateway restart', () => {
     const idle = await activeAt(transport);
     const first = await startGateway({ supergraph, subscriptions: transport });
     const subscriber = await subscribeSse(first.url, LiveEventsDocument, { virtualClusterId: cluster.id }, admin);
+    // Live from now on: the first event only once the gateway's subscription at vsnap is open.
+    await waitFor(`a ${transport} subscription at vsnap`, async () => (await activeAt(transport)) === idle + 1);
     const snapshot = await schedule(app.orm, cluster.id);
     await subscriber.until('CREATED', (results) => results.length === 1);
-    expect(await activeAt(transport)).toBe(idle + 1);
     const { port } = new URL(first.url);
     await first.close();
     // The client's stream ends, and so does the gateway's subscription at vsnap.
