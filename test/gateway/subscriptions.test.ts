@@ -75,6 +75,7 @@ describe.each(['sse', 'graphql-ws'] as const satisfies SubgraphSubscriptions[])(
     const snapshot = await schedule(app.orm, cluster.id);
     const updates = await subscribeSse(gateway.url, LiveSnapshotDocument, { id: snapshot.id }, await tokens.projectAdmin(cluster.projectId));
     await updates.until('the current state', (results) => results.length === 1);
+    await waitFor(`a ${transport} subscription at vsnap`, async () => (await activeAt(transport)) >= 1);
     await move(app.orm, snapshot.id, 'IN_PROGRESS');
     await move(app.orm, snapshot.id, 'FAILED', 'no archive');
     const states = (results: { data?: LiveSnapshotSubscription | null }[]) => results.map((result) => result.data?.snapshotUpdated.status);
