@@ -42,7 +42,7 @@ const PAGE_SIZES = [1, 10, 50, 100];
 const COUNT_SAMPLES = 5;
 const JWT_SECRET = randomBytes(32).toString('base64url');
 
-const QUERY_A = `query($id: ID!) { virtualCluster(id: $id) { snapshots(first: 50) { edges { node { id name status volumeSnapshots { phase } } } } } }`;
+export const QUERY_A = `query($id: ID!) { virtualCluster(id: $id) { snapshots(first: 50) { edges { node { id name status volumeSnapshots { phase } } } } } }`;
 const QUERY_B = `{ __typename }`;
 const QUERY_PAGE = `query($id: ID!, $first: Int!) { virtualCluster(id: $id) { snapshots(first: $first) { edges { node { id name status volumeSnapshots { phase } } } } } }`;
 
@@ -50,7 +50,7 @@ const QUERY_PAGE = `query($id: ID!, $first: Int!) { virtualCluster(id: $id) { sn
 // Load generator (runs in the worker thread)
 // ---------------------------------------------------------------------------
 
-interface LoadSpec {
+export interface LoadSpec {
   url: string;
   token: string;
   /** Request bodies, one picked at random per request. */
@@ -59,7 +59,7 @@ interface LoadSpec {
   seconds: number;
 }
 
-interface LoadResult {
+export interface LoadResult {
   requests: number;
   seconds: number;
   rps: number;
@@ -152,8 +152,8 @@ function serveLoad(): void {
   });
 }
 
-/** The main thread's handle on the load worker. */
-class LoadWorker {
+/** The main thread's handle on the load worker (a thread running this file: bench/gateway.ts uses it too). */
+export class LoadWorker {
   private readonly worker = new Worker(new URL(import.meta.url));
 
   run(spec: LoadSpec): Promise<LoadResult> {
@@ -488,10 +488,12 @@ export async function seed(url: string): Promise<Seeded> {
   // Cursors (event ids) follow time, as they do when events are recorded live.
   events.sort((a, b) => a.at - b.at);
   const eventColumns = new Columns(
-    ['subject', 'snapshot_id', 'volume_snapshot_id', 'virtual_cluster_id', 'project_id', 'from_state', 'to_state', 'message', 'at'],
-    ['text', 'uuid', 'uuid', 'uuid', 'varchar', 'varchar', 'varchar', 'text', 'timestamptz'],
+    ['subject', 'kind', 'snapshot_id', 'volume_snapshot_id', 'virtual_cluster_id', 'project_id', 'from_state', 'to_state', 'message', 'at'],
+    ['text', 'text', 'uuid', 'uuid', 'uuid', 'varchar', 'varchar', 'varchar', 'text', 'timestamptz'],
   );
-  for (const e of events) eventColumns.push(e.subject, e.snapshotId, e.volumeId, e.clusterId, e.projectId, e.from, e.to, e.message, iso(e.at));
+  // The kind each move records (as the event_kind migration backfilled them).
+  const kindOf = (e: EventRow) => (e.subject === 'VOLUME_SNAPSHOT' ? 'VOLUME_PHASE_CHANGED' : e.from === null ? 'CREATED' : 'STATUS_CHANGED');
+  for (const e of events) eventColumns.push(e.subject, kindOf(e), e.snapshotId, e.volumeId, e.clusterId, e.projectId, e.from, e.to, e.message, iso(e.at));
 
   await withClient(url, async (client) => {
     await client.query('begin');
@@ -520,7 +522,7 @@ function fmt(value: number, digits = 1): string {
   return value.toFixed(digits);
 }
 
-function describeLoad(label: string, result: LoadResult): string {
+export function describeLoad(label: string, result: LoadResult): string {
   const failures = result.failures > 0 ? `  FAILURES ${result.failures} (first: ${result.firstFailure})` : '';
   return `  ${label}  ${fmt(result.rps).padStart(8)} req/s   p50 ${fmt(result.p50, 2).padStart(7)} ms   p99 ${fmt(result.p99, 2).padStart(7)} ms   max ${fmt(result.max, 1).padStart(6)} ms   (${result.requests} requests in ${fmt(result.seconds, 2)}s)${failures}`;
 }

@@ -3,6 +3,7 @@ import { contextCacheSymbol } from '@pothos/core';
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from './auth/viewer.ts';
+import type { PageRequest } from './db/keyset.ts';
 import type { VirtualCluster } from './clusters/entity.ts';
 import type { KubeconfigRules } from './clusters/kubeconfig.ts';
 import { ClusterService } from './clusters/service.ts';
@@ -17,7 +18,7 @@ import type { LocationStoreOpener } from './locations/store.ts';
 import { SnapshotSchema, type Snapshot } from './snapshots/entity.ts';
 import type { SnapshotView, VolumeSnapshotView } from './snapshots/views.ts';
 import { retentionRows, type RetentionRow } from './snapshots/retention.ts';
-import { SnapshotService, type SnapshotPageQuery } from './snapshots/service.ts';
+import { SnapshotService, type SnapshotPageQuery, type SnapshotSummary } from './snapshots/service.ts';
 
 /** How an operation reached vsnap: a plain HTTP request, an SSE stream, or a graphql-ws connection. */
 export type Transport = 'http' | 'sse' | 'graphql-ws';
@@ -88,8 +89,9 @@ class RequestScope {
     const { fork, scheduler, storage, kubeconfigs } = this.deps;
     const em = fork();
     const jobs = scheduler ? { scheduler, logger: this.logger } : undefined;
+    const clusters = new ClusterService(em, jobs, kubeconfigs);
     const snapshots = new SnapshotService(em, jobs, storage);
-    this.rows = { clusters: new ClusterService(em, jobs, kubeconfigs), snapshots, locations: new LocationService(em), loaders: createLoaders(em, snapshots, this.viewer) };
+    this.rows = { clusters, snapshots, locations: new LocationService(em), loaders: createLoaders(em, clusters, snapshots, this.viewer) };
     return this.rows;
   }
 
@@ -151,7 +153,7 @@ const MAX_IDS_PER_STATEMENT = 500;
  * admin): a row elsewhere is null, exactly like an id that does not exist, so no field or
  * entity built on them can tell the two apart.
  */
-function createLoaders(em: EntityManager, snapshots: SnapshotService, viewer: Viewer) {
+function createLoaders(em: EntityManager, clusters: ClusterService, snapshots: SnapshotService, viewer: Viewer) {
   const visible = <T extends { projectId: string }>(rows: T[]) =>
     viewer.isPlatformAdmin ? rows : rows.filter((row) => viewer.belongsTo(row.projectId));
   const uuids = (ids: readonly string[]) => ids.filter((id) => UUID.test(id));
@@ -187,6 +189,28 @@ function createLoaders(em: EntityManager, snapshots: SnapshotService, viewer: Vi
       },
       { cacheKeyFn: ({ clusterId, query }) => `${clusterId}|${JSON.stringify(query)}` },
     ),
+    /** A page of each project's clusters (Project.virtualClusters): projects asking for the same page share one statement. */
+    projectClusters: new DataLoader<{ projectId: string; page: PageRequest }, VirtualCluster[], string>(
+      async (keys) => {
+        const byPage = new Map<string, { page: PageRequest; projectIds: string[] }>();
+        for (const { projectId, page } of keys) {
+          const group = byPage.get(JSON.stringify(page)) ?? { page, projectIds: [] };
+          group.projectIds.push(projectId);
+          byPage.set(JSON.stringify(page), group);
+        }
+        const pages = new Map<string, VirtualCluster[]>();
+        for (const [pageKey, { page, projectIds }] of byPage) {
+          for (const [projectId, found] of await clusters.pagesForProjects(projectIds, page)) pages.set(`${projectId}|${pageKey}`, found);
+        }
+        return keys.map(({ projectId, page }) => pages.get(`${projectId}|${JSON.stringify(page)}`) ?? []);
+      },
+      { cacheKeyFn: ({ projectId, page }) => `${projectId}|${JSON.stringify(page)}`, ...batch },
+    ),
+    /** Each project's snapshot figures (Project.snapshotSummary; projects the caller administers). */
+    snapshotSummary: new DataLoader<string, SnapshotSummary>(async (projectIds) => {
+      const summaries = await snapshots.summariesFor(projectIds);
+      return projectIds.map((id) => summaries.get(id) ?? { total: 0, lastCompletedAt: null, failedLast24h: 0 });
+    }, batch),
     volumes: new DataLoader<string, VolumeSnapshotView[]>(async (ids) =>
       groupBy(ids, await snapshots.volumesFor(ids), (volume) => volume.snapshot.id),
     ),

@@ -11,11 +11,25 @@ const memberOfCluster = async (id: string | number, context: Context) => {
   return { platformAdmin: true, projectMember: cluster.projectId };
 };
 
-/** Projects live in another subgraph; vsnap only references them by key. */
-export const ProjectRef = builder
-  .externalRef('Project', builder.keyDirective(builder.selection<{ id: string }>('id'), false))
-  .implement({
+/** A project as vsnap knows it: its id. */
+export interface ProjectKey {
+  id: string;
+}
+
+/**
+ * Projects are owned by another subgraph (their names, members); vsnap contributes their
+ * virtual clusters and snapshot figures. To a caller outside the project it is nothing:
+ * `_entities` answers null, as for any entity the caller may not see.
+ */
+export const ProjectRef = builder.objectRef<ProjectKey>('Project').implement({
+  description: 'A project, owned by another subgraph; vsnap adds its virtual clusters and a summary of their snapshots.',
   fields: (t) => ({ id: t.exposeID('id') }),
+});
+
+builder.asEntity(ProjectRef, {
+  key: builder.selection<ProjectKey>('id'),
+  resolveReference: ({ id }, context) =>
+    projectIdInput.safeParse(id).success && (context.viewer.isPlatformAdmin || context.viewer.belongsTo(id)) ? { id } : null,
 });
 
 export const KubeconfigSource = builder.enumType('KubeconfigSource', {
@@ -101,6 +115,24 @@ builder.asEntity(VirtualClusterRef, {
   resolveReference: ({ id }, context) => context.loaders.cluster.load(id),
 });
 
+/** One connection type for every list of clusters (Query.virtualClusters, Project.virtualClusters). */
+const VirtualClusterConnection = builder.connectionObject({ type: VirtualClusterRef, name: 'VirtualClusterConnection' }, { name: 'VirtualClusterEdge' });
+
+builder.objectField(ProjectRef, 'virtualClusters', (t) =>
+  t.connection({
+    type: VirtualClusterRef,
+    nullable: true,
+    description: 'The project\'s virtual clusters by name. Read in one statement for every project of a request.',
+    authScopes: (project) => ({ platformAdmin: true, projectMember: project.id }),
+    resolve: (project, args, context) =>
+      resolveCursorConnection(
+        { args, toCursor: clusterCursor, defaultSize: 20, maxSize: 100 },
+        ({ after, before, limit, inverted }: ResolveCursorConnectionArgs) =>
+          context.loaders.projectClusters.load({ projectId: project.id, page: { after: after ?? null, before: before ?? null, limit, inverted } }),
+      ),
+  }, VirtualClusterConnection),
+);
+
 builder.queryFields((t) => ({
   virtualClusters: t.connection({
     type: VirtualClusterRef,
@@ -114,7 +146,7 @@ builder.queryFields((t) => ({
         (page: ResolveCursorConnectionArgs) => context.clusters.list(projectIds, page),
       );
     },
-  }, { name: 'VirtualClusterConnection' }, { name: 'VirtualClusterEdge' }),
+  }, VirtualClusterConnection),
   virtualCluster: t.field({
     type: VirtualClusterRef,
     nullable: true,

@@ -37,6 +37,8 @@ export const SnapshotSchema = defineEntity({
   ],
   indexes: [
     { name: 'snapshot_cluster_newest_idx', properties: ['virtualCluster', 'scheduledAt', 'id'] },
+    // Project.snapshotSummary: a project's snapshots by status, and when they finished.
+    { name: 'snapshot_project_status_idx', properties: ['projectId', 'status', 'finishedAt'] },
     // The verify job's order: never hashed first, then longest ago; stored archives only.
     { name: 'snapshot_verify_order_idx', properties: ['verifiedAt', 'finishedAt'], where: "status in ('COMPLETED', 'PARTIALLY_FAILED')" },
   ],

@@ -1,11 +1,11 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
-import { VirtualClusterRef } from '../clusters/schema.ts';
+import { ProjectRef, VirtualClusterRef } from '../clusters/schema.ts';
 import { builder, type Context } from '../graphql/builder.ts';
 import type { SnapshotView, VolumeSnapshotView } from './views.ts';
 import { SNAPSHOT_INTEGRITIES, SNAPSHOT_TRIGGERS, type SkippedResourceRecord } from './entity.ts';
 import { SNAPSHOT_STATUSES, VOLUME_SNAPSHOT_PHASES } from './lifecycle.ts';
 import type { SnapshotProgress } from './progress.ts';
-import { snapshotCursor, snapshotNotFound } from './service.ts';
+import { snapshotCursor, snapshotNotFound, type SnapshotSummary } from './service.ts';
 
 /**
  * snapshot(id) runs for anyone in the snapshot's project (the Snapshot type then refuses a
@@ -154,6 +154,29 @@ builder.objectField(VirtualClusterRef, 'snapshots', (t) =>
           }),
       ),
   }, { name: 'SnapshotConnection' }, { name: 'SnapshotEdge' }),
+);
+
+const SnapshotSummaryRef = builder.objectRef<SnapshotSummary>('SnapshotSummary').implement({
+  description: 'A project\'s snapshots in figures.',
+  fields: (t) => ({
+    total: t.exposeInt('total', { description: 'Snapshots of every virtual cluster of the project, whatever their status.' }),
+    lastCompletedAt: t.expose('lastCompletedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the newest COMPLETED snapshot finished; null when none has.',
+    }),
+    failedLast24h: t.exposeInt('failedLast24h', { description: 'Snapshots that ended FAILED in the last 24 hours.' }),
+  }),
+});
+
+builder.objectField(ProjectRef, 'snapshotSummary', (t) =>
+  t.field({
+    type: SnapshotSummaryRef,
+    nullable: true,
+    description: 'Only platform admins and admins of the project may read it (FORBIDDEN for members). Read in one statement for every project of a request.',
+    authScopes: (project) => ({ platformAdmin: true, projectAdmin: project.id }),
+    resolve: (project, _args, context) => context.loaders.snapshotSummary.load(project.id),
+  }),
 );
 
 builder.queryField('snapshot', (t) =>

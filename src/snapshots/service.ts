@@ -46,6 +46,13 @@ export interface SnapshotPageQuery extends PageRequest {
   status?: SnapshotStatus | null;
 }
 
+/** A project's snapshots in three figures (Project.snapshotSummary). */
+export interface SnapshotSummary {
+  total: number;
+  lastCompletedAt: Date | null;
+  failedLast24h: number;
+}
+
 export class SnapshotService {
   constructor(
     private readonly em: EntityManager,
@@ -97,6 +104,32 @@ export class SnapshotService {
       pages.get(snapshot.virtualCluster.id)?.push(snapshot);
     }
     return pages;
+  }
+
+  /**
+   * Each project's snapshot figures, in one statement whatever the number of projects: every
+   * snapshot, when the newest COMPLETED one finished, and how many FAILED in the 24 hours before `now`.
+   */
+  async summariesFor(projectIds: readonly string[], now = new Date()): Promise<Map<string, SnapshotSummary>> {
+    const rows = await this.em.execute<{ project_id: string; total: number; last_completed_at: Date | null; failed_last_24h: number }[]>(
+      `select p.id as project_id, count(s.id)::int as total,
+              max(s.finished_at) filter (where s.status = 'COMPLETED') as last_completed_at,
+              count(s.id) filter (where s.status = 'FAILED' and coalesce(s.finished_at, s.scheduled_at) > ?::timestamptz - interval '24 hours')::int as failed_last_24h
+       from json_array_elements_text(?::json) as p(id)
+       left join snapshot s on s.project_id = p.id
+       group by p.id`,
+      [now.toISOString(), JSON.stringify(projectIds)],
+    );
+    return new Map(
+      rows.map((row) => [
+        row.project_id,
+        {
+          total: Number(row.total),
+          lastCompletedAt: row.last_completed_at == null ? null : new Date(row.last_completed_at),
+          failedLast24h: Number(row.failed_last_24h),
+        },
+      ]),
+    );
   }
 
   async volumesFor(snapshotIds: readonly string[]): Promise<VolumeSnapshotView[]> {

@@ -543,6 +543,56 @@ const READS: ReadCase[] = [
   },
 ];
 
+/** vsnap's fields of Project (owned by another subgraph), as a gateway asks for them. */
+type ProjectEntitiesQuery = {
+  _entities: (null | {
+    __typename: 'Project';
+    id: string;
+    virtualClusters?: { edges: { node: { id: string; name: string } }[] } | null;
+    snapshotSummary?: { total: number; lastCompletedAt: string | null; failedLast24h: number } | null;
+  })[];
+};
+const AuthProjectClustersDocument = parse(/* GraphQL */ `
+  query AuthProjectClusters($representations: [_Any!]!) {
+    _entities(representations: $representations) {
+      __typename
+      ... on Project { id virtualClusters { edges { node { id name } } } }
+    }
+  }
+`) as TypedDocumentNode<ProjectEntitiesQuery, { representations: unknown[] }>;
+const AuthProjectSummaryDocument = parse(/* GraphQL */ `
+  query AuthProjectSummary($representations: [_Any!]!) {
+    _entities(representations: $representations) {
+      __typename
+      ... on Project { id snapshotSummary { total lastCompletedAt failedLast24h } }
+    }
+  }
+`) as TypedDocumentNode<ProjectEntitiesQuery, { representations: unknown[] }>;
+
+READS.push(
+  {
+    read: 'federation _entities: Project.virtualClusters',
+    access: CLUSTER_PROJECT,
+    request: (t) => app.request(AuthProjectClustersDocument, { representations: [{ __typename: 'Project', id: P1 }] }, t),
+    allowed: () => ({
+      _entities: [{ __typename: 'Project', id: P1, virtualClusters: { edges: [{ node: { id: seed.retained.id, name: 'ledger' } }, { node: { id: seed.cluster.id, name: 'payments' } }] } }],
+    }),
+    // To an outsider the project is nothing: null without an error.
+    forbidden: () => ({ data: { _entities: [null] }, errors: 0 }),
+  },
+  {
+    read: 'federation _entities: Project.snapshotSummary',
+    access: CLUSTER_ADMINS,
+    request: (t) => app.request(AuthProjectSummaryDocument, { representations: [{ __typename: 'Project', id: P1 }] }, t),
+    // payments' snapshot and ledger's two, all COMPLETED.
+    allowed: () => ({ _entities: [{ __typename: 'Project', id: P1, snapshotSummary: { total: 3, lastCompletedAt: anyString, failedLast24h: 0 } }] }),
+    forbidden: (role) =>
+      role === 'otherProjectAdmin'
+        ? { data: { _entities: [null] }, errors: 0 }
+        : { data: { _entities: [{ __typename: 'Project', id: P1, snapshotSummary: null }] } },
+  },
+);
+
 describe.each(READS)('read $read', (read) => {
   it.each(ROLES.map((role) => ({ role, who: WHO[role], outcome: read.access[role] })))('$who → $outcome', async ({ role, outcome }) => {
     const response = await read.request(token[role]);
@@ -616,7 +666,7 @@ describe('the admin of another project', () => {
 
 describe('every path to snapshot data is in this matrix', () => {
   it('lists each field whose type reaches Snapshot, VolumeSnapshot, SnapshotEvent or a retention preview', () => {
-    const guarded = new Set(['Snapshot', 'VolumeSnapshot', 'SnapshotEvent', 'SnapshotConnection', 'SnapshotEdge', 'RetentionDeletion']);
+    const guarded = new Set(['Snapshot', 'VolumeSnapshot', 'SnapshotEvent', 'SnapshotConnection', 'SnapshotEdge', 'RetentionDeletion', 'SnapshotSummary']);
     const reaches = (type: GraphQLNamedType) => guarded.has(type.name) || (isUnionType(type) && type.getTypes().some((member) => guarded.has(member.name)));
     const paths = Object.values(schema.getTypeMap())
       .filter((type) => isObjectType(type) && !type.name.startsWith('__'))
@@ -631,6 +681,7 @@ describe('every path to snapshot data is in this matrix', () => {
       'AutoSnapshotPolicy.retentionPreview',
       'Mutation.createSnapshot',
       'Mutation.verifySnapshot',
+      'Project.snapshotSummary',
       'Query._entities',
       'Query.snapshot',
       'Snapshot.events',

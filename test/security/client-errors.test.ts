@@ -179,9 +179,9 @@ describe('federation _entities checks each representation (they were internal er
     ['an id that is a number', [{ __typename: 'Snapshot', id: 7 }], 'representations.0.id', 'Invalid input: expected string, received number'],
     [
       'a type that is no entity',
-      [{ __typename: 'VirtualCluster', id: 'x' }, { __typename: 'Project', id: 'p' }],
+      [{ __typename: 'VirtualCluster', id: 'x' }, { __typename: 'StorageLocation', id: 'p' }],
       'representations.1.__typename',
-      'Invalid option: expected one of "Snapshot"|"VirtualCluster"',
+      'Invalid option: expected one of "Project"|"Snapshot"|"VirtualCluster"',
     ],
     ['a string', ['VirtualCluster'], 'representations.0', 'Invalid input: expected object, received string'],
     ['an id with NUL', [{ __typename: 'VirtualCluster', id: 'a\u0000' }], 'representations.0.id', 'must not contain NUL characters'],

@@ -230,7 +230,7 @@ describe('authentication', () => {
 });
 
 describe('federation', () => {
-  it('publishes the subgraph SDL with VirtualCluster and Snapshot as entities and Project as a reference', async () => {
+  it('publishes the subgraph SDL with VirtualCluster, Snapshot and Project (with vsnap\'s fields) as entities', async () => {
     const response = await postGraphQL(app.url, '{ _service { sdl } }', { token: admin });
     expect(response.status).toBe(200);
     expect(response.body.errors).toBeUndefined();
@@ -238,7 +238,9 @@ describe('federation', () => {
     expect(sdl).toMatch(/@link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.\d+"/);
     expect(sdl).toMatch(/type VirtualCluster\s+@key\(fields: "id"\)\s*\{/);
     expect(sdl).toMatch(/type Snapshot\s+@key\(fields: "id"\)\s*\{/);
-    expect(sdl).toMatch(/type Project\s+@key\(fields: "id", resolvable: false\)/);
+    expect(sdl).toMatch(/type Project\s+@key\(fields: "id"\)\s*\{/);
+    expect(sdl).toMatch(/virtualClusters\(before: String, after: String, first: Int, last: Int\): VirtualClusterConnection\n/);
+    expect(sdl).toMatch(/snapshotSummary: SnapshotSummary\n/);
     expect(sdl).not.toContain('_entities');
   });
 

@@ -12,11 +12,11 @@ import type { SnapshotStatus, VolumeSnapshotPhase } from '../../src/snapshots/li
 import { snapshotObjectName } from '../../src/snapshots/naming.ts';
 import { moveSnapshot, moveVolume, scheduleSnapshot, SNAPSHOT_EVENTS_CHANNEL } from '../../src/snapshots/transitions.ts';
 
-/** A virtual cluster row of its own project. */
-export async function insertCluster(orm: MikroORM, name = 'prod'): Promise<VirtualCluster> {
+/** A virtual cluster row of its own project (or of `projectId`). */
+export async function insertCluster(orm: MikroORM, name = 'prod', projectId = `proj-${randomBytes(4).toString('hex')}`): Promise<VirtualCluster> {
   const em = orm.em.fork();
   const cluster = em.create(VirtualClusterSchema, {
-    projectId: `proj-${randomBytes(4).toString('hex')}`,
+    projectId,
     name,
     kubeconfigInline: 'apiVersion: v1',
     kubeconfigSecretRef: null,
