@@ -1,0 +1,49 @@
+/**
+ * Builds the web console (ui/ → ui/dist, served by vsnap at /ui).
+ *   node --import tsx scripts/console-build.ts            build now
+ *   node --import tsx scripts/console-build.ts --if-stale  build only when ui/dist is missing or older than a source (npm start)
+ *   node --import tsx scripts/console-build.ts --watch     rebuild on every change (npm run dev)
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const UI = fileURLToPath(new URL('../ui/', import.meta.url));
+const BUILT = path.join(UI, 'dist', 'index.html');
+const SOURCES = ['index.html', 'vite.config.ts', 'src'];
+
+/** The newest modification time among the console's sources; 0 when there are none (an image without ui/src). */
+async function newestSource(): Promise<number> {
+  let newest = 0;
+  const visit = async (entry: string) => {
+    const stat = await fs.stat(entry).catch(() => undefined);
+    if (!stat) return;
+    if (stat.isDirectory()) {
+      for (const child of await fs.readdir(entry)) await visit(path.join(entry, child));
+    } else newest = Math.max(newest, stat.mtimeMs);
+  };
+  for (const source of SOURCES) await visit(path.join(UI, source));
+  return newest;
+}
+
+async function isStale(): Promise<boolean> {
+  const built = await fs.stat(BUILT).catch(() => undefined);
+  if (!built) return true;
+  return (await newestSource()) > built.mtimeMs;
+}
+
+const mode = process.argv[2];
+if (mode === '--if-stale' && !(await isStale())) process.exit(0);
+
+const vite = await import('vite').catch(() => undefined);
+if (!vite) {
+  // Production images install no build tools; they carry ui/dist from their build stage.
+  console.error(await fs.stat(BUILT).then(() => 'vsnap: vite is not installed; serving the console as built', () => 'vsnap: the console is not built and vite is not installed: /ui answers 503'));
+  process.exit(0);
+}
+const configFile = path.join(UI, 'vite.config.ts');
+if (mode === '--watch') {
+  await vite.build({ configFile, build: { watch: {} } });
+} else {
+  await vite.build({ configFile });
+}
