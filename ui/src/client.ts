@@ -36,6 +36,11 @@ export function errorCode(error: { graphQLErrors: readonly { extensions?: Record
 export function createConsoleClient(token: string, signedOut: (reason: string) => void): ConsoleClient {
   const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
   const connectionListeners = new Set<(state: Connection) => void>();
+  let disposed = false;
+  // A client replaced by a newer sign-in must not end that one when its own socket closes.
+  const signOut = (reason: string) => {
+    if (!disposed) signedOut(reason);
+  };
   let state: Connection = 'connected';
   const setState = (next: Connection) => {
     if (next === state) return;
@@ -49,13 +54,14 @@ export function createConsoleClient(token: string, signedOut: (reason: string) =
     // A console is left open for hours: retry for as long as it is open.
     retryAttempts: Number.POSITIVE_INFINITY,
     retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, reconnectDelayMs(retries))),
-    shouldRetry: () => true,
+    // Every close but a refused token (4403): that session is over, the page returns to sign-in.
+    shouldRetry: (event) => (event as CloseEvent | undefined)?.code !== 4403,
     lazyCloseTimeout: 3000,
     on: {
       connected: () => setState('connected'),
       closed: (event) => {
         const { code, reason } = event as CloseEvent;
-        if (code === 4403) signedOut(reason ? `The server ended the session: ${reason}.` : 'The server refused the token.');
+        if (code === 4403) signOut(`The server refused the token: ${reason || 'HTTP 403'}.`);
         // 1000: closed on purpose (no subscription left); anything else is a connection lost.
         else if (code !== 1000) setState('reconnecting');
       },
@@ -71,7 +77,7 @@ export function createConsoleClient(token: string, signedOut: (reason: string) =
       mapExchange({
         onError(error) {
           const unauthenticated = error.response?.status === 401 || errorCode(error) === 'UNAUTHENTICATED';
-          if (unauthenticated) signedOut(`The server refused the token: ${error.graphQLErrors[0]?.message ?? 'HTTP 401'}.`);
+          if (unauthenticated) signOut(`The server refused the token: ${error.graphQLErrors[0]?.message ?? 'HTTP 401'}.`);
         },
       }),
       fetchExchange,
@@ -126,8 +132,10 @@ export function createConsoleClient(token: string, signedOut: (reason: string) =
       return () => void connectionListeners.delete(listener);
     },
     dispose() {
+      disposed = true;
       connectionListeners.clear();
-      void ws.dispose();
+      // dispose() awaits the last connection attempt: one refused (4403) rejects, and that is no news here.
+      Promise.resolve(ws.dispose()).catch(() => undefined);
     },
   };
 }

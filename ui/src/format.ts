@@ -36,7 +36,9 @@ export function formatTime(iso: string | null | undefined): string {
 
 /** An instant as read in `timeZone`, with the zone's name. */
 export function formatTimeIn(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone, timeZoneName: 'short' }).format(date);
+  // dateStyle/timeStyle cannot be combined with timeZoneName: the parts are named one by one.
+  const parts = { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' } as const;
+  return new Intl.DateTimeFormat(undefined, { ...parts, timeZone }).format(date);
 }
 
 export function viewerTimeZone(): string {

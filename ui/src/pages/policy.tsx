@@ -1,6 +1,6 @@
 /** A cluster's auto-snapshot policy: its summary, and the form admins change it with. */
 import { useMutation, useQuery } from '@urql/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { errorCode } from '../client.ts';
 import { formatTime, formatTimeIn, retentionSummary } from '../format.ts';
 import type { AutoSnapshotPolicyInput, PolicyFieldsFragment } from '../gql/graphql.ts';
@@ -15,7 +15,10 @@ interface PolicyCluster {
 
 export function PolicySection({ cluster, canEdit }: { cluster: PolicyCluster; canEdit: boolean }) {
   const [editing, setEditing] = useState(false);
-  const policy = cluster.autoSnapshotPolicy;
+  // What the last save returned, shown at once; the page's next read of the cluster replaces it.
+  const [saved, setSaved] = useState<PolicyFieldsFragment>();
+  useEffect(() => setSaved(undefined), [cluster.autoSnapshotPolicy]);
+  const policy = saved ?? cluster.autoSnapshotPolicy;
   const next = policy.enabled && policy.schedule ? nextRuns(policy.schedule, policy.timeZone, 1) : undefined;
   return (
     <section aria-labelledby="policy-title" class="policy">
@@ -45,7 +48,15 @@ export function PolicySection({ cluster, canEdit }: { cluster: PolicyCluster; ca
           Edit policy
         </button>
       )}
-      {canEdit && editing && <PolicyForm cluster={cluster} done={() => setEditing(false)} />}
+      {canEdit && editing && (
+        <PolicyForm
+          cluster={{ ...cluster, autoSnapshotPolicy: policy }}
+          done={(changed) => {
+            if (changed) setSaved(changed);
+            setEditing(false);
+          }}
+        />
+      )}
     </section>
   );
 }
@@ -61,7 +72,7 @@ const KEEP_RULES = [
 ] as const;
 type RetentionRule = (typeof KEEP_RULES)[number][0];
 
-function PolicyForm({ cluster, done }: { cluster: PolicyCluster; done(): void }) {
+function PolicyForm({ cluster, done }: { cluster: PolicyCluster; done(saved?: PolicyFieldsFragment): void }) {
   const current = cluster.autoSnapshotPolicy;
   const [enabled, setEnabled] = useState(current.enabled);
   const [schedule, setSchedule] = useState(current.schedule ?? '0 3 * * *');
@@ -92,7 +103,7 @@ function PolicyForm({ cluster, done }: { cluster: PolicyCluster; done(): void })
       retention: { ...retention, keepFailed: { last: current.retention.keepFailed.last, maxAgeSeconds: current.retention.keepFailed.maxAgeSeconds } },
     };
     const response = await save({ virtualClusterId: cluster.id, policy });
-    if (response.data) return done();
+    if (response.data) return done(response.data.setAutoSnapshotPolicy.autoSnapshotPolicy);
     const error = response.error?.graphQLErrors[0];
     const field = error?.extensions?.field;
     setServerProblem(`${error?.message ?? response.error?.message ?? 'not saved'}${errorCode(response.error) ? ` (${errorCode(response.error)}${typeof field === 'string' ? `, ${field}` : ''})` : ''}`);
@@ -178,7 +189,7 @@ function PolicyForm({ cluster, done }: { cluster: PolicyCluster; done(): void })
         <button type="submit" disabled={invalid || saving.fetching}>
           Save policy
         </button>
-        <button type="button" class="secondary" onClick={done}>
+        <button type="button" class="secondary" onClick={() => done()}>
           Cancel
         </button>
       </div>
