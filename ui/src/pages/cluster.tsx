@@ -112,7 +112,7 @@ function SnapshotNow({ cluster, live, setLive }: { cluster: Cluster; live: Live;
     const response = await create({ virtualClusterId: cluster.id });
     const snapshot = response.data?.createSnapshot;
     if (snapshot) {
-      setOutcome(`Scheduled ${snapshot.name}.`);
+      setOutcome(`Requested ${snapshot.name}.`);
       setLive((current) => ({
         rows: current.rows.has(snapshot.id) ? current.rows : new Map(current.rows).set(snapshot.id, snapshot),
         created: current.created.some((row) => row.id === snapshot.id) ? current.created : [snapshot, ...current.created],

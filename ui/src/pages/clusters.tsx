@@ -69,7 +69,7 @@ export function ClustersPage() {
                 <tr>
                   <th scope="col">Name</th>
                   <th scope="col">Schedule</th>
-                  <th scope="col">Next run</th>
+                  <th scope="col">Next run (your time)</th>
                   <th scope="col">Retention</th>
                   <th scope="col">Storage location</th>
                   <th scope="col">Last snapshot</th>
