@@ -2,8 +2,9 @@
  * Builds the web console (ui/ → ui/dist, served by vsnap at /ui).
  *   node --import tsx scripts/console-build.ts            build now
  *   node --import tsx scripts/console-build.ts --if-stale  build only when ui/dist is missing or older than a source (npm start)
- *   node --import tsx scripts/console-build.ts --watch     rebuild on every change (npm run dev)
+ *   node --import tsx scripts/console-build.ts --watch [-- <command>]  rebuild on every change, running <command> beside (npm run dev)
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +33,8 @@ async function isStale(): Promise<boolean> {
   return (await newestSource()) > built.mtimeMs;
 }
 
+// Vite sets NODE_ENV=production while it builds: the server run beside it keeps the caller's environment.
+const callerEnvironment = { ...process.env };
 const mode = process.argv[2];
 if (mode === '--if-stale' && !(await isStale())) process.exit(0);
 
@@ -43,7 +46,17 @@ if (!vite) {
 }
 const configFile = path.join(UI, 'vite.config.ts');
 if (mode === '--watch') {
-  await vite.build({ configFile, build: { watch: {} } });
+  const watcher = (await vite.build({ configFile, build: { watch: {} } })) as { close(): Promise<void> };
+  // `--watch -- <command>`: runs the server beside the watcher; a signal reaches both, and both end together.
+  const command = process.argv.slice(process.argv.indexOf('--') + 1);
+  if (process.argv.includes('--') && command.length > 0) {
+    const server = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env: callerEnvironment });
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => server.kill(signal));
+    server.on('exit', async (code) => {
+      await watcher.close();
+      process.exit(code ?? 0);
+    });
+  }
 } else {
   await vite.build({ configFile });
 }

@@ -36,6 +36,7 @@ const SECURITY_HEADERS = {
 
 interface StaticFile {
   type: string;
+  modifiedMs: number;
   body: Buffer;
   gzip: Buffer | undefined;
   immutable: boolean;
@@ -44,15 +45,21 @@ interface StaticFile {
 /**
  * Serves the built console under /ui: files from the build directory, hashed assets cached
  * for good, every other path without an extension answered with index.html (the page routes
- * itself). Files are read once and kept with their gzip form; the build is small. A missing
- * build is answered 503 with how to make it, not a crash.
+ * itself). Files are kept in memory with their gzip form (the build is small); index.html is
+ * read again when it changes. A missing build is answered 503 with how to make it.
  */
 export function consoleHandler(directory: string): (req: http.IncomingMessage, res: http.ServerResponse, pathname: string) => Promise<void> {
   const root = path.resolve(directory);
   const files = new Map<string, Promise<StaticFile | undefined>>();
 
-  const load = (relative: string) => {
+  const load = async (relative: string) => {
     let file = files.get(relative);
+    // index.html keeps its name across builds (npm run dev rebuilds it): read again once it changed.
+    const cached = await file;
+    if (cached && !cached.immutable) {
+      const modifiedMs = await fs.stat(path.join(root, relative)).then((stat) => stat.mtimeMs, () => undefined);
+      if (modifiedMs !== cached.modifiedMs) file = undefined;
+    }
     if (!file) {
       file = readStatic(root, relative);
       files.set(relative, file);
@@ -121,14 +128,16 @@ async function readStatic(root: string, relative: string): Promise<StaticFile | 
   const full = path.join(root, relative);
   // safeRelative leaves no way out of the root; checked again here so this function stands alone.
   if (!full.startsWith(root + path.sep)) return undefined;
-  const body = await fs.readFile(full).catch((error: NodeJS.ErrnoException) => {
+  const missing = (error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'EISDIR' || error.code === 'ENOTDIR') return undefined;
     throw error;
-  });
-  if (!body) return undefined;
+  };
+  const [stat, body] = await Promise.all([fs.stat(full).catch(missing), fs.readFile(full).catch(missing)]);
+  if (!stat || !body) return undefined;
   const extension = path.extname(relative);
   return {
     type: CONTENT_TYPES[extension] ?? 'application/octet-stream',
+    modifiedMs: stat.mtimeMs,
     body,
     gzip: COMPRESSIBLE.has(extension) && body.length > 512 ? gzipSync(body, { level: 9 }) : undefined,
     // Vite names built assets by content hash (assets/index-<hash>.js): they never change.

@@ -121,6 +121,20 @@ describe('the console at /ui', () => {
     expect([404, ...(rawPath.includes('/../') ? [401] : [])]).toContain(answer.status);
   });
 
+  it('answers the new index.html once a rebuild replaced it (npm run dev)', async () => {
+    const rebuilt = INDEX.replace('abc123', 'def456');
+    const file = path.join(root, 'dist', 'index.html');
+    await fs.writeFile(file, rebuilt);
+    const later = new Date(Date.now() + 60_000);
+    await fs.utimes(file, later, later);
+    try {
+      expect((await get(app.url, '/ui/')).body.toString()).toBe(rebuilt);
+    } finally {
+      await fs.writeFile(file, INDEX);
+    }
+    expect((await get(app.url, '/ui/sign-in')).body.toString()).toBe(INDEX);
+  });
+
   it('answers 503 with how to build it when nothing is built', async () => {
     const answer = await get(unbuilt.url, '/ui/');
     expect(answer.status).toBe(503);
