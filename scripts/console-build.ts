@@ -35,6 +35,8 @@ async function isStale(): Promise<boolean> {
 
 // Vite sets NODE_ENV=production while it builds: the server run beside it keeps the caller's environment.
 const callerEnvironment = { ...process.env };
+// The same bundle whatever the caller's NODE_ENV (vitest sets "test"): production code only.
+process.env.NODE_ENV = 'production';
 const mode = process.argv[2];
 if (mode === '--if-stale' && !(await isStale())) process.exit(0);
 

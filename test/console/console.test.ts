@@ -125,6 +125,17 @@ describe('the console', () => {
     expect(cells[5]).toBe('Scheduled');
     expect(await page.getByRole('heading', { name: `Project ${E2E_PROJECT}` }).count()).toBe(1);
     await screenshot(page, '03-clusters');
+
+    // By keyboard alone: the first Tab reaches "Skip to content"; from the content, Tab reaches the cluster's link, Enter opens it.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    const focused = () => page.evaluate(() => document.activeElement?.textContent ?? '');
+    for (let tabs = 0; tabs < 30 && (await focused()) !== 'listed'; tabs++) await page.keyboard.press('Tab');
+    expect(await focused()).toBe('listed');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'listed', exact: true }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/ui/clusters/${cluster.id}`);
     await page.close();
   });
 

@@ -50,7 +50,7 @@ export function ClusterPage({ id }: { id: string }) {
         ) : (
           <>
             <SnapshotNow cluster={cluster} live={live} setLive={setLive} />
-            <LiveSnapshots cluster={cluster} setLive={setLive} />
+            <LiveSnapshots cluster={cluster} setLive={setLive} refetch={() => refetch({ requestPolicy: 'network-only' })} />
             <SnapshotTable rows={visibleRows(cluster, live, pages.length === 1)} />
             <Pager
               labels={['Newer', 'Older']}
@@ -80,10 +80,12 @@ function visibleRows(cluster: Cluster, live: Live, firstPage: boolean): Snapshot
  * The cluster's snapshot events, from the newest cursor the page has read (so nothing committed
  * after the read is missed); the client resumes after the last one received on a reconnect.
  */
-function LiveSnapshots({ cluster, setLive }: { cluster: Cluster; setLive: (update: (live: Live) => Live) => void }) {
+function LiveSnapshots({ cluster, setLive, refetch }: { cluster: Cluster; setLive: (update: (live: Live) => Live) => void; refetch(): void }) {
+  // CURSOR_EXPIRED: the log no longer reaches back to the page's newest cursor; read the page again and go live from now.
+  const [expired, setExpired] = useState(false);
   const cursors = cluster.newest?.edges[0]?.node.events.map((event) => BigInt(event.cursor)) ?? [];
-  const since = cursors.length > 0 ? String(cursors.reduce((a, b) => (a > b ? a : b))) : undefined;
-  useSubscription({ query: ClusterEventsSubscription, variables: { virtualClusterId: cluster.id, since } }, (_previous: unknown, data) => {
+  const since = cursors.length > 0 && !expired ? String(cursors.reduce((a, b) => (a > b ? a : b))) : undefined;
+  const [result] = useSubscription({ query: ClusterEventsSubscription, variables: { virtualClusterId: cluster.id, since } }, (_previous: unknown, data) => {
     const event = data.snapshotEvents;
     setLive((live) => {
       const rows = new Map(live.rows);
@@ -99,6 +101,12 @@ function LiveSnapshots({ cluster, setLive }: { cluster: Cluster; setLive: (updat
     });
     return data;
   });
+  const cursorExpired = errorCode(result.error) === 'CURSOR_EXPIRED';
+  useEffect(() => {
+    if (!cursorExpired) return;
+    setExpired(true);
+    refetch();
+  }, [cursorExpired]);
   return null;
 }
 
