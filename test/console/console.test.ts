@@ -75,7 +75,7 @@ async function open(viewport: { width: number; height: number } = VIEWPORTS.desk
 const snapshotRow = (page: Page, name: string) => page.locator(`tr[data-snapshot="${name}"]`);
 const statusOf = async (page: Page, name: string) => snapshotRow(page, name).locator('[data-status]').getAttribute('data-status');
 
-describe('the console', () => {
+describe('the console', { timeout: 90_000 }, () => {
   it('signs in with a pasted token, and a refused token returns to sign-in with the reason', async () => {
     const page = await open();
     await page.goto(consoleUrl);
