@@ -186,6 +186,8 @@ describe('the console', { timeout: 90_000 }, () => {
     expect(cells[9]).toBe(`${stored.sha256!.slice(0, 12)}… Copy`);
     expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
     await screenshot(page, '06-cluster-completed');
+    await page.setViewportSize(VIEWPORTS.phone);
+    await screenshot(page, '06-cluster-completed-390');
     await page.close();
     rig.kube.faults.latencyMs = 0;
   });
