@@ -12,7 +12,7 @@ export function SnapshotTable({ rows }: { rows: readonly SnapshotRow[] }) {
   if (rows.length === 0) return <p>No snapshots yet.</p>;
   return (
     <div class="table-wrap" tabIndex={0} role="region" aria-label="Scrollable table">
-      <table class="snapshots">
+      <table class="snapshots stack">
         <caption class="sr-only">Snapshots, newest first; times in your time zone</caption>
         <thead>
           <tr>
@@ -32,22 +32,24 @@ export function SnapshotTable({ rows }: { rows: readonly SnapshotRow[] }) {
         <tbody>
           {rows.map((row) => (
             <tr key={row.id} data-snapshot={row.name}>
-              <th scope="row">
+              <th scope="row" data-label="Name">
                 <Link href={paths.snapshot(row.id)}>{row.name}</Link>
               </th>
-              <td class="status">
-                <StatusBadge status={row.status} />
-                {row.status === 'IN_PROGRESS' && row.progress && <SnapshotProgressBars progress={row.progress} compact />}
+              <td data-label="Status" class="status">
+                <span>
+                  <StatusBadge status={row.status} />
+                  {row.status === 'IN_PROGRESS' && row.progress && <SnapshotProgressBars progress={row.progress} compact />}
+                </span>
               </td>
-              <td>{TRIGGER_LABELS[row.trigger]}</td>
-              <td>{formatTime(row.scheduledAt)}</td>
-              <td>{formatTime(row.startedAt)}</td>
-              <td>{formatTime(row.finishedAt)}</td>
-              <td>{formatDuration(row.startedAt, row.finishedAt)}</td>
-              <td>{formatBytes(row.sizeBytes)}</td>
-              <td>{formatCount(row.objectCount)}</td>
-              <td>{row.sha256 ? <Sha256 value={row.sha256} /> : '—'}</td>
-              <td class="message">{row.message ?? ''}</td>
+              <td data-label="Trigger">{TRIGGER_LABELS[row.trigger]}</td>
+              <td data-label="Scheduled">{formatTime(row.scheduledAt)}</td>
+              <td data-label="Started">{formatTime(row.startedAt)}</td>
+              <td data-label="Finished">{formatTime(row.finishedAt)}</td>
+              <td data-label="Duration">{formatDuration(row.startedAt, row.finishedAt)}</td>
+              <td data-label="Size">{formatBytes(row.sizeBytes)}</td>
+              <td data-label="Objects">{formatCount(row.objectCount)}</td>
+              <td data-label="SHA-256">{row.sha256 ? <Sha256 value={row.sha256} /> : '—'}</td>
+              <td data-label="Message" class="message">{row.message ?? ''}</td>
             </tr>
           ))}
         </tbody>

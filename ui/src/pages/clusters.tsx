@@ -63,7 +63,7 @@ export function ClustersPage() {
             </p>
           )}
           <div class="table-wrap" tabIndex={0} role="region" aria-label="Scrollable table">
-            <table class="clusters">
+            <table class="clusters stack">
               <caption class="sr-only">Virtual clusters of project {projectId}</caption>
               <thead>
                 <tr>
@@ -103,10 +103,10 @@ function ClusterRow({ node, latest, forbidden }: { node: ClusterNode; latest: La
   const next = policy.enabled && policy.schedule ? nextRuns(policy.schedule, policy.timeZone, 1) : undefined;
   return (
     <tr data-cluster={node.name}>
-      <th scope="row">
+      <th scope="row" data-label="Name">
         <Link href={paths.cluster(node.id)}>{node.name}</Link>
       </th>
-      <td>
+      <td data-label="Schedule">
         {policy.enabled && policy.schedule ? (
           <>
             <code>{policy.schedule}</code> <span class="muted">({policy.timeZone})</span>
@@ -115,10 +115,10 @@ function ClusterRow({ node, latest, forbidden }: { node: ClusterNode; latest: La
           'Off'
         )}
       </td>
-      <td>{next && 'runs' in next ? formatTime(next.runs[0]!.toISOString()) : '—'}</td>
-      <td>{retentionSummary(policy.retention)}</td>
-      <td>{policy.storageLocation ?? 'default location'}</td>
-      <td class="latest">
+      <td data-label="Next run">{next && 'runs' in next ? formatTime(next.runs[0]!.toISOString()) : '—'}</td>
+      <td data-label="Retention">{retentionSummary(policy.retention)}</td>
+      <td data-label="Storage location">{policy.storageLocation ?? 'default location'}</td>
+      <td data-label="Last snapshot" class="latest">
         {forbidden ? (
           <span class="muted" title={SNAPSHOTS_FORBIDDEN}>
             Not visible to you

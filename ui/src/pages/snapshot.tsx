@@ -99,7 +99,7 @@ function Volumes({ snapshot }: { snapshot: Detail }) {
         <p>{snapshot.volumeSnapshotsEnabled ? 'None: no PersistentVolumeClaims were found (yet).' : 'Volume snapshots are off for this snapshot.'}</p>
       ) : (
         <div class="table-wrap" tabIndex={0} role="region" aria-label="Scrollable table">
-          <table class="volumes">
+          <table class="volumes stack">
             <caption class="sr-only">Volume snapshots of {snapshot.name}</caption>
             <thead>
               <tr>
@@ -114,16 +114,16 @@ function Volumes({ snapshot }: { snapshot: Detail }) {
             <tbody>
               {snapshot.volumeSnapshots.map((volume) => (
                 <tr key={volume.id} data-pvc={`${volume.namespace}/${volume.pvcName}`}>
-                  <th scope="row" class="mono">
+                  <th scope="row" data-label="PersistentVolumeClaim" class="mono">
                     {volume.namespace}/{volume.pvcName}
                   </th>
-                  <td>
+                  <td data-label="Phase">
                     <PhaseBadge phase={volume.phase} />
                   </td>
-                  <td>{volume.driver ?? '—'}</td>
-                  <td>{volume.volumeSnapshotClass ?? '—'}</td>
-                  <td>{formatBytes(volume.restoreSizeBytes)}</td>
-                  <td class="message">{volume.message ?? ''}</td>
+                  <td data-label="Driver">{volume.driver ?? '—'}</td>
+                  <td data-label="Class">{volume.volumeSnapshotClass ?? '—'}</td>
+                  <td data-label="Size">{formatBytes(volume.restoreSizeBytes)}</td>
+                  <td data-label="Message" class="message">{volume.message ?? ''}</td>
                 </tr>
               ))}
             </tbody>
