@@ -13,7 +13,8 @@ import { createProcessMetrics } from '../../src/metrics.ts';
 import { rigOf, rigStorage, E2E_PROJECT, BUCKET, type EngineRig } from '../engine/harness.ts';
 import { EngineSnapshotDocument } from '../generated/graphql.ts';
 import { startKubeServer } from '../kube/server.ts';
-import { startTestApp, testEngineConfig, tokens } from '../support/app.ts';
+import { signToken } from '../../src/auth/tokens.ts';
+import { startTestApp, TEST_JWT_SECRET, testEngineConfig, tokens } from '../support/app.ts';
 import { buildConsole, launchBrowser, openPage, screenshot, signIn, VIEWPORTS } from '../support/browser.ts';
 import { startS3Server } from '../support/s3.ts';
 import { move, schedule } from '../support/snapshots.ts';
@@ -106,12 +107,25 @@ describe('the console', { timeout: 90_000 }, () => {
     await page.close();
   });
 
+  it('returns to sign-in with the reason when the token expires while a live page is open', async () => {
+    const shortLived = await signToken(new TextEncoder().encode(TEST_JWT_SECRET), 'short-lived', { platformAdmin: true }, { expiresIn: '4s' });
+    const page = await open();
+    await signIn(page, consoleUrl, shortLived);
+    // The list's live subscription is open; at the token's expiry vsnap ends it (UNAUTHENTICATED, then 4403).
+    const reason = page.getByRole('alert');
+    await reason.waitFor({ timeout: 20_000 });
+    expect(await reason.textContent()).toMatch(/^The server refused the token: (the )?token expired\b.*\.$/);
+    expect(new URL(page.url()).pathname).toBe('/ui/sign-in');
+    expect(await page.evaluate(() => sessionStorage.getItem('vsnap.token'))).toBeNull();
+    await page.close();
+  });
+
   it('lists virtual clusters by project: schedule in its time zone, next run, retention, storage location, last snapshot', async () => {
     const cluster = await rig.registerCluster({
       name: 'listed',
       policy: { enabled: true, schedule: '30 2 * * *', timeZone: 'Europe/Berlin', retention: { keepLast: 7, keepDaily: 14 } },
     });
-    await schedule(rig.app.orm, cluster.id);
+    const scheduled = await schedule(rig.app.orm, cluster.id);
     const page = await open();
     await signIn(page, consoleUrl, rig.admin);
     const row = page.locator('tr[data-cluster="listed"]');
@@ -125,6 +139,10 @@ describe('the console', { timeout: 90_000 }, () => {
     expect(cells[5]).toBe('Scheduled');
     expect(await page.getByRole('heading', { name: `Project ${E2E_PROJECT}` }).count()).toBe(1);
     await screenshot(page, '03-clusters');
+    // Live: the last snapshot's status follows its events.
+    await move(rig.app.orm, scheduled.id, 'IN_PROGRESS');
+    await row.locator('td.latest [data-status="IN_PROGRESS"]').waitFor();
+    expect(await row.locator('td.latest').textContent()).toBe('In Progress');
 
     // By keyboard alone: the first Tab reaches "Skip to content"; from the content, Tab reaches the cluster's link, Enter opens it.
     await page.keyboard.press('Tab');

@@ -21,15 +21,16 @@ export function ClustersPage() {
 
   useSubscription({ query: ClusterEventsSubscription, variables: { since: undefined } }, (_previous: unknown, data) => {
     const event = data.snapshotEvents;
+    const shownOf = (current: ReadonlyMap<string, Latest>) =>
+      current.has(event.virtualClusterId) ? current.get(event.virtualClusterId) : queryLatest(result.data, event.virtualClusterId);
+    // The newest one is gone: which is newest now is the list's to say.
+    if (event.kind === 'DELETED' && shownOf(latest)?.id === event.snapshotId) refetch({ requestPolicy: 'network-only' });
     setLatest((current) => {
-      const shown = current.has(event.virtualClusterId) ? current.get(event.virtualClusterId) : queryLatest(result.data, event.virtualClusterId);
+      if (event.kind === 'CREATED' && event.snapshot) return new Map(current).set(event.virtualClusterId, event.snapshot);
+      if (shownOf(current)?.id !== event.snapshotId) return current;
       const next = new Map(current);
-      if (event.kind === 'CREATED' && event.snapshot) next.set(event.virtualClusterId, event.snapshot);
-      else if (shown?.id !== event.snapshotId) return current;
-      else if (event.kind === 'DELETED') {
-        refetch({ requestPolicy: 'network-only' });
-        next.delete(event.virtualClusterId);
-      } else if (event.snapshot) next.set(event.virtualClusterId, event.snapshot);
+      if (event.kind === 'DELETED' || !event.snapshot) next.delete(event.virtualClusterId);
+      else next.set(event.virtualClusterId, event.snapshot);
       return next;
     });
     return data;
