@@ -290,6 +290,8 @@ describe('the console', { timeout: 90_000 }, () => {
   });
 
   it('a member sees the clusters and "only project admins and platform admins can see snapshots" in place of the list', async () => {
+    const cluster = await rig.registerCluster({ name: 'members-view' });
+    const hidden = await schedule(rig.app.orm, cluster.id);
     const page = await open();
     await signIn(page, consoleUrl, await tokens.member(E2E_PROJECT));
     const row = page.locator('tr[data-cluster="listed"]');
@@ -306,6 +308,13 @@ describe('the console', { timeout: 90_000 }, () => {
     expect(await page.getByRole('button', { name: 'Snapshot now' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Edit policy' }).count()).toBe(0);
     await screenshot(page, '12-member-cluster');
+    // A snapshot's own page, by its address: the explanation again, none of its data.
+    await page.goto(`${consoleUrl}snapshots/${hidden.id}`);
+    const explained = page.locator('[data-code="FORBIDDEN"]');
+    await explained.waitFor();
+    expect(await explained.textContent()).toBe('Only project admins and platform admins can see snapshots.');
+    expect(await page.getByText(hidden.name).count()).toBe(0);
+    await screenshot(page, '12b-member-snapshot');
     await page.close();
   });
 

@@ -27,9 +27,11 @@ export function ErrorNotice({ error, what, retry }: { error: CombinedError; what
   );
 }
 
-/** The error of one field (by its response path ending), when a partial result carries one. */
-export function fieldError(error: CombinedError | undefined, field: string): string | undefined {
-  const found = error?.graphQLErrors.find((e) => e.path?.at(-1) === field);
-  const code = found?.extensions?.code;
-  return typeof code === 'string' ? code : found ? 'ERROR' : undefined;
+/** An id that names nothing the caller may see (vsnap answers null, as for one outside their projects). */
+export function NotFoundNotice({ what }: { what: string }) {
+  return (
+    <div class="notice error" role="alert" data-code="NOT_FOUND">
+      <p>No {what} with this id, or it is not in one of your projects.</p>
+    </div>
+  );
 }

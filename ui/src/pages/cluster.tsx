@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useSubscription } from '@urql/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { errorCode } from '../client.ts';
-import { ErrorNotice, SNAPSHOTS_FORBIDDEN } from '../components/errors.tsx';
+import { ErrorNotice, NotFoundNotice, SNAPSHOTS_FORBIDDEN } from '../components/errors.tsx';
 import { SnapshotTable, type SnapshotRow } from '../components/snapshot-table.tsx';
 import type { ConsoleClusterQuery } from '../gql/graphql.ts';
 import { ClusterEventsSubscription, ClusterQuery, CreateSnapshotMutation } from '../operations.ts';
@@ -30,9 +30,9 @@ export function ClusterPage({ id }: { id: string }) {
   const cluster = result.data?.virtualCluster;
   const forbidden = result.error?.graphQLErrors.some((e) => e.extensions?.code === 'FORBIDDEN') ?? false;
 
-  if (result.error && !result.data) return <ErrorNotice error={result.error} what="virtual cluster" retry={() => refetch({ requestPolicy: 'network-only' })} />;
+  if (result.error && !cluster) return <ErrorNotice error={result.error} what="virtual cluster" retry={() => refetch({ requestPolicy: 'network-only' })} />;
   if (!result.data) return <p aria-busy="true">Loading…</p>;
-  if (!cluster) return <ErrorNotice error={{ graphQLErrors: [{ extensions: { code: 'NOT_FOUND' } }] } as never} what="virtual cluster" />;
+  if (!cluster) return <NotFoundNotice what="virtual cluster" />;
 
   return (
     <article aria-labelledby="cluster-title">

@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useSubscription } from '@urql/preact';
 import { useRef, useState } from 'preact/hooks';
 import { errorCode } from '../client.ts';
-import { ErrorNotice } from '../components/errors.tsx';
+import { ErrorNotice, NotFoundNotice } from '../components/errors.tsx';
 import { SnapshotProgressBars } from '../components/progress.tsx';
 import { Sha256 } from '../components/snapshot-table.tsx';
 import { PhaseBadge, StatusBadge } from '../components/status.tsx';
@@ -20,9 +20,9 @@ export function SnapshotPage({ id }: { id: string }) {
   const [live] = useSubscription({ query: SnapshotUpdatedSubscription, variables: { id }, pause: !result.data?.snapshot || deleted }, (_: unknown, data: ConsoleSnapshotUpdatedSubscription) => data);
   const snapshot = live.data?.snapshotUpdated ?? result.data?.snapshot;
 
-  if (result.error && !result.data) return <ErrorNotice error={result.error} what="snapshot" retry={() => refetch({ requestPolicy: 'network-only' })} />;
+  if (result.error && !result.data?.snapshot) return <ErrorNotice error={result.error} what="snapshot" retry={() => refetch({ requestPolicy: 'network-only' })} />;
   if (!result.data) return <p aria-busy="true">Loading…</p>;
-  if (!snapshot) return <ErrorNotice error={{ graphQLErrors: [{ extensions: { code: 'NOT_FOUND' } }] } as never} what="snapshot" />;
+  if (!snapshot) return <NotFoundNotice what="snapshot" />;
 
   return (
     <article aria-labelledby="snapshot-title">
