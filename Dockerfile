@@ -7,6 +7,16 @@ COPY package.json package-lock.json ./
 # Production dependencies only (tsx runs the TypeScript sources; no build step).
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
+# The web console (served at /ui): built with the dev dependencies, only its output is kept.
+FROM node:24-slim AS console
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY scripts ./scripts
+COPY ui ./ui
+RUN node --import tsx scripts/console-build.ts
+
 FROM node:24-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
@@ -18,6 +28,7 @@ COPY package.json tsconfig.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY schema ./schema
+COPY --from=console /app/ui/dist ./ui/dist
 RUN mkdir -p /var/lib/vsnap && chown node:node /var/lib/vsnap
 USER node
 EXPOSE 4000

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.vsnap/', 'test/generated/', 'coverage/'] },
+  { ignores: ['node_modules/', '.vsnap/', 'test/generated/', 'coverage/', 'ui/dist/', 'ui/src/gql/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

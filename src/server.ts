@@ -15,6 +15,7 @@ import { boundedMessage, DomainError } from './errors.ts';
 import { EventFeed } from './events/feed.ts';
 import { schema } from './graphql/schema.ts';
 import { requestAuthentication } from './http/authentication.ts';
+import { CONSOLE_PATH, consoleHandler, DEFAULT_CONSOLE_DIR } from './http/console.ts';
 import { useCorsOrigins } from './http/cors.ts';
 import { offlineGraphiQL } from './http/graphiql.ts';
 import { gracefulClose } from './http/graceful-close.ts';
@@ -35,7 +36,11 @@ export interface Server {
 }
 
 export interface ServerDeps {
-  config: Pick<Config, 'host' | 'port' | 'graphiql' | 'limits' | 'http' | 'shutdownTimeoutMs'> & { subscriptions?: SubscriptionConfig };
+  config: Pick<Config, 'host' | 'port' | 'graphiql' | 'limits' | 'http' | 'shutdownTimeoutMs'> & {
+    subscriptions?: SubscriptionConfig;
+    /** The built web console served at /ui; default ui/dist of this checkout. */
+    consoleDir?: string;
+  };
   orm: MikroORM;
   verifier: TokenVerifier;
   logger: Logger;
@@ -196,6 +201,7 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
   const server = http.createServer({ shouldUpgradeCallback: (req) => req.headers.upgrade?.toLowerCase() === 'websocket' });
   server.requestTimeout = 60_000;
   const shutdown = gracefulClose(server);
+  const serveConsole = consoleHandler(config.consoleDir ?? DEFAULT_CONSOLE_DIR);
   server.on('request', async (req: http.IncomingMessage, res: http.ServerResponse) => {
     shutdown.track(req, res);
     const route = new URL(req.url ?? '/', 'http://vsnap').pathname;
@@ -205,6 +211,13 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
     if (route === '/readyz') {
       const ready = !shutdown.closing && (await orm.isConnected().catch(() => false));
       return sendText(res, ready ? 200 : 503, ready ? 'ready' : 'not ready');
+    }
+    if (route === CONSOLE_PATH || route.startsWith(`${CONSOLE_PATH}/`)) {
+      return serveConsole(req, res, route).catch((error: unknown) => {
+        logger.error({ err: error }, 'could not read a file of the console');
+        if (!res.headersSent) sendText(res, 500, 'internal error');
+        else res.destroy();
+      });
     }
     if (route === '/metrics') {
       res.setHeader('content-type', metrics.registry.contentType);

@@ -38,6 +38,12 @@ export interface TestApp {
   inlineBox?: SecretBox;
   /** Every line the app logged at info and above, parsed (printed too when LOG_LEVEL is set). */
   logs(): LogLine[];
+  /**
+   * Stops the HTTP server as SIGTERM does (WebSocket connections closed with 1001) and starts
+   * it again on the same port and database, as a restarted vsnap: `url` stays the same.
+   * `whileDown` runs in between.
+   */
+  restartServer(whileDown?: () => Promise<void>): Promise<void>;
   /** Sends an operation over HTTP as the holder of `token` (no header when undefined). */
   request<T, V>(document: TypedDocumentNode<T, V>, variables: V, token: string | undefined): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
@@ -106,6 +112,8 @@ export async function startTestApp(
     postgresAdminUrl?: string;
     /** Live delivery; default SUBSCRIPTION_BUFFER_EVENTS' default (1,000 events a subscriber). */
     subscriptions?: Partial<SubscriptionConfig>;
+    /** The built web console served at /ui; default ui/dist. */
+    consoleDir?: string;
   } = {},
 ): Promise<TestApp> {
   const kubeEgress = options.kubeEgress ?? options.engine?.kubeEgress ?? EgressPolicy.defaults('test');
@@ -128,15 +136,16 @@ export async function startTestApp(
   const engine = engineConfig
     ? await startEngine({ orm, postgresUrl: database.url, config: engineConfig, logger, worker: options.worker ?? true, processEveryMs: 500, inlineBox, metrics })
     : undefined;
-  const server = await startServer({
+  const serverDeps = (port: number): Parameters<typeof startServer>[0] => ({
     config: {
       host: '127.0.0.1',
-      port: 0,
+      port,
       graphiql: options.graphiql ?? false,
       limits: { maxDepth: 12, maxAliases: 15, maxTokens: 4000, maxCost: 50000, maxDocumentBytes: 32 * 1024, ...options.limits },
       http: { maxBodyBytes: 16 * 1024 * 1024, corsOrigins: [], fieldSuggestions: true, wsConnectionInitTimeoutMs: 3000, ...options.http },
       shutdownTimeoutMs: 2000,
       subscriptions: { bufferEvents: 1000, ...options.subscriptions },
+      consoleDir: options.consoleDir,
     },
     orm,
     verifier: createTokenVerifier({ kind: 'secret', secret: TEST_JWT_SECRET }),
@@ -146,14 +155,24 @@ export async function startTestApp(
     kubeconfigs: { egress: kubeEgress, inlineBox },
     metrics,
   });
+  let server = await startServer(serverDeps(0));
   return {
     logs: () => logLines,
     url: server.url,
     databaseUrl: database.url,
     orm,
-    server,
+    get server() {
+      return server;
+    },
     engine,
     inlineBox,
+    async restartServer(whileDown) {
+      const port = Number(new URL(server.url).port);
+      await server.close();
+      await whileDown?.();
+      // A registry of its own: the first server's metrics are registered in the process's one.
+      server = await startServer({ ...serverDeps(port), metrics: createProcessMetrics() });
+    },
     async request(document, variables, token) {
       const response = await fetch(`${server.url}/graphql`, {
         method: 'POST',
