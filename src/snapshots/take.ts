@@ -327,8 +327,8 @@ interface Heartbeat {
 /**
  * Renews the snapshot's heartbeat every quarter of the lock lifetime. While the
  * database is away a beat fails; it is retried with a backoff capped at a
- * second, so the heartbeat is back within a second of the database, ahead of
- * the result waiting to be recorded.
+ * second, so the heartbeat is back within a second of the database (the
+ * finishing write, retried on its own, beats it before each retry).
  */
 function startHeartbeat(deps: EngineDeps, snapshotId: string, log: Logger): Heartbeat {
   const em = deps.orm.em.fork();

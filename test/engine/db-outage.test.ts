@@ -78,7 +78,7 @@ async function expectArchiveKept(clusterName: string, snapshot: Awaited<ReturnTy
 }
 
 describe('a Postgres outage while a snapshot is taken', () => {
-  it('in the middle: the heartbeat fails and resumes, the listing goes on, the snapshot ends COMPLETED', { timeout: 120_000 }, async () => {
+  it('in the middle: the heartbeat fails, the listing goes on, the snapshot ends COMPLETED with its archive', { timeout: 120_000 }, async () => {
     rig.kube.faults.latencyMs = 150;
     const cluster = await rig.registerCluster();
     const id = await rig.createSnapshot(cluster.id);
@@ -96,11 +96,12 @@ describe('a Postgres outage while a snapshot is taken', () => {
     await expectArchiveKept(cluster.name, snapshot);
     const lines = logsOf(id).map((line) => line.msg);
     expect(lines).toContain('heartbeat failed; retrying with backoff');
-    expect(lines).toContain('heartbeat resumed');
     // Progress could not be recorded during the outage: said once, and the snapshot went on.
     expect(lines.filter((line) => line === "could not record the snapshot's progress; the snapshot goes on and reporting is retried")).toHaveLength(1);
-    // The heartbeat came back before the result was recorded.
-    expect(lines.indexOf('heartbeat resumed')).toBeLessThan(lines.indexOf('snapshot stored'));
+    // Whether the heartbeat's next beat or the finishing write reaches the database first is a
+    // race (each retries on its own); either way the result was recorded, and the heartbeat
+    // resumes unless the snapshot finished before its next beat.
+    expect(lines).toContain('snapshot stored');
   });
 
   it('at the end: the archive is stored while the database is away, recorded once it is back, never removed', { timeout: 120_000 }, async () => {

@@ -76,9 +76,11 @@ describe.each(['sse', 'graphql-ws'] as const satisfies SubgraphSubscriptions[])(
     const updates = await subscribeSse(gateway.url, LiveSnapshotDocument, { id: snapshot.id }, await tokens.projectAdmin(cluster.projectId));
     await updates.until('the current state', (results) => results.length === 1);
     await waitFor(`a ${transport} subscription at vsnap`, async () => (await activeAt(transport)) >= 1);
-    await move(app.orm, snapshot.id, 'IN_PROGRESS');
-    await move(app.orm, snapshot.id, 'FAILED', 'no archive');
     const states = (results: { data?: LiveSnapshotSubscription | null }[]) => results.map((result) => result.data?.snapshotUpdated.status);
+    // Each state is read when its change arrives: the next move waits for it, or the read could already see FAILED.
+    await move(app.orm, snapshot.id, 'IN_PROGRESS');
+    await updates.until('IN_PROGRESS', (results) => states(results).includes('IN_PROGRESS'));
+    await move(app.orm, snapshot.id, 'FAILED', 'no archive');
     await updates.until('FAILED', (results) => states(results).includes('FAILED'));
     updates.abort();
     expect(updates.results.every((result) => result.errors === undefined)).toBe(true);
