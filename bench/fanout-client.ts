@@ -1,6 +1,6 @@
 /**
- * One client process of bench/fanout.ts: opens its share of graphql-ws connections (one
- * subscription each) and SSE streams, notes when each event arrives on each of them, and reports
+ * One client process of bench/fanout.ts: opens its share of graphql-ws connections (BENCH_WS_PER_CONNECTION
+ * subscriptions each) and SSE streams, notes when each event arrives on each of them, and reports
  * to the parent over IPC. Not run by hand.
  */
 import http from 'node:http';
@@ -19,6 +19,8 @@ export interface OpenOrder {
   sse: number;
   /** Connections being opened at once. */
   concurrency: number;
+  /** graphql-ws subscriptions per connection (operation ids 1…n on one socket), as a page with several live views has. */
+  perConnection: number;
 }
 
 export interface Opened {
@@ -70,7 +72,7 @@ function received(text: string, at: number): void {
   times.push(at);
 }
 
-function openWebSocket(order: OpenOrder, variables: Record<string, unknown> | undefined): Promise<void> {
+function openWebSocket(order: OpenOrder, variables: (Record<string, unknown> | undefined)[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(`${order.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { perMessageDeflate: false });
     sockets.push(socket);
@@ -80,7 +82,7 @@ function openWebSocket(order: OpenOrder, variables: Record<string, unknown> | un
       const at = now();
       const text = data.toString('utf8');
       if (text.startsWith('{"type":"connection_ack"')) {
-        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: order.query, variables } }));
+        variables.forEach((each, index) => socket.send(JSON.stringify({ id: String(index + 1), type: 'subscribe', payload: { query: order.query, variables: each } })));
         resolve();
       } else if (!text.includes('"type":"complete"')) {
         received(text, at);
@@ -128,17 +130,28 @@ async function openAll(order: OpenOrder): Promise<Opened> {
   const failures: string[] = [];
   const failed: number[] = [];
   let opened = { ws: 0, sse: 0 };
-  const jobs: (() => Promise<void>)[] = [
-    ...Array.from({ length: order.ws }, (_, i) => () => openWebSocket(order, order.variables[i]).then(() => void opened.ws++)),
-    ...Array.from({ length: order.sse }, (_, i) => () => openStream(order, order.variables[order.ws + i]).then(() => void opened.sse++)),
+  // Each job opens a connection: its subscriptions' indexes into the order's variables.
+  const connections: number[][] = [];
+  for (let first = 0; first < order.ws; first += order.perConnection) {
+    connections.push(Array.from({ length: Math.min(order.perConnection, order.ws - first) }, (_, i) => first + i));
+  }
+  const jobs: { indexes: number[]; open: () => Promise<void> }[] = [
+    ...connections.map((indexes) => ({
+      indexes,
+      open: () => openWebSocket(order, indexes.map((i) => order.variables[i])).then(() => void (opened.ws += indexes.length)),
+    })),
+    ...Array.from({ length: order.sse }, (_, i) => ({
+      indexes: [order.ws + i],
+      open: () => openStream(order, order.variables[order.ws + i]).then(() => void opened.sse++),
+    })),
   ];
   let next = 0;
   await Promise.all(
     Array.from({ length: order.concurrency }, async () => {
       while (next < jobs.length) {
-        const index = next++;
-        await jobs[index]!().catch((error: unknown) => {
-          failed.push(index);
+        const job = jobs[next++]!;
+        await job.open().catch((error: unknown) => {
+          failed.push(...job.indexes);
           if (failures.length < 5) failures.push(error instanceof Error ? error.message : String(error));
         });
       }

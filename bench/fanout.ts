@@ -90,6 +90,7 @@ export async function main(): Promise<number> {
   const wsCount = envCount('BENCH_WS', 10_000);
   const sseCount = envCount('BENCH_SSE', 1_000);
   const clients = Math.round(envNumber('BENCH_CLIENTS', 4));
+  const perConnection = Math.round(envNumber('BENCH_WS_PER_CONNECTION', 1));
   const transitions = Math.round(envNumber('BENCH_TRANSITIONS', 100));
   const intervalMs = envNumber('BENCH_INTERVAL_MS', 500);
   const snapshotCount = Math.round(envNumber('BENCH_SNAPSHOTS', 10));
@@ -101,7 +102,7 @@ export async function main(): Promise<number> {
 
   return withCleanups(async (cleanups) => {
     console.log(
-      `vsnap fan-out benchmark — node ${process.version}, ${wsCount} graphql-ws + ${sseCount} SSE subscriptions over ${clients} client processes, ` +
+      `vsnap fan-out benchmark — node ${process.version}, ${wsCount} graphql-ws (${perConnection} per connection) + ${sseCount} SSE subscriptions over ${clients} client processes, ` +
         `${transitions} transitions every ${intervalMs} ms`,
     );
     console.log(`subscription: ${query}${filter === 'cluster' ? ` — subscribers spread evenly over ${snapshotCount} clusters` : ''}`);
@@ -139,7 +140,7 @@ export async function main(): Promise<number> {
       return new Client(child);
     });
     const [warm, ...bulk] = processes as [Client, ...Client[]];
-    const order = (ws: number, sse: number, variables: Record<string, unknown>[]): OpenOrder => ({ type: 'open', url: service.url, token, query, variables, ws, sse, concurrency: 200 });
+    const order = (ws: number, sse: number, variables: Record<string, unknown>[]): OpenOrder => ({ type: 'open', url: service.url, token, query, variables, ws, sse, concurrency: 200, perConnection });
     const warmVariables = filter === 'none' ? [] : [0, 1].map(() => ({ virtualClusterId: seeded[0]!.clusterId }));
     const warmed = await warm.ask(order(1, 1, warmVariables), 'opened');
     if (warmed.ws + warmed.sse !== 2) throw new Error(`the warm-up subscriptions failed: ${warmed.failures.join('; ')}`);

@@ -12,7 +12,7 @@
  */
 import { buildExecutionContext, execute } from '@graphql-tools/executor';
 import { createSourceEventStream, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import { isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Viewer } from '../auth/viewer.ts';
 
 /** The result, and its JSON once asked for. */
@@ -24,7 +24,7 @@ export interface SharedResult extends ExecutionResult {
 type Subscribe = (args: ExecutionArgs) => unknown;
 
 export function useSharedSubscriptionResults(): Plugin<{ viewer?: Viewer }> {
-  const resultsByEvent = new WeakMap<object, Map<string, Promise<SharedResult>>>();
+  const resultsByEvent: ResultsByEvent = new WeakMap();
   const documentIds = new WeakMap<DocumentNode, number>();
   let documents = 0;
   const documentId = (document: DocumentNode) => {
@@ -42,14 +42,7 @@ export function useSharedSubscriptionResults(): Plugin<{ viewer?: Viewer }> {
     // What subscribing read (rows, authorization decisions) is not kept while the subscription waits.
     (args.contextValue as { refresh?: () => void }).refresh?.();
     const group = JSON.stringify([documentId(args.document), args.operationName ?? null, args.variableValues ?? null, viewer.accessKey]);
-    return mapAsyncIterator(source, (event: unknown) => {
-      if (typeof event !== 'object' || event === null) return executeFor(args, event);
-      let results = resultsByEvent.get(event);
-      if (!results) resultsByEvent.set(event, (results = new Map()));
-      let result = results.get(group);
-      if (!result) results.set(group, (result = executeFor(args, event)));
-      return result;
-    });
+    return new SharedResultStream(source[Symbol.asyncIterator](), args, group, resultsByEvent);
   };
 
   return {
@@ -57,6 +50,50 @@ export function useSharedSubscriptionResults(): Plugin<{ viewer?: Viewer }> {
       setSubscribeFn(sharedSubscribe(subscribeFn as Subscribe) as typeof subscribeFn);
     },
   };
+}
+
+type ResultsByEvent = WeakMap<object, Map<string, Promise<SharedResult>>>;
+
+/**
+ * One subscription's results: each event of its source executed, or taken from its group.
+ * A class, not a mapped iterator of closures: one is held per idle subscription.
+ */
+class SharedResultStream implements AsyncIterableIterator<SharedResult> {
+  constructor(
+    private readonly source: AsyncIterator<unknown>,
+    private readonly args: ExecutionArgs,
+    private readonly group: string,
+    private readonly resultsByEvent: ResultsByEvent,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<SharedResult, undefined>> {
+    const step = await this.source.next();
+    if (step.done) return { done: true, value: undefined };
+    return { done: false, value: await this.resultFor(step.value) };
+  }
+
+  async return(): Promise<IteratorResult<SharedResult, undefined>> {
+    await this.source.return?.();
+    return { done: true, value: undefined };
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<SharedResult, undefined>> {
+    await this.source.return?.();
+    throw error;
+  }
+
+  private resultFor(event: unknown): Promise<SharedResult> {
+    if (typeof event !== 'object' || event === null) return executeFor(this.args, event);
+    let results = this.resultsByEvent.get(event);
+    if (!results) this.resultsByEvent.set(event, (results = new Map()));
+    let result = results.get(this.group);
+    if (!result) results.set(this.group, (result = executeFor(this.args, event)));
+    return result;
+  }
 }
 
 /** The operation's result for one event, its JSON made once. */

@@ -77,6 +77,7 @@ export function attachGraphQLWebSocket(server: http.Server, yoga: Yoga, settings
       const authorization = connectionParamsAuthorization(context.connectionParams) ?? connection.upgradeAuthorization;
       // Read once: an open connection holds no token text.
       connection.upgradeAuthorization = undefined;
+      forgetAuthorization(context.connectionParams);
       try {
         connection.viewer = await authenticate(settings.verifier, authorization);
       } catch (error) {
@@ -199,6 +200,11 @@ class ProtocolSocket {
       });
     });
   }
+}
+
+/** Removes the token from connection_init's payload, which graphql-ws keeps for the connection's life. */
+function forgetAuthorization(params: Record<string, unknown> | undefined): void {
+  for (const key of Object.keys(params ?? {})) if (key.toLowerCase() === 'authorization') delete params![key];
 }
 
 /** `connectionParams: { authorization: "Bearer <token>" }` (the key in any case). */
