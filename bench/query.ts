@@ -201,8 +201,10 @@ export class LoadWorker {
 // ---------------------------------------------------------------------------
 
 interface CpuSpent {
-  /** Event-loop busy time of the server's thread (this main thread). */
+  /** Event-loop busy time of the server's thread (this main thread): wall time, so it grows while other processes hold the cores. */
   serverThreadMs: number;
+  /** CPU time of the server's thread (process.threadCpuUsage): what the requests cost it, however busy the machine. */
+  serverThreadCpuMs: number;
   /** Event-loop busy time of the load worker. */
   loadWorkerMs: number;
   /** CPU of this whole process: server, load worker, libuv pool (WebCrypto for JWTs), GC helpers. */
@@ -237,7 +239,9 @@ async function measureCpu<T>(load: LoadWorker, probe: pg.Client, run: () => Prom
   const mainBefore = performance.eventLoopUtilization();
   const workerBefore = load.eventLoopUtilization();
   const cpuBefore = process.cpuUsage();
+  const threadBefore = process.threadCpuUsage();
   const result = await run();
+  const thread = process.threadCpuUsage(threadBefore);
   const cpu = process.cpuUsage(cpuBefore);
   const workerSpent = load.eventLoopUtilization();
   const mainSpent = performance.eventLoopUtilization(mainBefore);
@@ -253,6 +257,7 @@ async function measureCpu<T>(load: LoadWorker, probe: pg.Client, run: () => Prom
     result,
     spent: {
       serverThreadMs: mainSpent.active,
+      serverThreadCpuMs: (thread.user + thread.system) / 1000,
       loadWorkerMs: workerSpent.active - workerBefore.active,
       nodeProcessMs: (cpu.user + cpu.system) / 1000,
       postgresMs,
@@ -535,7 +540,7 @@ function describeCpu(result: LoadResult, spent: CpuSpent): string {
   const per = (ms: number) => fmt(ms / Math.max(1, result.requests), 2);
   const busy = fmt((100 * spent.serverThreadMs) / (result.seconds * 1000), 0);
   const postgres = spent.postgresMs === undefined ? 'n/a (not on this machine)' : `${per(spent.postgresMs)} ms`;
-  return `       per request: server thread ${per(spent.serverThreadMs)} ms busy (${busy}% of the run), node process CPU ${per(spent.nodeProcessMs)} ms, postgres CPU ${postgres}, load worker ${per(spent.loadWorkerMs)} ms`;
+  return `       per request: server thread ${per(spent.serverThreadMs)} ms busy (${busy}% of the run), ${per(spent.serverThreadCpuMs)} ms CPU; node process CPU ${per(spent.nodeProcessMs)} ms, postgres CPU ${postgres}, load worker ${per(spent.loadWorkerMs)} ms`;
 }
 
 // ---------------------------------------------------------------------------
@@ -669,6 +674,9 @@ export async function main(): Promise<number> {
     const cpuA = spentA.nodeProcessMs / Math.max(1, resultA.requests);
     const cpuB = spentB.nodeProcessMs / Math.max(1, resultB.requests);
     console.log(`  node CPU per request (server + load worker): A ${fmt(cpuA, 2)} ms, B ${fmt(cpuB, 2)} ms; B/A = ${fmt(cpuB / cpuA, 3)}, about the A/B to expect wherever the node process is the bottleneck`);
+    const threadA = spentA.serverThreadCpuMs / Math.max(1, resultA.requests);
+    const threadB = spentB.serverThreadCpuMs / Math.max(1, resultB.requests);
+    console.log(`  server thread CPU per request: A ${fmt(threadA, 3)} ms, B ${fmt(threadB, 3)} ms; B/A = ${fmt(threadB / threadA, 3)}, the A/B to expect when the server thread is the bottleneck (the least sensitive to a busy machine)`);
 
     console.log('');
     console.log(`summary: A/B ${fmt(ratio, 3)} ${ratioOk ? 'PASS' : 'BELOW GOAL'}; statements ${constant ? worst : `${Math.min(...allCounts)}..${worst}`} per request ${statementsOk ? 'PASS' : 'BELOW GOAL'}`);
