@@ -152,6 +152,11 @@ builder.queryFields((t) => ({
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
     authScopes: (_root, args, context) => memberOfCluster(args.id, context),
-    resolve: (_root, args, context) => context.clusters.get(String(args.id)),
+    // The row the scope check loaded (a cluster the caller may not see is NOT_FOUND there already).
+    resolve: async (_root, args, context) => {
+      const cluster = await context.loaders.cluster.load(String(args.id));
+      if (!cluster) throw clusterNotFound();
+      return cluster;
+    },
   }),
 }));
