@@ -552,6 +552,9 @@ export async function main(): Promise<number> {
   const warmupSeconds = envNumber('BENCH_WARMUP_SECONDS', 2);
   const concurrency = Math.round(envNumber('BENCH_CONCURRENCY', 8));
 
+  // As the Dockerfile runs it: graphql-js, among others, checks more in development (its
+  // instanceOf compares class names whenever instanceof fails) and reads NODE_ENV once, on import.
+  process.env.NODE_ENV ??= 'production';
   const { openDatabase, sqlStatements } = await import('../src/db/orm.ts');
   const { startServer } = await import('../src/server.ts');
   const { createTokenVerifier, signToken } = await import('../src/auth/tokens.ts');
@@ -559,7 +562,7 @@ export async function main(): Promise<number> {
   const { loadConfig } = await import('../src/config.ts');
 
   return withCleanups(async (cleanups) => {
-    console.log(`vsnap query benchmark — node ${process.version}, ${concurrency} concurrent keep-alive connections, ${warmupSeconds}s warm-up + ${benchSeconds}s per query`);
+    console.log(`vsnap query benchmark — node ${process.version}, NODE_ENV=${process.env.NODE_ENV}, ${concurrency} concurrent keep-alive connections, ${warmupSeconds}s warm-up + ${benchSeconds}s per query`);
 
     // 1. A database of our own.
     const database = await createBenchDatabase(cleanups, { prefix: 'vsnap_bench_', dataDirName: 'bench-postgres' });
@@ -579,7 +582,7 @@ export async function main(): Promise<number> {
     console.log(`seeded ${CLUSTERS} clusters, ${seeded.snapshots} snapshots (${mix}), ${seeded.volumes} volume snapshots, ${seeded.events} events in ${secs(performance.now() - stepStart)}`);
 
     // Production defaults for the armor limits (depth, aliases, tokens, cost) and the HTTP edge.
-    const { limits, http: edge, kubeconfigs } = loadConfig({});
+    const { limits, http: edge, kubeconfigs } = loadConfig({ NODE_ENV: process.env.NODE_ENV, AUTH_JWT_SECRET: JWT_SECRET });
     const server = await startServer({
       config: { host: '127.0.0.1', port: 0, graphiql: false, limits, http: edge, shutdownTimeoutMs: 2000 },
       orm,
