@@ -39,13 +39,21 @@ export function clusterNotFound(field = 'id'): NotFoundError {
   return new NotFoundError('virtual cluster not found', field);
 }
 
+/** Column lists by the ORM's metadata of the cluster entity (one per ORM instance). */
+const columnLists = new WeakMap<object, string>();
+
 /** The columns a cluster entity is mapped from: every persisted one but the lazy inline kubeconfig (a secret nothing here reads). */
 function clusterColumns(em: EntityManager): string {
-  return em
-    .getMetadata(VirtualClusterSchema)
-    .props.filter((prop) => !prop.lazy && prop.persist !== false && prop.kind !== 'embedded' && prop.fieldNames?.length)
-    .flatMap((prop) => prop.fieldNames.map((column) => `vc.${column}`))
-    .join(', ');
+  const meta = em.getMetadata(VirtualClusterSchema);
+  let columns = columnLists.get(meta);
+  if (columns === undefined) {
+    columns = meta.props
+      .filter((prop) => !prop.lazy && prop.persist !== false && prop.kind !== 'embedded' && prop.fieldNames?.length)
+      .flatMap((prop) => prop.fieldNames.map((column) => `vc.${column}`))
+      .join(', ');
+    columnLists.set(meta, columns);
+  }
+  return columns;
 }
 
 export class ClusterService {
