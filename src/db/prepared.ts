@@ -5,7 +5,9 @@
  * each connection parses a statement once and then only binds and executes it.
  *
  * For reads of committed rows outside any transaction (a request's loaders): the statement runs
- * on a pooled connection of its own, never on an EntityManager's transaction.
+ * on a pooled connection of its own, never on an EntityManager's transaction. Name the columns:
+ * a prepared `select *` fails (0A000, cached plan must not change result type) on every
+ * connection that prepared it once a migration adds a column to the table.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type pg from 'pg';

@@ -23,6 +23,15 @@ const SNAPSHOT_VIEW_COLUMNS = [
   'started_at', 'finished_at', 'storage_location_id', 'location', 'size_bytes', 'sha256', 'object_count', 'message',
   'integrity', 'verified_at', 'integrity_message', 'skipped_resources', 'progress',
 ].map((column) => `s.${column}`).join(', ');
+/**
+ * What volumeSnapshotView reads, by name: the statement is prepared per connection, and a
+ * prepared `select *` fails (0A000, cached plan must not change result type) once a migration
+ * adds a column, until the connection is gone.
+ */
+const VOLUME_VIEW_COLUMNS = [
+  'id', 'snapshot_id', 'namespace', 'pvc_name', 'phase', 'driver', 'volume_snapshot_class', 'snapshot_handle',
+  'restore_size_bytes', 'message', 'created_at', 'updated_at',
+].join(', ');
 import { recordSnapshotDeleted, scheduleSnapshot } from './transitions.ts';
 
 /** Newest first: the order of every snapshot list. */
@@ -137,7 +146,7 @@ export class SnapshotService {
   async volumesFor(snapshotIds: readonly string[]): Promise<VolumeSnapshotView[]> {
     const rows = await preparedRows(
       this.em,
-      'select * from volume_snapshot where snapshot_id = any($1::uuid[]) order by namespace, pvc_name',
+      `select ${VOLUME_VIEW_COLUMNS} from volume_snapshot where snapshot_id = any($1::uuid[]) order by namespace, pvc_name`,
       [`{${snapshotIds.join(',')}}`],
     );
     return rows.map(volumeSnapshotView);
