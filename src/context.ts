@@ -7,7 +7,6 @@ import type { PageRequest } from './db/keyset.ts';
 import type { VirtualCluster } from './clusters/entity.ts';
 import type { KubeconfigRules } from './clusters/kubeconfig.ts';
 import { ClusterService } from './clusters/service.ts';
-import { VirtualClusterSchema } from './clusters/entity.ts';
 import type { SnapshotEvent } from './events/entity.ts';
 import type { EventFeed } from './events/feed.ts';
 import type { SnapshotJobs } from './jobs/jobs.ts';
@@ -160,7 +159,7 @@ function createLoaders(em: EntityManager, clusters: ClusterService, snapshots: S
   const batch = { maxBatchSize: MAX_IDS_PER_STATEMENT };
   return {
     cluster: new DataLoader<string, VirtualCluster | null>(
-      async (ids) => byId(ids, visible(await em.find(VirtualClusterSchema, { id: { $in: uuids(ids) } }))),
+      async (ids) => byId(ids, visible(await clusters.findByIds(uuids(ids)))),
       batch,
     ),
     location: new DataLoader<string, StorageLocation | null>(

@@ -1,5 +1,5 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
-import { builder, type Context } from '../graphql/builder.ts';
+import { builder, projectMembersScope, type Context } from '../graphql/builder.ts';
 import type { AutoSnapshotPolicy, Retention, VirtualCluster } from './entity.ts';
 import { projectId as projectIdInput, parseInput } from './input.ts';
 import { clusterCursor, clusterNotFound } from './service.ts';
@@ -93,7 +93,7 @@ export const AutoSnapshotPolicyRef = builder.objectRef<PolicyOfCluster>('AutoSna
 export const VirtualClusterRef = builder.objectRef<VirtualCluster>('VirtualCluster').implement({
   description: 'A virtual Kubernetes cluster vsnap snapshots. Visible to its project and to platform admins.',
   runScopesOnType: true,
-  authScopes: (cluster) => ({ platformAdmin: true, projectMember: cluster.projectId }),
+  authScopes: (cluster) => projectMembersScope(cluster.projectId),
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
@@ -123,7 +123,7 @@ builder.objectField(ProjectRef, 'virtualClusters', (t) =>
     type: VirtualClusterRef,
     nullable: true,
     description: 'The project\'s virtual clusters by name. Read in one statement for every project of a request.',
-    authScopes: (project) => ({ platformAdmin: true, projectMember: project.id }),
+    authScopes: (project) => projectMembersScope(project.id),
     resolve: (project, args, context) =>
       resolveCursorConnection(
         { args, toCursor: clusterCursor, defaultSize: 20, maxSize: 100 },
@@ -152,6 +152,11 @@ builder.queryFields((t) => ({
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
     authScopes: (_root, args, context) => memberOfCluster(args.id, context),
-    resolve: (_root, args, context) => context.clusters.get(String(args.id)),
+    // The row the scope check loaded (a cluster the caller may not see is NOT_FOUND there already).
+    resolve: async (_root, args, context) => {
+      const cluster = await context.loaders.cluster.load(String(args.id));
+      if (!cluster) throw clusterNotFound();
+      return cluster;
+    },
   }),
 }));

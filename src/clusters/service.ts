@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, quoted } from '../errors.ts';
 import { cursorKey, encodeCursor, type PageRequest } from '../db/keyset.ts';
+import { preparedRows } from '../db/prepared.ts';
 import { requestJob, type SnapshotJobs } from '../jobs/jobs.ts';
 import type { StorageLocation } from '../locations/entity.ts';
 import { LocationService } from '../locations/service.ts';
@@ -38,13 +39,21 @@ export function clusterNotFound(field = 'id'): NotFoundError {
   return new NotFoundError('virtual cluster not found', field);
 }
 
+/** Column lists by the ORM's metadata of the cluster entity (one per ORM instance). */
+const columnLists = new WeakMap<object, string>();
+
 /** The columns a cluster entity is mapped from: every persisted one but the lazy inline kubeconfig (a secret nothing here reads). */
 function clusterColumns(em: EntityManager): string {
-  return em
-    .getMetadata(VirtualClusterSchema)
-    .props.filter((prop) => !prop.lazy && prop.persist !== false && prop.kind !== 'embedded' && prop.fieldNames?.length)
-    .flatMap((prop) => prop.fieldNames.map((column) => `vc.${column}`))
-    .join(', ');
+  const meta = em.getMetadata(VirtualClusterSchema);
+  let columns = columnLists.get(meta);
+  if (columns === undefined) {
+    columns = meta.props
+      .filter((prop) => !prop.lazy && prop.persist !== false && prop.kind !== 'embedded' && prop.fieldNames?.length)
+      .flatMap((prop) => prop.fieldNames.map((column) => `vc.${column}`))
+      .join(', ');
+    columnLists.set(meta, columns);
+  }
+  return columns;
 }
 
 export class ClusterService {
@@ -61,6 +70,13 @@ export class ClusterService {
     const cluster = z.uuid().safeParse(id).success ? await this.em.findOne(VirtualClusterSchema, { id }) : null;
     if (!cluster) throw clusterNotFound(field);
     return cluster;
+  }
+
+  /** The clusters of these ids (UUIDs) that exist, in no order: one prepared statement, mapped into this EntityManager. */
+  async findByIds(ids: readonly string[]): Promise<VirtualCluster[]> {
+    if (ids.length === 0) return [];
+    const rows = await preparedRows(this.em, `select ${clusterColumns(this.em)} from virtual_cluster vc where vc.id = any($1::uuid[])`, [`{${ids.join(',')}}`]);
+    return rows.map((row) => this.em.map(VirtualClusterSchema, row));
   }
 
   /** Clusters ordered by name; `projectIds` undefined means every project. */

@@ -54,6 +54,31 @@ export const builder = new SchemaBuilder<{
   },
 });
 
+/** Per-project scope maps kept for the process; more projects than this and the memo starts over. */
+const MAX_MEMOISED_PROJECTS = 10_000;
+
+function memoised<T>(make: (projectId: string) => T): (projectId: string) => T {
+  const maps = new Map<string, T>();
+  return (projectId) => {
+    let map = maps.get(projectId);
+    if (!map) {
+      if (maps.size >= MAX_MEMOISED_PROJECTS) maps.clear();
+      map = make(projectId);
+      maps.set(projectId, map);
+    }
+    return map;
+  };
+}
+
+/**
+ * The scope maps of the per-object rules, one object per project. scope-auth caches a map's
+ * outcome per request by the map's identity, so the 50 snapshots of a page (one project) are
+ * judged once and each further node only looks the outcome up. They are rules, not outcomes:
+ * each request still judges them against its own caller. Never mutate one.
+ */
+export const projectAdminsScope = memoised((projectId) => ({ platformAdmin: true, projectAdmin: projectId }));
+export const projectMembersScope = memoised((projectId) => ({ platformAdmin: true, projectMember: projectId }));
+
 /** An ISO-8601 date-time with a UTC offset: "2026-03-01T02:00:00Z", "2026-03-01T03:00:00.5+01:00". */
 const isoDateTime = z.iso.datetime({ offset: true });
 

@@ -1,6 +1,6 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { ProjectRef, VirtualClusterRef } from '../clusters/schema.ts';
-import { builder, type Context } from '../graphql/builder.ts';
+import { builder, projectAdminsScope, type Context } from '../graphql/builder.ts';
 import type { SnapshotView, VolumeSnapshotView } from './views.ts';
 import { SNAPSHOT_INTEGRITIES, SNAPSHOT_TRIGGERS, type SkippedResourceRecord } from './entity.ts';
 import { SNAPSHOT_STATUSES, VOLUME_SNAPSHOT_PHASES } from './lifecycle.ts';
@@ -70,7 +70,7 @@ export const VolumeSnapshotRef = builder.objectRef<VolumeSnapshotView>('VolumeSn
 export const SnapshotRef = builder.objectRef<SnapshotView>('Snapshot').implement({
   description: 'One archive of one virtual cluster. Only platform admins and admins of its project may read it.',
   runScopesOnType: true,
-  authScopes: (snapshot) => ({ platformAdmin: true, projectAdmin: snapshot.projectId }),
+  authScopes: (snapshot) => projectAdminsScope(snapshot.projectId),
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name', { description: '`<virtual-cluster-name>-<UTC timestamp>.tar.gz`' }),
@@ -143,7 +143,7 @@ builder.objectField(VirtualClusterRef, 'snapshots', (t) =>
     nullable: true,
     description: 'Newest first. Only platform admins and admins of the project may read it.',
     args: { status: t.arg({ type: SnapshotStatusEnum, required: false }) },
-    authScopes: (cluster) => ({ platformAdmin: true, projectAdmin: cluster.projectId }),
+    authScopes: (cluster) => projectAdminsScope(cluster.projectId),
     resolve: (cluster, args, context) =>
       resolveCursorConnection(
         { args, toCursor: snapshotCursor, defaultSize: 20, maxSize: 100 },
@@ -174,7 +174,7 @@ builder.objectField(ProjectRef, 'snapshotSummary', (t) =>
     type: SnapshotSummaryRef,
     nullable: true,
     description: 'Only platform admins and admins of the project may read it (FORBIDDEN for members). Read in one statement for every project of a request.',
-    authScopes: (project) => ({ platformAdmin: true, projectAdmin: project.id }),
+    authScopes: (project) => projectAdminsScope(project.id),
     resolve: (project, _args, context) => context.loaders.snapshotSummary.load(project.id),
   }),
 );

@@ -5,6 +5,7 @@ import { ClusterService } from '../clusters/service.ts';
 import { requestJob, type SnapshotJobs } from '../jobs/jobs.ts';
 import type { Logger } from '../logger.ts';
 import { cursorKey, encodeCursor, type PageRequest } from '../db/keyset.ts';
+import { preparedRows } from '../db/prepared.ts';
 import { ConflictError, NotFoundError, quoted, StorageUnavailableError } from '../errors.ts';
 import type { LocationStoreOpener } from '../locations/store.ts';
 import { StorageError, storageFailureForTenant } from '../storage/index.ts';
@@ -22,6 +23,15 @@ const SNAPSHOT_VIEW_COLUMNS = [
   'started_at', 'finished_at', 'storage_location_id', 'location', 'size_bytes', 'sha256', 'object_count', 'message',
   'integrity', 'verified_at', 'integrity_message', 'skipped_resources', 'progress',
 ].map((column) => `s.${column}`).join(', ');
+/**
+ * What volumeSnapshotView reads, by name: the statement is prepared per connection, and a
+ * prepared `select *` fails (0A000, cached plan must not change result type) once a migration
+ * adds a column, until the connection is gone.
+ */
+const VOLUME_VIEW_COLUMNS = [
+  'id', 'snapshot_id', 'namespace', 'pvc_name', 'phase', 'driver', 'volume_snapshot_class', 'snapshot_handle',
+  'restore_size_bytes', 'message', 'created_at', 'updated_at',
+].join(', ');
 import { recordSnapshotDeleted, scheduleSnapshot } from './transitions.ts';
 
 /** Newest first: the order of every snapshot list. */
@@ -74,26 +84,27 @@ export class SnapshotService {
    * its page from the (cluster, scheduled_at, id) index.
    */
   async pagesForClusters(clusterIds: readonly string[], query: SnapshotPageQuery): Promise<Map<string, SnapshotView[]>> {
-    // A Postgres array literal: the driver would spread a JS array into a list.
+    // A Postgres array literal: one parameter whatever the number of clusters.
     const params: unknown[] = [`{${clusterIds.join(',')}}`];
     const filters = ['s.virtual_cluster_id = c.id'];
     if (query.status) {
-      filters.push('s.status = ?');
       params.push(query.status);
+      filters.push(`s.status = $${params.length}`);
     }
     const key = cursorKey(query, snapshotCursorKey);
     if (key) {
-      // `after` reads older snapshots, `before` newer ones.
-      filters.push(`(s.scheduled_at, s.id) ${query.after ? '<' : '>'} (?::timestamptz, ?::uuid)`);
       params.push(key[0], key[1]);
+      // `after` reads older snapshots, `before` newer ones.
+      filters.push(`(s.scheduled_at, s.id) ${query.after ? '<' : '>'} ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }
     const order = query.inverted ? 'asc' : 'desc';
     params.push(query.limit);
-    const rows = await this.em.execute<Record<string, unknown>[]>(
-      `select page.* from unnest(?::uuid[]) as c(id)
+    const rows = await preparedRows(
+      this.em,
+      `select page.* from unnest($1::uuid[]) as c(id)
        cross join lateral (
          select ${SNAPSHOT_VIEW_COLUMNS} from snapshot s where ${filters.join(' and ')}
-         order by s.scheduled_at ${order}, s.id ${order} limit ?
+         order by s.scheduled_at ${order}, s.id ${order} limit $${params.length}
        ) page
        order by page.virtual_cluster_id, page.scheduled_at ${order}, page.id ${order}`,
       params,
@@ -133,8 +144,9 @@ export class SnapshotService {
   }
 
   async volumesFor(snapshotIds: readonly string[]): Promise<VolumeSnapshotView[]> {
-    const rows = await this.em.execute<Record<string, unknown>[]>(
-      'select * from volume_snapshot where snapshot_id = any(?::uuid[]) order by namespace, pvc_name',
+    const rows = await preparedRows(
+      this.em,
+      `select ${VOLUME_VIEW_COLUMNS} from volume_snapshot where snapshot_id = any($1::uuid[]) order by namespace, pvc_name`,
       [`{${snapshotIds.join(',')}}`],
     );
     return rows.map(volumeSnapshotView);

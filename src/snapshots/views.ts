@@ -62,47 +62,112 @@ const skippedList = (value: unknown): SkippedResourceRecord[] =>
   });
 const time = (value: unknown): Date | null => (value == null ? null : value instanceof Date ? value : new Date(String(value)));
 
-/** A `snapshot` table row (snake_case columns) as a view. */
-export function snapshotView(row: Row): SnapshotView {
-  return {
-    id: String(row.id),
-    virtualCluster: { id: String(row.virtual_cluster_id) },
-    projectId: String(row.project_id),
-    name: String(row.name),
-    status: row.status as SnapshotStatus,
-    trigger: row.trigger as SnapshotTrigger,
-    volumeSnapshotsEnabled: Boolean(row.volume_snapshots_enabled),
-    scheduledAt: time(row.scheduled_at)!,
-    startedAt: time(row.started_at),
-    finishedAt: time(row.finished_at),
-    storageLocation: row.storage_location_id == null ? null : { id: String(row.storage_location_id) },
-    location: text(row.location),
-    sizeBytes: count(row.size_bytes),
-    sha256: text(row.sha256),
-    objectCount: count(row.object_count),
-    message: text(row.message),
-    integrity: row.integrity as SnapshotIntegrity,
-    verifiedAt: time(row.verified_at),
-    integrityMessage: text(row.integrity_message),
-    skippedResources: skippedList(row.skipped_resources),
-    progress: progressOf(row.progress),
-  };
+/**
+ * A `snapshot` table row (snake_case columns) as a view. Text columns are copied; dates, JSON and
+ * the location reference are made from the row when a field reads them: a page of 50 asked for
+ * `id name status` makes no Date, and a field asked for reads its column once.
+ */
+class SnapshotRow implements SnapshotView {
+  readonly id: string;
+  readonly virtualCluster: { id: string };
+  readonly projectId: string;
+  readonly name: string;
+  readonly status: SnapshotStatus;
+  readonly trigger: SnapshotTrigger;
+  readonly volumeSnapshotsEnabled: boolean;
+  readonly location: string | null;
+  readonly sizeBytes: number | null;
+  readonly sha256: string | null;
+  readonly objectCount: number | null;
+  readonly message: string | null;
+  readonly integrity: SnapshotIntegrity;
+  readonly integrityMessage: string | null;
+
+  constructor(private readonly row: Row) {
+    this.id = String(row.id);
+    this.virtualCluster = { id: String(row.virtual_cluster_id) };
+    this.projectId = String(row.project_id);
+    this.name = String(row.name);
+    this.status = row.status as SnapshotStatus;
+    this.trigger = row.trigger as SnapshotTrigger;
+    this.volumeSnapshotsEnabled = Boolean(row.volume_snapshots_enabled);
+    this.location = text(row.location);
+    this.sizeBytes = count(row.size_bytes);
+    this.sha256 = text(row.sha256);
+    this.objectCount = count(row.object_count);
+    this.message = text(row.message);
+    this.integrity = row.integrity as SnapshotIntegrity;
+    this.integrityMessage = text(row.integrity_message);
+  }
+
+  get scheduledAt(): Date {
+    return time(this.row.scheduled_at)!;
+  }
+
+  get startedAt(): Date | null {
+    return time(this.row.started_at);
+  }
+
+  get finishedAt(): Date | null {
+    return time(this.row.finished_at);
+  }
+
+  get verifiedAt(): Date | null {
+    return time(this.row.verified_at);
+  }
+
+  get storageLocation(): { id: string } | null {
+    return this.row.storage_location_id == null ? null : { id: String(this.row.storage_location_id) };
+  }
+
+  get skippedResources(): SkippedResourceRecord[] {
+    return skippedList(this.row.skipped_resources);
+  }
+
+  get progress(): SnapshotProgress | null {
+    return progressOf(this.row.progress);
+  }
 }
 
-/** A `volume_snapshot` table row as a view. */
+export function snapshotView(row: Row): SnapshotView {
+  return new SnapshotRow(row);
+}
+
+/** A `volume_snapshot` table row as a view; its dates are made when a field reads them. */
+class VolumeSnapshotRow implements VolumeSnapshotView {
+  readonly id: string;
+  readonly snapshot: { id: string };
+  readonly namespace: string;
+  readonly pvcName: string;
+  readonly phase: VolumeSnapshotPhase;
+  readonly driver: string | null;
+  readonly volumeSnapshotClass: string | null;
+  readonly snapshotHandle: string | null;
+  readonly restoreSizeBytes: number | null;
+  readonly message: string | null;
+
+  constructor(private readonly row: Row) {
+    this.id = String(row.id);
+    this.snapshot = { id: String(row.snapshot_id) };
+    this.namespace = String(row.namespace);
+    this.pvcName = String(row.pvc_name);
+    this.phase = row.phase as VolumeSnapshotPhase;
+    this.driver = text(row.driver);
+    this.volumeSnapshotClass = text(row.volume_snapshot_class);
+    this.snapshotHandle = text(row.snapshot_handle);
+    this.restoreSizeBytes = count(row.restore_size_bytes);
+    this.message = text(row.message);
+  }
+
+  get createdAt(): Date {
+    return time(this.row.created_at)!;
+  }
+
+  get updatedAt(): Date {
+    return time(this.row.updated_at)!;
+  }
+}
+
 export function volumeSnapshotView(row: Row): VolumeSnapshotView {
-  return {
-    id: String(row.id),
-    snapshot: { id: String(row.snapshot_id) },
-    namespace: String(row.namespace),
-    pvcName: String(row.pvc_name),
-    phase: row.phase as VolumeSnapshotPhase,
-    driver: text(row.driver),
-    volumeSnapshotClass: text(row.volume_snapshot_class),
-    snapshotHandle: text(row.snapshot_handle),
-    restoreSizeBytes: count(row.restore_size_bytes),
-    message: text(row.message),
-    createdAt: time(row.created_at)!,
-    updatedAt: time(row.updated_at)!,
-  };
+  return new VolumeSnapshotRow(row);
 }
