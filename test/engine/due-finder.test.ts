@@ -1,9 +1,9 @@
 /**
  * The due-finder over the real Postgres: catch-up after a stopped worker, two workers racing
  * for the same ticks, the wake on a policy change, and what GraphQL shows of a policy's runs.
- * The app runs no worker of its own: the due-finders here are the only ones, each built as
- * startEngine builds it; their take requests are collected instead of taken (take.test.ts
- * covers taking).
+ * The app runs the engine in the API role only (no worker, so no due-finder of its own): the
+ * due-finders here are the only ones, each built as startEngine builds it; their take requests
+ * are collected instead of taken (take.test.ts covers taking).
  */
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
@@ -22,7 +22,7 @@ let admin: string;
 const finders: DueFinder[] = [];
 
 beforeAll(async () => {
-  app = await startTestApp();
+  app = await startTestApp({ engine: {}, worker: false });
   admin = await tokens.platformAdmin();
 });
 afterAll(async () => {
@@ -287,5 +287,23 @@ describe('AutoSnapshotPolicy through GraphQL', () => {
     // The page of clusters, then lastRun and consecutiveFailures of all of them together.
     expect(few.statements).toBe(2);
     expect(many.statements).toBe(2);
+  });
+});
+
+describe('capacity metrics', () => {
+  const sample = (text: string, name: string) => Number(text.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1]);
+
+  it('the SCHEDULED queue and its oldest wait are gauges over every worker\'s snapshots', async () => {
+    const waiting = await app.orm.em.fork().execute<{ n: number; oldest: string }[]>(
+      `select count(*)::int as n, min(scheduled_at) as oldest from snapshot where status = 'SCHEDULED'`,
+    );
+    const scrapedAt = Date.now();
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    expect(text).toContain('# TYPE vsnap_snapshot_start_lateness_seconds histogram');
+    expect(sample(text, 'vsnap_snapshots_scheduled')).toBe(waiting[0]!.n);
+    expect(waiting[0]!.n).toBeGreaterThan(100);
+    const oldest = (scrapedAt - new Date(waiting[0]!.oldest).getTime()) / 1000;
+    expect(sample(text, 'vsnap_snapshots_scheduled_oldest_wait_seconds')).toBeGreaterThanOrEqual(oldest - 1);
+    expect(sample(text, 'vsnap_snapshots_scheduled_oldest_wait_seconds')).toBeLessThanOrEqual(oldest + 5);
   });
 });

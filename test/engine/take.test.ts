@@ -151,6 +151,9 @@ describe('auto-snapshot policy', () => {
     expect(new Date(found!.scheduledAt).getTime()).toBeGreaterThanOrEqual(next.getTime());
     expect(await policy()).toMatchObject({ lastRun: { status: 'COMPLETED', snapshot: { id: snapshot.id } }, consecutiveFailures: 0 });
     expect(new Date((await policy()).nextRunAt!).getTime()).toBeGreaterThan(next.getTime());
+    // Its wait for a worker is in the start-lateness histogram.
+    const metrics = await (await fetch(`${rig.app.url}/metrics`)).text();
+    expect(Number(metrics.match(/^vsnap_snapshot_start_lateness_seconds_count (\d+)$/m)?.[1])).toBeGreaterThanOrEqual(1);
     // Switching the policy off: no next run.
     await rig.app.request(SetAutoSnapshotPolicyDocument, { virtualClusterId: cluster.id, policy: { enabled: false } }, rig.admin);
     expect((await policy()).nextRunAt).toBeNull();
