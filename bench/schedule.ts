@@ -15,7 +15,7 @@
  *
  * Figures, per size:
  *   tick lateness     snapshot.scheduledAt − boundary (every SCHEDULE snapshot of the window)
- *   pass end          when each worker's pass for a boundary ended − boundary: an upper bound
+ *   pass end          when each worker's pass for a boundary committed its last batch − boundary: an upper bound
  *                     for every tick that pass fired or skipped (a skipped tick has no row)
  *   start lateness    snapshot.startedAt − scheduledAt (started ones), and the age of those
  *                     never started when the workers stopped (capacity: SNAPSHOT_CONCURRENCY
@@ -150,6 +150,7 @@ interface PassLine {
   skipped: number;
   caughtUp: number;
   dropped: number;
+  commits: { scheduledAt: number; committedAt: number }[];
 }
 interface ProblemLine {
   type: 'problem';
@@ -174,7 +175,7 @@ async function runWorker(): Promise<void> {
     write(line: string) {
       if (line.includes('auto-snapshot ticks fired')) {
         const entry = JSON.parse(line) as Omit<PassLine, 'type' | 'worker'>;
-        send({ type: 'pass', worker: index, time: entry.time, passMs: entry.passMs, transactionMs: entry.transactionMs, batches: entry.batches, scheduled: entry.scheduled, skipped: entry.skipped, caughtUp: entry.caughtUp, dropped: entry.dropped });
+        send({ type: 'pass', worker: index, time: entry.time, passMs: entry.passMs, transactionMs: entry.transactionMs, batches: entry.batches, scheduled: entry.scheduled, skipped: entry.skipped, caughtUp: entry.caughtUp, dropped: entry.dropped, commits: entry.commits });
       } else if (/^\{"level":[4-6]0/.test(line)) {
         const entry = JSON.parse(line) as { level: number; msg: string; err?: { message?: string } };
         send({ type: 'problem', worker: index, level: entry.level, msg: `${entry.msg}${entry.err?.message ? `: ${entry.err.message}` : ''}`.slice(0, 200) });
@@ -422,10 +423,15 @@ async function measure(size: number, settings: { minutes: number; graceMs: numbe
     );
     // scheduledAt is the batch's clock when its transaction began; the tick is visible at its commit, by the pass's end at the latest.
     console.log(distribution('tick lateness (scheduledAt − boundary)', inWindow.map((s) => s.scheduled - windowOf(s.scheduled)!)));
+    // When each snapshot's batch committed (batches are told apart by their clock, the snapshots' scheduledAt).
+    const commitOf = new Map(passes.flatMap((pass) => pass.commits.map((c) => [c.scheduledAt, c.committedAt] as const)));
+    const committed = inWindow.filter((s) => commitOf.has(s.scheduled));
+    console.log(distribution('tick commit lateness (batch commit − boundary)', committed.map((s) => commitOf.get(s.scheduled)! - windowOf(s.scheduled)!)));
     for (const boundary of boundaries) {
-      const here = inWindow.filter((s) => windowOf(s.scheduled) === boundary).map((s) => s.scheduled - boundary);
+      const here = committed.filter((s) => windowOf(s.scheduled) === boundary).map((s) => commitOf.get(s.scheduled)! - boundary);
       console.log(distribution(`  boundary ${clock(boundary).slice(0, 8)}`, here));
     }
+    if (committed.length < inWindow.length) console.log(`  (${inWindow.length - committed.length} snapshots whose batch's commit was not reported)`);
     const started = inWindow.filter((s) => s.started !== null);
     console.log(distribution('start lateness (startedAt − scheduledAt)', started.map((s) => s.started! - s.scheduled)));
     console.log(distribution('  never started: age when the workers stopped', inWindow.filter((s) => s.started === null).map((s) => stopAt - s.scheduled)));
@@ -438,7 +444,7 @@ async function measure(size: number, settings: { minutes: number; graceMs: numbe
         const scheduled = list.reduce((sum, p) => sum + p.scheduled, 0);
         const skipped = list.reduce((sum, p) => sum + p.skipped, 0);
         const end = Math.max(...list.map((p) => p.time));
-        return `worker ${w}: ${list.length} pass(es), ${list.reduce((sum, p) => sum + p.batches, 0)} batches, scheduled ${scheduled} skipped ${skipped}, last pass ended ${list.length ? `+${secs(end - boundary, 2)}` : '—'}`;
+        return `worker ${w}: ${list.length} pass(es), ${list.reduce((sum, p) => sum + p.batches, 0)} batches, scheduled ${scheduled} skipped ${skipped}, last pass committed ${list.length ? `+${secs(end - boundary, 2)}` : '—'}`;
       });
       const statementMs = here.reduce((sum, p) => sum + p.transactionMs, 0);
       console.log(`    ${clock(boundary).slice(0, 8)}: statement time ${statementMs} ms in transactions (${(statementMs / Math.max(1, size)).toFixed(3)} ms per cluster); ${parts.join('; ')}`);

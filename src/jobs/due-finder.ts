@@ -45,6 +45,8 @@ export interface DuePass {
   transactionMs: number;
   /** The inserted snapshots' ids. */
   snapshotIds: string[];
+  /** Per batch that fired something: its clock (the snapshots' scheduledAt) and when it committed, ms since the epoch. */
+  commits: { scheduledAt: number; committedAt: number }[];
 }
 
 interface DueRow {
@@ -86,6 +88,8 @@ export class DueFinder {
   private stopped = false;
   private running: Promise<void> | undefined;
   private again = false;
+  /** Take requests of committed batches, one pass's after another's. */
+  private takeRequests: Promise<void> = Promise.resolve();
   private readonly settings: DueFinderSettings;
 
   constructor(
@@ -110,6 +114,11 @@ export class DueFinder {
     await this.fillMissingNextRuns();
     await this.listen().catch((error: unknown) => this.listenLater(error));
     void this.wake();
+  }
+
+  /** Resolves when the take jobs of every pass so far have been requested (tests). */
+  takesRequested(): Promise<void> {
+    return this.takeRequests;
   }
 
   async stop(): Promise<void> {
@@ -150,9 +159,8 @@ export class DueFinder {
   async pass(): Promise<DuePass> {
     const started = performance.now();
     let batches = 0;
-    const total: DuePass = { scheduled: 0, skipped: 0, caughtUp: 0, dropped: 0, transactionMs: 0, snapshotIds: [] };
-    // Take jobs are requested while the next batch fires: the ticks behind do not wait for them.
-    const requests: Promise<void>[] = [];
+    const total: DuePass = { scheduled: 0, skipped: 0, caughtUp: 0, dropped: 0, transactionMs: 0, snapshotIds: [], commits: [] };
+    const committed: string[] = [];
     for (;;) {
       const batch = await this.batch();
       batches += 1;
@@ -162,10 +170,13 @@ export class DueFinder {
       total.dropped += batch.dropped;
       total.transactionMs += batch.transactionMs;
       total.snapshotIds.push(...batch.snapshotIds);
-      if (batch.snapshotIds.length) requests.push(this.deps.requestTakes(batch.snapshotIds));
+      total.commits.push(...batch.commits);
+      committed.push(...batch.snapshotIds);
       if (batch.size < this.settings.batchSize) break;
     }
-    await Promise.all(requests);
+    // Requested once every batch has committed, and not waited for: 10,000 take requests take
+    // longer than a minute, and the next tick must not wait behind them (bench/schedule.ts).
+    if (committed.length) this.takeRequests = this.takeRequests.then(() => this.deps.requestTakes(committed));
     if (total.scheduled || total.skipped || total.dropped) {
       const { snapshotIds: _ids, ...figures } = total;
       this.logger.info({ ...figures, batches, transactionMs: Math.round(total.transactionMs), passMs: Math.round(performance.now() - started) }, 'auto-snapshot ticks fired');
@@ -175,12 +186,14 @@ export class DueFinder {
 
   private async batch(): Promise<DuePass & { size: number }> {
     const started = performance.now();
+    const now = new Date();
     const em = this.deps.orm.em.fork();
-    const result = await em.transactional(async (tx) => this.fire(tx, new Date()));
-    return { ...result, transactionMs: performance.now() - started };
+    const result = await em.transactional(async (tx) => this.fire(tx, now));
+    const commits = result.scheduled + result.skipped + result.dropped > 0 ? [{ scheduledAt: now.getTime(), committedAt: Date.now() }] : [];
+    return { ...result, transactionMs: performance.now() - started, commits };
   }
 
-  private async fire(tx: EntityManager, now: Date): Promise<Omit<DuePass, 'transactionMs'> & { size: number }> {
+  private async fire(tx: EntityManager, now: Date): Promise<Omit<DuePass, 'transactionMs' | 'commits'> & { size: number }> {
     const rows = await tx.execute<DueRow[]>(
       `select id, name, project_id, policy_schedule, policy_time_zone, policy_next_run_at, policy_catch_up, policy_volume_snapshots_enabled
        from virtual_cluster where policy_enabled and policy_next_run_at <= ?

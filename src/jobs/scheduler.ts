@@ -45,6 +45,7 @@ interface TakeSnapshotData {
 export class SnapshotScheduler implements SnapshotJobs {
   private readonly stopping = new AbortController();
   private readonly running = new Set<Promise<unknown>>();
+  private draining = false;
 
   constructor(
     private readonly agenda: Agenda,
@@ -60,7 +61,8 @@ export class SnapshotScheduler implements SnapshotJobs {
   /** Registers the job processors; only a worker process calls this (then `start`). */
   defineJobs(): void {
     const { config } = this.deps;
-    this.agenda.define(JOB.findDueSnapshots, () => this.dueFinder.wake(), { concurrency: 1 });
+    // Only a doorbell: a pass of 10,000 ticks must not hold (or outlive) this job's lock.
+    this.agenda.define(JOB.findDueSnapshots, () => void this.dueFinder.wake(), { concurrency: 1 });
     this.agenda.define<TakeSnapshotData>(JOB.takeSnapshot, (job) => this.keptAlive(job, () => this.take(job)), {
       concurrency: config.snapshotConcurrency,
       lockLifetime: config.lockLifetimeMs,
@@ -166,6 +168,7 @@ export class SnapshotScheduler implements SnapshotJobs {
 
   /** Lets running snapshots finish (up to `timeoutMs`), then stops; unfinished ones are recovered later. */
   async stop(timeoutMs: number): Promise<void> {
+    this.draining = true;
     await this.dueFinder.stop();
     const result = await this.agenda.drain(timeoutMs);
     if (result.timedOut) {
@@ -197,7 +200,8 @@ export class SnapshotScheduler implements SnapshotJobs {
   async enqueueTakes(snapshotIds: readonly string[]): Promise<void> {
     let next = 0;
     const requester = async () => {
-      while (next < snapshotIds.length) {
+      // Stopping: the rest stay SCHEDULED, and reconcile-storage requests them again.
+      while (next < snapshotIds.length && !this.stopping.signal.aborted && !this.draining) {
         const id = snapshotIds[next++]!;
         await requestJob(this.logger, `enqueueing snapshot ${id}`, () => this.enqueueTake(id));
       }

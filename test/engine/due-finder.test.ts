@@ -97,6 +97,7 @@ describe('catch-up after a stopped worker', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: 'SCHEDULED', trigger: 'SCHEDULE' });
     expect(pass.snapshotIds).toContain(rows[0]!.id);
+    await finder.takesRequested();
     expect(requested).toContain(rows[0]!.id);
     // The ticks from stoppedAt to now: 6 (5 minutes ago … this minute's), or 5 when this minute's is within 60 s (then it is this run's own).
     const [event] = await createdEvents(rows[0]!.id);
