@@ -6,6 +6,7 @@
  * passed over (so an every-minute schedule is quiet for the repeated hour's second pass).
  */
 import { Cron } from 'croner';
+import type { CatchUpMode } from './entity.ts';
 
 /** Local wall-clock time as a sortable string, e.g. `2026-10-25 02:30:00`. */
 const wallClocks = new Map<string, Intl.DateTimeFormat>();
@@ -70,4 +71,25 @@ export function dueTicks(schedule: string, timeZone: string, due: Date, now: Dat
     next = nextTick(schedule, timeZone, next, next);
   }
   return { count, more: false, last, next };
+}
+
+/** What a due cluster gets: a snapshot (with its event's message) or none, and its next tick. */
+export interface TickDecision {
+  snapshot: { message: string; catchUp: boolean } | null;
+  next: Date | null;
+}
+
+/** The rules of one due cluster, pure: `ticks` are its due ticks (dueTicks), `now` the pass's time. */
+export function decideTick(ticks: DueTicks, first: Date, catchUp: CatchUpMode, now: Date, missedAfterMs: number): TickDecision {
+  const current = now.getTime() - ticks.last.getTime() <= missedAfterMs;
+  const missed = ticks.count - (current ? 1 : 0);
+  const count = `${ticks.more ? 'more than ' : ''}${missed} tick${missed === 1 && !ticks.more ? '' : 's'}`;
+  const since = `since ${first.toISOString()}`;
+  if (missed === 0) return { snapshot: { message: 'scheduled by the auto-snapshot policy', catchUp: false }, next: ticks.next };
+  if (catchUp === 'ONE') {
+    return { snapshot: { message: `catch-up run of the auto-snapshot policy: ${count} missed ${since}`, catchUp: true }, next: ticks.next };
+  }
+  return current
+    ? { snapshot: { message: `scheduled by the auto-snapshot policy; ${count} missed ${since} dropped (catchUp NONE)`, catchUp: false }, next: ticks.next }
+    : { snapshot: null, next: ticks.next };
 }

@@ -14,7 +14,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { POLICY_CHANGED_CHANNEL } from '../clusters/service.ts';
-import { dueTicks, nextTick, type DueTicks } from '../clusters/next-run.ts';
+import { decideTick, dueTicks, nextTick, type DueTicks } from '../clusters/next-run.ts';
 import type { CatchUpMode } from '../clusters/entity.ts';
 import type { Logger } from '../logger.ts';
 import { snapshotObjectName } from '../snapshots/naming.ts';
@@ -58,27 +58,6 @@ interface DueRow {
   policy_next_run_at: Date;
   policy_catch_up: CatchUpMode;
   policy_volume_snapshots_enabled: boolean;
-}
-
-/** What a due cluster gets: a snapshot (with its event's message) or none, and its next tick. */
-export interface TickDecision {
-  snapshot: { message: string; catchUp: boolean } | null;
-  next: Date | null;
-}
-
-/** The rules of one due cluster, pure: `ticks` are its due ticks (dueTicks), `now` the pass's time. */
-export function decideTick(ticks: DueTicks, first: Date, catchUp: CatchUpMode, now: Date, missedAfterMs: number): TickDecision {
-  const current = now.getTime() - ticks.last.getTime() <= missedAfterMs;
-  const missed = ticks.count - (current ? 1 : 0);
-  const count = `${ticks.more ? 'more than ' : ''}${missed} tick${missed === 1 && !ticks.more ? '' : 's'}`;
-  const since = `since ${first.toISOString()}`;
-  if (missed === 0) return { snapshot: { message: 'scheduled by the auto-snapshot policy', catchUp: false }, next: ticks.next };
-  if (catchUp === 'ONE') {
-    return { snapshot: { message: `catch-up run of the auto-snapshot policy: ${count} missed ${since}`, catchUp: true }, next: ticks.next };
-  }
-  return current
-    ? { snapshot: { message: `scheduled by the auto-snapshot policy; ${count} missed ${since} dropped (catchUp NONE)`, catchUp: false }, next: ticks.next }
-    : { snapshot: null, next: ticks.next };
 }
 
 export class DueFinder {

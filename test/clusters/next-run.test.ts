@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dueTicks, nextTick } from '../../src/clusters/next-run.ts';
-import { decideTick } from '../../src/jobs/due-finder.ts';
+import { decideTick, dueTicks, nextTick } from '../../src/clusters/next-run.ts';
 
 /** The ticks a due-finder fires from `from` on: each next tick computed from the one before, as it advances nextRunAt. */
 function ticks(schedule: string, timeZone: string, from: string, count: number): string[] {
