@@ -90,8 +90,8 @@ const environment = z
     ),
     /** Snapshots taken at once by one worker process (a cluster never has two at a time). */
     SNAPSHOT_CONCURRENCY: positiveInt(4),
-    /** Auto-snapshot ticks handled at once: a tick is ~50 ms of database work, and 1,000 clusters tick together. */
-    AUTO_SNAPSHOT_CONCURRENCY: positiveInt(32),
+    /** The due-finder's periodic pass (it also wakes at each policy's next run and on a policy change). */
+    DUE_FINDER_INTERVAL_SECONDS: positiveInt(5),
     VOLUME_SNAPSHOT_CONCURRENCY: positiveInt(4),
     SNAPSHOT_TIMEOUT_SECONDS: positiveInt(3600),
     VOLUME_SNAPSHOT_TIMEOUT_SECONDS: positiveInt(600),
@@ -275,7 +275,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     engine: {
       mongodbUrl: env.MONGODB_URL,
       snapshotConcurrency: env.SNAPSHOT_CONCURRENCY,
-      autoSnapshotConcurrency: env.AUTO_SNAPSHOT_CONCURRENCY,
+      dueFinderIntervalMs: env.DUE_FINDER_INTERVAL_SECONDS * 1000,
       volumeSnapshotConcurrency: env.VOLUME_SNAPSHOT_CONCURRENCY,
       snapshotTimeoutMs: env.SNAPSHOT_TIMEOUT_SECONDS * 1000,
       volumeSnapshotTimeoutMs: env.VOLUME_SNAPSHOT_TIMEOUT_SECONDS * 1000,

@@ -17,7 +17,7 @@ import type { LocationStoreOpener } from './locations/store.ts';
 import { SnapshotSchema, type Snapshot } from './snapshots/entity.ts';
 import type { SnapshotView, VolumeSnapshotView } from './snapshots/views.ts';
 import { retentionRows, type RetentionRow } from './snapshots/retention.ts';
-import { SnapshotService, type SnapshotPageQuery, type SnapshotSummary } from './snapshots/service.ts';
+import { SnapshotService, type PolicyOutcome, type SnapshotPageQuery, type SnapshotSummary } from './snapshots/service.ts';
 
 /** How an operation reached vsnap: a plain HTTP request, an SSE stream, or a graphql-ws connection. */
 export type Transport = 'http' | 'sse' | 'graphql-ws';
@@ -221,6 +221,10 @@ function createLoaders(em: EntityManager, clusters: ClusterService, snapshots: S
       groupBy(ids, await snapshots.eventsFor(ids, 'progress'), (event) => event.snapshotId),
     ),
     /** Every snapshot of each cluster, for `retentionPreview` (ids of clusters the caller may already read). */
+    policyOutcome: new DataLoader<string, PolicyOutcome>(async (ids) => {
+      const outcomes = await snapshots.policyOutcomes(uuids(ids));
+      return ids.map((id) => outcomes.get(id) ?? { lastRun: null, consecutiveFailures: 0 });
+    }, batch),
     retentionRows: new DataLoader<string, RetentionRow[]>(
       async (ids) => groupBy(ids, await retentionRows(em, uuids(ids)), (row) => row.virtualClusterId),
       batch,

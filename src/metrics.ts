@@ -24,7 +24,46 @@ export function createProcessMetrics() {
     labelNames: ['reason'] as const,
     registers: [registry],
   });
-  return { registry, storageRetries: storageRetryObserver, kubeRetries: (reason: string) => kubeRequestRetries.inc({ reason }) };
+  return {
+    registry,
+    storageRetries: storageRetryObserver,
+    kubeRetries: (reason: string) => kubeRequestRetries.inc({ reason }),
+    ...schedulingMetrics(registry),
+  };
+}
+
+/** Capacity: the SCHEDULED queue, its oldest wait (read at scrape time), and start lateness. */
+function schedulingMetrics(registry: Registry) {
+  let read: (() => Promise<{ waiting: number; oldestWaitSeconds: number }>) | undefined;
+  let last: Promise<{ waiting: number; oldestWaitSeconds: number }> | undefined;
+  // Both gauges from one statement per scrape.
+  const current = () => (last ??= (read?.() ?? Promise.resolve({ waiting: 0, oldestWaitSeconds: 0 })).finally(() => setImmediate(() => (last = undefined))));
+  new Gauge({
+    name: 'vsnap_snapshots_scheduled',
+    help: 'SCHEDULED snapshots waiting to be taken, all workers together.',
+    registers: [registry],
+    async collect() {
+      this.set((await current()).waiting);
+    },
+  });
+  new Gauge({
+    name: 'vsnap_snapshots_scheduled_oldest_wait_seconds',
+    help: 'How long the oldest SCHEDULED snapshot has waited; 0 when none waits.',
+    registers: [registry],
+    async collect() {
+      this.set((await current()).oldestWaitSeconds);
+    },
+  });
+  const startLateness = new Histogram({
+    name: 'vsnap_snapshot_start_lateness_seconds',
+    help: 'From a snapshot\'s scheduledAt to its move to IN_PROGRESS, as this worker took it.',
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+    registers: [registry],
+  });
+  return {
+    scheduledQueueFrom: (source: () => Promise<{ waiting: number; oldestWaitSeconds: number }>) => (read = source),
+    snapshotStarted: (waitedSeconds: number) => startLateness.observe(Math.max(0, waitedSeconds)),
+  };
 }
 export type ProcessMetrics = ReturnType<typeof createProcessMetrics>;
 

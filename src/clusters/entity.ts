@@ -31,6 +31,10 @@ export const RetentionSchema = defineEntity({
 });
 export type Retention = InferEntity<typeof RetentionSchema>;
 
+/** What a policy does with ticks that passed while no worker ran (clusters/next-run.ts). */
+export const CATCH_UP_MODES = ['ONE', 'NONE'] as const;
+export type CatchUpMode = (typeof CATCH_UP_MODES)[number];
+
 /** When and how a virtual cluster is snapshotted automatically. */
 export const AutoSnapshotPolicySchema = defineEntity({
   name: 'AutoSnapshotPolicy',
@@ -45,6 +49,12 @@ export const AutoSnapshotPolicySchema = defineEntity({
     /** Where its snapshots are written; null means the default location at the time each is taken. */
     storageLocation: () => p.manyToOne(StorageLocationSchema).nullable().deleteRule('restrict'),
     volumeSnapshotsEnabled: p.boolean().default(false),
+    /** ONE: after downtime, one catch-up snapshot stating how many ticks were missed; NONE: missed ticks are dropped. */
+    catchUp: p.enum(CATCH_UP_MODES).default('ONE'),
+    /** The next tick the due-finder fires (jobs/due-finder.ts); null while disabled. Indexed (virtual_cluster_next_run_idx). */
+    nextRunAt: p.datetime().nullable(),
+    /** Ticks that found the cluster's previous snapshot still SCHEDULED, so made none. */
+    skippedTicks: p.integer().default(0),
   },
 });
 export type AutoSnapshotPolicy = InferEntity<typeof AutoSnapshotPolicySchema>;
@@ -53,6 +63,13 @@ export const VirtualClusterSchema = defineEntity({
   name: 'VirtualCluster',
   tableName: 'virtual_cluster',
   uniques: [{ name: 'virtual_cluster_project_name_unique', properties: ['projectId', 'name'] }],
+  // The due-finder's scan: enabled policies by next tick.
+  indexes: [
+    {
+      name: 'virtual_cluster_next_run_idx',
+      expression: 'create index "virtual_cluster_next_run_idx" on "virtual_cluster" ("policy_next_run_at") where "policy_enabled"',
+    },
+  ],
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
     /** DNS-1123 label, unique within the project. */

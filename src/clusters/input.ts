@@ -3,6 +3,7 @@ import { Cron } from 'croner';
 import { z } from 'zod';
 import { quoted, textProblem, ValidationError } from '../errors.ts';
 import { DEFAULT_KEEP_FAILED } from '../snapshots/retention-policy.ts';
+import { CATCH_UP_MODES } from './entity.ts';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -104,6 +105,7 @@ export const policyInput = z
     /** A storage location's name, checked against the cluster's project by the service; null: the default location. */
     storageLocation: z.string().max(63, 'must be at most 63 characters').nullish(),
     volumeSnapshotsEnabled: z.boolean().default(false),
+    catchUp: z.enum(CATCH_UP_MODES).default('ONE'),
   })
   .superRefine((policy, ctx) => {
     const timeZoneOk = isValidTimeZone(policy.timeZone);

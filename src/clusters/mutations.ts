@@ -1,5 +1,5 @@
 import { builder, type Context } from '../graphql/builder.ts';
-import { VirtualClusterRef } from './schema.ts';
+import { CatchUpModeRef, VirtualClusterRef } from './schema.ts';
 import { clusterNotFound } from './service.ts';
 
 const KeepFailedInput = builder.inputType('KeepFailedInput', {
@@ -36,6 +36,7 @@ const PolicyInput = builder.inputType('AutoSnapshotPolicyInput', {
       description: 'The name of a storage location the cluster\'s project may use (see `storageLocations`); null for the default location.',
     }),
     volumeSnapshotsEnabled: t.boolean(),
+    catchUp: t.field({ type: CatchUpModeRef, description: 'What happens to ticks missed while no worker ran; defaults to ONE.' }),
   }),
 });
 

@@ -73,6 +73,14 @@ export interface PolicyOfCluster {
   policy: AutoSnapshotPolicy;
 }
 
+export const CatchUpModeRef = builder.enumType('CatchUpMode', {
+  description: 'What a policy does with ticks that passed while no worker ran (a stopped or overloaded service).',
+  values: {
+    ONE: { description: 'One catch-up snapshot for all of them, its CREATED event saying how many ticks were missed.' },
+    NONE: { description: 'None: missed ticks are dropped; the schedule goes on from its next tick.' },
+  } as const,
+});
+
 export const AutoSnapshotPolicyRef = builder.objectRef<PolicyOfCluster>('AutoSnapshotPolicy').implement({
   description: 'When and how a virtual cluster is snapshotted automatically.',
   fields: (t) => ({
@@ -87,6 +95,18 @@ export const AutoSnapshotPolicyRef = builder.objectRef<PolicyOfCluster>('AutoSna
         policy.storageLocation ? ((await context.loaders.location.load(policy.storageLocation.id))?.name ?? null) : null,
     }),
     volumeSnapshotsEnabled: t.boolean({ resolve: ({ policy }) => policy.volumeSnapshotsEnabled }),
+    catchUp: t.field({ type: CatchUpModeRef, resolve: ({ policy }) => policy.catchUp }),
+    nextRunAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description:
+        'The next tick, in UTC: when the schedule next fires in its time zone (a local time skipped by daylight saving fires once after the gap, a repeated one once, on its first pass). Null while disabled. A tick still due when read (e.g. no worker running) shows as its time.',
+      resolve: ({ policy }) => (policy.enabled ? policy.nextRunAt : null),
+    }),
+    skippedTicks: t.int({
+      description: 'Ticks that made no snapshot because the previous one was still SCHEDULED (waiting for a free worker); reset when the policy is set again.',
+      resolve: ({ policy }) => policy.skippedTicks,
+    }),
   }),
 });
 

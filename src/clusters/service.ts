@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ConflictError, NotFoundError, quoted } from '../errors.ts';
 import { cursorKey, encodeCursor, type PageRequest } from '../db/keyset.ts';
 import { preparedRows } from '../db/prepared.ts';
-import { requestJob, type SnapshotJobs } from '../jobs/jobs.ts';
+import type { SnapshotJobs } from '../jobs/jobs.ts';
 import type { StorageLocation } from '../locations/entity.ts';
 import { LocationService } from '../locations/service.ts';
 import type { Logger } from '../logger.ts';
@@ -13,6 +13,7 @@ import { recordSnapshotDeleted } from '../snapshots/transitions.ts';
 import { VirtualClusterSchema, type VirtualCluster } from './entity.ts';
 import { clusterName, kubeconfigInput, parseInput, policyInput, projectId, type PolicyInput, type RetentionInput } from './input.ts';
 import { sealInlineKubeconfig, type KubeconfigRules } from './kubeconfig.ts';
+import { nextTick } from './next-run.ts';
 
 const registerInput = z.object({
   projectId,
@@ -136,7 +137,7 @@ export class ClusterService {
       policy: policyColumns(policy, location),
     });
     await this.flushUnique(cluster);
-    await this.syncSchedule(cluster);
+    await this.announcePolicyChange();
     return cluster;
   }
 
@@ -156,7 +157,7 @@ export class ClusterService {
     const location = await new LocationService(this.em).forPolicy(input.storageLocation, cluster.projectId, 'storageLocation');
     cluster.policy = policyColumns(input, location);
     await this.em.flush();
-    await this.syncSchedule(cluster);
+    await this.announcePolicyChange();
     return cluster;
   }
 
@@ -175,10 +176,6 @@ export class ClusterService {
       em.remove(cluster);
       return cluster;
     });
-    if (this.jobs) {
-      const { scheduler, logger } = this.jobs;
-      await requestJob(logger, `removing the auto-snapshot schedule of ${removed.name}`, () => scheduler.removeCluster(removed.id));
-    }
     return removed;
   }
 
@@ -189,10 +186,14 @@ export class ClusterService {
     return { kubeconfigInline: sealInlineKubeconfig(kubeconfig.inline, this.kubeconfigs), kubeconfigSecretRef: null };
   }
 
-  private async syncSchedule(cluster: VirtualCluster): Promise<void> {
-    if (!this.jobs) return;
-    const { scheduler, logger } = this.jobs;
-    await requestJob(logger, `syncing the auto-snapshot schedule of ${cluster.name}`, () => scheduler.syncCluster(cluster));
+  /** Wakes every worker's due-finder, so a policy due sooner than its next pass is not late. */
+  private async announcePolicyChange(): Promise<void> {
+    try {
+      await this.em.execute('select pg_notify(?, \'\')', [POLICY_CHANGED_CHANNEL]);
+    } catch (error) {
+      // Committed already: the due-finder's next pass (a few seconds) finds the policy anyway.
+      this.jobs?.logger.warn({ err: error }, 'announcing a policy change failed; the due-finder finds it on its next pass');
+    }
   }
 
   private async flushUnique(cluster: VirtualCluster): Promise<void> {
@@ -208,8 +209,15 @@ export class ClusterService {
   }
 }
 
-function policyColumns(policy: PolicyInput, location: StorageLocation | null): VirtualCluster['policy'] {
+/** The channel ClusterService NOTIFYs on a policy change; every worker's due-finder LISTENs. */
+export const POLICY_CHANGED_CHANNEL = 'vsnap_policy_changed';
+
+function policyColumns(policy: PolicyInput, location: StorageLocation | null, now = new Date()): VirtualCluster['policy'] {
+  const nextRunAt = policy.enabled && policy.schedule ? nextTick(policy.schedule, policy.timeZone, now) : null;
   return {
+    catchUp: policy.catchUp,
+    nextRunAt,
+    skippedTicks: 0,
     enabled: policy.enabled,
     schedule: policy.schedule ?? null,
     timeZone: policy.timeZone,

@@ -6,6 +6,7 @@ import '../clusters/mutations.ts';
 import '../snapshots/schema.ts';
 import '../snapshots/mutations.ts';
 import '../snapshots/retention-schema.ts';
+import '../snapshots/policy-outcome-schema.ts';
 import '../events/schema.ts';
 import '../events/subscriptions.ts';
 import '../locations/schema.ts';

@@ -11,6 +11,8 @@ import type { SecretBox } from '../secrets/secret-box.ts';
 import { RunningSnapshots } from '../snapshots/running.ts';
 import { VSNAP_VERSION } from '../version.ts';
 import { createAgenda } from './agenda.ts';
+import { DueFinder } from './due-finder.ts';
+import { scheduledQueue } from './queue.ts';
 import { SnapshotScheduler } from './scheduler.ts';
 
 export interface Engine {
@@ -38,23 +40,33 @@ export async function startEngine(options: {
       postgresUrl: options.postgresUrl,
       mongodbUrl: options.config.mongodbUrl,
       instanceName: `${hostname()}:${process.pid}`,
-      // Every take and tick slot, plus the three periodic jobs.
-      maxConcurrency: options.config.snapshotConcurrency + options.config.autoSnapshotConcurrency + 3,
+      // Every take slot, plus the periodic jobs (the due-finder's among them).
+      maxConcurrency: options.config.snapshotConcurrency + 5,
       lockLifetimeMs: options.config.lockLifetimeMs,
       processEveryMs: options.processEveryMs,
     },
     logger,
   );
   const { agenda } = queue;
-  const scheduler = new SnapshotScheduler(agenda, {
-    orm: options.orm,
-    config,
-    logger,
-    version: VSNAP_VERSION,
-    inlineBox: options.inlineBox,
-    running: new RunningSnapshots(),
-    onKubeRetry: options.metrics?.kubeRetries,
-  });
+  const dueFinder: DueFinder = new DueFinder(
+    { orm: options.orm, postgresUrl: options.postgresUrl, logger: logger.child({ component: 'due-finder' }), requestTakes: (ids): Promise<void> => scheduler.enqueueTakes(ids) },
+    { maxSleepMs: options.config.dueFinderIntervalMs },
+  );
+  const scheduler: SnapshotScheduler = new SnapshotScheduler(
+    agenda,
+    {
+      orm: options.orm,
+      config,
+      logger,
+      version: VSNAP_VERSION,
+      inlineBox: options.inlineBox,
+      running: new RunningSnapshots(),
+      onKubeRetry: options.metrics?.kubeRetries,
+      onSnapshotStarted: options.metrics?.snapshotStarted,
+    },
+    dueFinder,
+  );
+  options.metrics?.scheduledQueueFrom(() => scheduledQueue(options.orm));
   await agenda.ready;
   // An API-only process starts Agenda without job definitions: it only enqueues.
   if (options.worker) scheduler.defineJobs();

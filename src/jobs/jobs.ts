@@ -1,15 +1,13 @@
-import type { VirtualCluster } from '../clusters/entity.ts';
 import type { Logger } from '../logger.ts';
 
 /**
  * How the API side asks the scheduler for work, after its own transaction has
  * committed. A lost request heals itself: the worker re-enqueues SCHEDULED
- * snapshots without a job and re-syncs every cluster's schedule periodically.
+ * snapshots without a job periodically. (Policies need no request: each stores its next
+ * run, which the workers' due-finder reads.)
  */
 export interface SnapshotJobs {
   enqueueTake(snapshotId: string, delayMs?: number): Promise<void>;
-  syncCluster(cluster: VirtualCluster): Promise<void>;
-  removeCluster(clusterId: string): Promise<void>;
 }
 
 /** Runs a job request, logging instead of failing the committed change it follows. */

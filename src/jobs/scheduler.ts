@@ -1,26 +1,25 @@
 /**
- * vsnap's jobs on Agenda: one recurring `auto-snapshot` per virtual cluster
- * (its policy's cron and time zone), `take-snapshot` per snapshot, and the
- * periodic `reconcile-storage`, `enforce-retention`, `verify-archives` and `prune-event-log`.
+ * vsnap's jobs on Agenda: `find-due-snapshots` (the due-finder's periodic pass: every
+ * policy's ticks, see due-finder.ts), `take-snapshot` per snapshot, and the periodic
+ * `reconcile-storage`, `enforce-retention`, `verify-archives` and `prune-event-log`.
  */
 import type { Agenda, Job } from 'agenda';
-import { VirtualClusterSchema, type VirtualCluster } from '../clusters/entity.ts';
 import type { Logger } from '../logger.ts';
 import { SnapshotSchema } from '../snapshots/entity.ts';
 import { cleanUpUploads } from '../snapshots/orphaned-uploads.ts';
 import { reconcileStorage, sweepStuckSnapshots } from '../snapshots/reconcile.ts';
 import { enforceRetention } from '../snapshots/retention.ts';
-import { SnapshotService } from '../snapshots/service.ts';
 import { takeSnapshot, type EngineDeps } from '../snapshots/take.ts';
 import { verifyOldestArchives } from '../snapshots/verify.ts';
 import type { StorageLocation } from '../locations/entity.ts';
 import { openLocationStore } from '../locations/store.ts';
-import { ConflictError, errorMessage } from '../errors.ts';
+import { errorMessage } from '../errors.ts';
 import { pruneEventLog } from '../events/retention.ts';
+import type { DueFinder } from './due-finder.ts';
 import { requestJob, type SnapshotJobs } from './jobs.ts';
 
 export const JOB = {
-  autoSnapshot: 'auto-snapshot',
+  findDueSnapshots: 'find-due-snapshots',
   takeSnapshot: 'take-snapshot',
   reconcileStorage: 'reconcile-storage',
   enforceRetention: 'enforce-retention',
@@ -28,14 +27,17 @@ export const JOB = {
   pruneEventLog: 'prune-event-log',
 } as const;
 
-type PeriodicJob = typeof JOB.reconcileStorage | typeof JOB.enforceRetention | typeof JOB.verifyArchives | typeof JOB.pruneEventLog;
+/** The per-cluster recurring job of vsnap before the due-finder; removed wherever it is left. */
+const RETIRED_AUTO_SNAPSHOT_JOB = 'auto-snapshot';
+
+/** Take jobs requested at once after a due-finder batch. */
+const TAKE_REQUESTS_IN_FLIGHT = 16;
+
+type PeriodicJob = typeof JOB.findDueSnapshots | typeof JOB.reconcileStorage | typeof JOB.enforceRetention | typeof JOB.verifyArchives | typeof JOB.pruneEventLog;
 
 /** Events deleted per transaction by prune-event-log: short transactions, the log stays writable meanwhile. */
 const EVENT_PRUNE_BATCH = 5_000;
 
-interface AutoSnapshotData {
-  virtualClusterId: string;
-}
 interface TakeSnapshotData {
   snapshotId: string;
 }
@@ -43,10 +45,13 @@ interface TakeSnapshotData {
 export class SnapshotScheduler implements SnapshotJobs {
   private readonly stopping = new AbortController();
   private readonly running = new Set<Promise<unknown>>();
+  private draining = false;
 
   constructor(
     private readonly agenda: Agenda,
     private readonly deps: EngineDeps,
+    /** Fires the auto-snapshot ticks; a worker starts it. */
+    readonly dueFinder: DueFinder,
   ) {}
 
   private get logger(): Logger {
@@ -56,9 +61,8 @@ export class SnapshotScheduler implements SnapshotJobs {
   /** Registers the job processors; only a worker process calls this (then `start`). */
   defineJobs(): void {
     const { config } = this.deps;
-    this.agenda.define<AutoSnapshotData>(JOB.autoSnapshot, (job) => this.autoSnapshot(job.attrs.data.virtualClusterId), {
-      concurrency: config.autoSnapshotConcurrency,
-    });
+    // Only a doorbell: a pass of 10,000 ticks must not hold (or outlive) this job's lock.
+    this.agenda.define(JOB.findDueSnapshots, () => void this.dueFinder.wake(), { concurrency: 1 });
     this.agenda.define<TakeSnapshotData>(JOB.takeSnapshot, (job) => this.keptAlive(job, () => this.take(job)), {
       concurrency: config.snapshotConcurrency,
       lockLifetime: config.lockLifetimeMs,
@@ -71,7 +75,7 @@ export class SnapshotScheduler implements SnapshotJobs {
         for (const clusterId of swept.freedClusterIds) await this.wakeWaiting(clusterId);
         await cleanUpUploads(this.deps);
         await this.enqueueOrphans();
-        await this.reconcileSchedules();
+        await this.dueFinder.fillMissingNextRuns();
         await reconcileStorage(this.deps);
       }),
     );
@@ -97,7 +101,10 @@ export class SnapshotScheduler implements SnapshotJobs {
     await this.every(config.retentionIntervalMs, JOB.enforceRetention);
     await this.every(config.verifyIntervalMs, JOB.verifyArchives);
     await this.every(config.retentionIntervalMs, JOB.pruneEventLog);
-    await this.reconcileSchedules();
+    await this.every(config.dueFinderIntervalMs, JOB.findDueSnapshots);
+    const retired = await this.agenda.cancel({ name: RETIRED_AUTO_SNAPSHOT_JOB });
+    if (retired) this.logger.info({ jobs: retired }, 'per-cluster auto-snapshot jobs removed: the due-finder fires every policy');
+    await this.dueFinder.start();
     this.logger.info({ concurrency: config.snapshotConcurrency }, 'snapshot worker started');
   }
 
@@ -161,6 +168,8 @@ export class SnapshotScheduler implements SnapshotJobs {
 
   /** Lets running snapshots finish (up to `timeoutMs`), then stops; unfinished ones are recovered later. */
   async stop(timeoutMs: number): Promise<void> {
+    this.draining = true;
+    await this.dueFinder.stop();
     const result = await this.agenda.drain(timeoutMs);
     if (result.timedOut) {
       // Cancelled snapshots record themselves FAILED; give them a moment to write that.
@@ -187,44 +196,17 @@ export class SnapshotScheduler implements SnapshotJobs {
     await this.agenda.schedule<TakeSnapshotData>(new Date(Date.now() + delayMs), JOB.takeSnapshot, { snapshotId });
   }
 
-  async syncCluster(cluster: VirtualCluster): Promise<void> {
-    const { enabled, schedule, timeZone } = cluster.policy;
-    if (!enabled || !schedule) {
-      await this.removeCluster(cluster.id);
-      return;
-    }
-    await this.agenda
-      .create<AutoSnapshotData>(JOB.autoSnapshot, { virtualClusterId: cluster.id })
-      .unique({ 'data.virtualClusterId': cluster.id })
-      .repeatEvery(schedule, { timezone: timeZone, skipImmediate: true })
-      .save();
-    this.logger.info({ cluster: cluster.name, schedule, timeZone }, 'auto-snapshot schedule set');
-  }
-
-  /** When the cluster's next auto-snapshot is due; null when it has none. */
-  async nextAutoSnapshot(clusterId: string): Promise<Date | null> {
-    const { jobs } = await this.agenda.queryJobs({ name: JOB.autoSnapshot, data: { virtualClusterId: clusterId }, limit: 1 });
-    return jobs[0]?.nextRunAt ?? null;
-  }
-
-  async removeCluster(clusterId: string): Promise<void> {
-    await this.agenda.cancel({ name: JOB.autoSnapshot, data: { virtualClusterId: clusterId } });
-  }
-
-  /** A tick: a SCHEDULED snapshot and its take job, or a logged skip when one is already waiting. */
-  private async autoSnapshot(clusterId: string): Promise<void> {
-    const em = this.deps.orm.em.fork();
-    const cluster = await em.findOne(VirtualClusterSchema, { id: clusterId });
-    if (!cluster) {
-      await this.removeCluster(clusterId);
-      return;
-    }
-    try {
-      await new SnapshotService(em, { scheduler: this, logger: this.logger }).schedule(clusterId, 'SCHEDULE');
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      this.logger.info({ cluster: cluster.name }, `auto-snapshot skipped: ${error.message}`);
-    }
+  /** Take jobs for snapshots the due-finder committed, a few requests at a time. */
+  async enqueueTakes(snapshotIds: readonly string[]): Promise<void> {
+    let next = 0;
+    const requester = async () => {
+      // Stopping: the rest stay SCHEDULED, and reconcile-storage requests them again.
+      while (next < snapshotIds.length && !this.stopping.signal.aborted && !this.draining) {
+        const id = snapshotIds[next++]!;
+        await requestJob(this.logger, `enqueueing snapshot ${id}`, () => this.enqueueTake(id));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(TAKE_REQUESTS_IN_FLIGHT, snapshotIds.length) }, requester));
   }
 
   private async take(job: Job<TakeSnapshotData>): Promise<void> {
@@ -258,29 +240,5 @@ export class SnapshotScheduler implements SnapshotJobs {
       const jobs = await this.agenda.queryJobs({ name: JOB.takeSnapshot, data: { snapshotId: snapshot.id } });
       if (jobs.total === 0) await this.enqueueTake(snapshot.id);
     }
-  }
-
-  /**
-   * Brings the recurring jobs in line with the policies: a policy change whose
-   * job update was lost (the API died after committing) is caught here. Only
-   * jobs that differ are written, so a tick in flight is never disturbed.
-   */
-  private async reconcileSchedules(): Promise<void> {
-    const em = this.deps.orm.em.fork();
-    const { jobs } = await this.agenda.queryJobs({ name: JOB.autoSnapshot, limit: 100_000 });
-    const scheduled = new Map(jobs.map((job) => [(job.data as AutoSnapshotData).virtualClusterId, job]));
-    let changed = 0;
-    for (const cluster of await em.find(VirtualClusterSchema, {})) {
-      const job = scheduled.get(cluster.id);
-      scheduled.delete(cluster.id);
-      const { enabled, schedule, timeZone } = cluster.policy;
-      const wanted = enabled && schedule ? { schedule, timeZone } : undefined;
-      if (wanted ? job?.repeatInterval === wanted.schedule && job.repeatTimezone === wanted.timeZone : !job) continue;
-      await this.syncCluster(cluster);
-      changed += 1;
-    }
-    // Jobs of clusters that no longer exist.
-    for (const clusterId of scheduled.keys()) await this.removeCluster(clusterId);
-    if (changed || scheduled.size) this.logger.info({ changed, removed: scheduled.size }, 'auto-snapshot schedules reconciled');
   }
 }

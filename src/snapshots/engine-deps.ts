@@ -14,7 +14,8 @@ import type { RunningSnapshots } from './running.ts';
 export interface EngineConfig {
   mongodbUrl?: string;
   snapshotConcurrency: number;
-  autoSnapshotConcurrency: number;
+  /** The due-finder's periodic pass (jobs/due-finder.ts). */
+  dueFinderIntervalMs: number;
   volumeSnapshotConcurrency: number;
   snapshotTimeoutMs: number;
   volumeSnapshotTimeoutMs: number;
@@ -48,6 +49,8 @@ export interface EngineDeps {
   running: RunningSnapshots;
   /** Told of every retried Kubernetes request (metrics). */
   onKubeRetry?: (reason: string) => void;
+  /** Told when a snapshot moved to IN_PROGRESS, with how long it waited SCHEDULED (metrics). */
+  onSnapshotStarted?: (waitedSeconds: number) => void;
 }
 
 /** What the job running a snapshot gives it (the scheduler keeps the job's own lock alive). */

@@ -63,6 +63,14 @@ export interface SnapshotSummary {
   failedLast24h: number;
 }
 
+/** What an auto-snapshot policy has done last (AutoSnapshotPolicy.lastRun, consecutiveFailures). */
+export interface PolicyOutcome {
+  /** The newest snapshot its ticks made; null before the first. */
+  lastRun: SnapshotView | null;
+  /** Its newest finished runs that FAILED, counted back to the last one that stored an archive. */
+  consecutiveFailures: number;
+}
+
 export class SnapshotService {
   constructor(
     private readonly em: EntityManager,
@@ -156,6 +164,36 @@ export class SnapshotService {
   async eventsFor(snapshotIds: readonly string[], which: 'history' | 'progress'): Promise<SnapshotEvent[]> {
     const kind = which === 'progress' ? 'PROGRESS' : { $ne: 'PROGRESS' as const };
     return this.em.find(SnapshotEventSchema, { snapshotId: { $in: [...snapshotIds] }, kind }, { orderBy: { id: 'asc' } });
+  }
+
+  /**
+   * Each cluster's policy outcome, in one statement whatever the number of clusters: its
+   * newest SCHEDULE snapshot, and the FAILED ones since its newest that stored an archive.
+   */
+  async policyOutcomes(clusterIds: readonly string[]): Promise<Map<string, PolicyOutcome>> {
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      `select c.id as outcome_cluster_id, fails.n as outcome_failures, last.*
+       from unnest(?::uuid[]) as c(id)
+       left join lateral (
+         select ${SNAPSHOT_VIEW_COLUMNS} from snapshot s where s.virtual_cluster_id = c.id and s.trigger = 'SCHEDULE'
+         order by s.scheduled_at desc, s.id desc limit 1
+       ) last on true
+       cross join lateral (
+         select count(*)::int as n from snapshot f
+         where f.virtual_cluster_id = c.id and f.trigger = 'SCHEDULE' and f.status = 'FAILED'
+           and f.scheduled_at > coalesce((
+             select max(g.scheduled_at) from snapshot g
+             where g.virtual_cluster_id = c.id and g.trigger = 'SCHEDULE' and g.status in ('COMPLETED', 'PARTIALLY_FAILED', 'NOT_FOUND')
+           ), '-infinity')
+       ) fails`,
+      [`{${clusterIds.join(',')}}`],
+    );
+    return new Map(
+      rows.map(({ outcome_cluster_id: clusterId, outcome_failures: failures, ...row }) => [
+        String(clusterId),
+        { lastRun: row.id ? snapshotView(row) : null, consecutiveFailures: Number(failures) },
+      ]),
+    );
   }
 
   /** Inserts a SCHEDULED snapshot; CONFLICT when the cluster already has one. */

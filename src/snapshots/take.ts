@@ -204,8 +204,9 @@ function failureReason(error: unknown, locationName: string): { reason: string; 
  * abandoned by a dead worker (lost: to be recovered), or its cluster is busy (deferred).
  */
 async function claim(deps: EngineDeps, em: EntityManager, snapshotId: string, log: Logger): Promise<'claimed' | 'lost' | Exclude<TakeOutcome, 'taken' | 'recovered'>> {
+  let waitedSeconds = 0;
   try {
-    return await em.transactional(async (tx) => {
+    const outcome = await em.transactional(async (tx) => {
       const snapshot = await tx.findOne(SnapshotSchema, { id: snapshotId }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['virtualCluster', 'storageLocation'] });
       if (!snapshot) {
         log.info('snapshot was deleted before it was taken');
@@ -239,8 +240,12 @@ async function claim(deps: EngineDeps, em: EntityManager, snapshotId: string, lo
       snapshot.heartbeatAt = now;
       snapshot.storageLocation = location;
       await moveSnapshot(tx, snapshot, 'IN_PROGRESS', 'taking the snapshot');
-      return 'claimed';
+      waitedSeconds = (now.getTime() - snapshot.scheduledAt.getTime()) / 1000;
+      return 'claimed' as const;
     });
+    // Counted once committed: start lateness (metrics).
+    if (outcome === 'claimed') deps.onSnapshotStarted?.(waitedSeconds);
+    return outcome;
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException && error.message.includes('snapshot_one_in_progress_per_cluster')) {
       log.info('the cluster has a snapshot in progress: deferred');

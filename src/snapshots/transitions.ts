@@ -144,3 +144,59 @@ export async function recordSnapshotDeleted(em: EntityManager, snapshot: Snapsho
   requireTransaction(em);
   return record(em, snapshot, { kind: 'DELETED', subject: 'SNAPSHOT', from: snapshot.status, to: DELETED_STATE, message });
 }
+
+/** One SCHEDULED snapshot of a bulk insert (scheduleSnapshots). */
+export interface NewScheduledSnapshot {
+  virtualClusterId: string;
+  projectId: string;
+  name: string;
+  trigger: SnapshotTrigger;
+  volumeSnapshotsEnabled: boolean;
+  scheduledAt: Date;
+  /** The CREATED event's message. */
+  message: string;
+}
+
+/**
+ * Many snapshots born SCHEDULED at once (the due-finder's tick), each with its CREATED event
+ * and NOTIFY, in two statements whatever their number. A cluster that already has a SCHEDULED
+ * snapshot (the partial unique index) or a snapshot of the same name gets none: the ids of
+ * the clusters that got one are returned, with their snapshots' ids.
+ */
+export async function scheduleSnapshots(em: EntityManager, snapshots: readonly NewScheduledSnapshot[]): Promise<Map<string, string>> {
+  requireTransaction(em);
+  const created = new Map<string, string>();
+  if (snapshots.length === 0) return created;
+  const rows = snapshots.map((s) => ({ c: s.virtualClusterId, p: s.projectId, n: s.name, t: s.trigger, v: s.volumeSnapshotsEnabled, a: s.scheduledAt.toISOString() }));
+  const inserted = await em.execute<{ id: string; virtual_cluster_id: string }[]>(
+    `insert into snapshot (id, virtual_cluster_id, project_id, name, status, trigger, volume_snapshots_enabled, scheduled_at, updated_at)
+     select gen_random_uuid(), r.c, r.p, r.n, ?, r.t, r.v, r.a, now()
+     from json_to_recordset(?::json) as r(c uuid, p text, n text, t text, v boolean, a timestamptz)
+     on conflict do nothing
+     returning id, virtual_cluster_id`,
+    [INITIAL_SNAPSHOT_STATUS, JSON.stringify(rows)],
+  );
+  if (inserted.length === 0) return created;
+  for (const row of inserted) created.set(row.virtual_cluster_id, row.id);
+  const byCluster = new Map(snapshots.map((s) => [s.virtualClusterId, s]));
+  const events = inserted.map((row) => ({ row, wanted: byCluster.get(row.virtual_cluster_id)! }));
+  // The CREATED events, under the cursor lock (see record), each announced.
+  await em.execute(
+    `with cursor_lock as (select pg_advisory_xact_lock(?)),
+     event as (
+       insert into snapshot_event (kind, subject, snapshot_id, virtual_cluster_id, project_id, from_state, to_state, message, at)
+       select 'CREATED', 'SNAPSHOT', e.s::uuid, e.c::uuid, e.p, null, ?, e.m, ?
+       from cursor_lock, json_to_recordset(?::json) as e(s text, c text, p text, m text)
+       returning id
+     )
+     select count(pg_notify(?, event.id::text)) from event`,
+    [
+      EVENT_CURSOR_LOCK,
+      INITIAL_SNAPSHOT_STATUS,
+      new Date(),
+      JSON.stringify(events.map(({ row, wanted }) => ({ s: row.id, c: row.virtual_cluster_id, p: wanted.projectId, m: wanted.message }))),
+      SNAPSHOT_EVENTS_CHANNEL,
+    ],
+  );
+  return created;
+}

@@ -3,7 +3,7 @@
  *
  * Rule: snapshot and volume-snapshot data (every Snapshot field, VolumeSnapshot,
  * Snapshot.events, VirtualCluster.snapshots, snapshot(id), the Snapshot entity
- * of federation, AutoSnapshotPolicy.retentionPreview) and every change (register / update / remove a cluster, its
+ * of federation, AutoSnapshotPolicy.retentionPreview, lastRun and consecutiveFailures) and every change (register / update / remove a cluster, its
  * policy, createSnapshot, verifySnapshot, deleteSnapshot) are for platform admins and admins of
  * the cluster's project. A member of the project sees the cluster itself and gets
  * FORBIDDEN on the protected fields, the rest of the response intact. To a caller
@@ -151,7 +151,7 @@ interface Seed {
   otherSnapshot: { id: string };
   volume: { id: string; pvcName: string; snapshotHandle: string };
   /** A cluster of P1 keeping 1 snapshot of its 2: retention would delete `expired`. */
-  retained: { id: string; expired: { id: string; name: string; scheduledAt: string } };
+  retained: { id: string; expired: { id: string; name: string; scheduledAt: string }; lastRun: { id: string; name: string } };
 }
 let seed: Seed;
 
@@ -253,14 +253,16 @@ beforeAll(async () => {
   const otherSnapshot = await createSnapshot(otherCluster.id);
   const retained = await registerCluster({ name: 'ledger', autoSnapshotPolicy: { enabled: false, retention: { keepLast: 1 } } });
   const { snapshot: expired } = await completeWithOneVolume((await createSnapshot(retained.id)).id);
-  await completeWithOneVolume((await createSnapshot(retained.id)).id);
+  const { snapshot: newest } = await completeWithOneVolume((await createSnapshot(retained.id)).id);
+  // Made by the policy's tick, as far as AutoSnapshotPolicy.lastRun can tell.
+  await app.orm.em.fork().execute(`update snapshot set trigger = 'SCHEDULE' where id = ?`, [newest.id]);
   seed = {
     cluster: { id: cluster.id, name: cluster.name, secretRef: 'payments-kubeconfig/config' },
     otherCluster: { id: otherCluster.id },
     snapshot: { id: snapshot.id, name: snapshot.name, location: snapshot.location!, sha256: snapshot.sha256! },
     otherSnapshot: { id: otherSnapshot.id },
     volume: { id: volume.id, pvcName: volume.pvcName, snapshotHandle: volume.snapshotHandle! },
-    retained: { id: retained.id, expired: { id: expired.id, name: expired.name, scheduledAt: expired.scheduledAt.toISOString() } },
+    retained: { id: retained.id, expired: { id: expired.id, name: expired.name, scheduledAt: expired.scheduledAt.toISOString() }, lastRun: { id: newest.id, name: newest.name } },
   };
 });
 afterAll(async () => {
@@ -282,6 +284,8 @@ const snapshotSecrets = () => [
   'hiddenwidgets',
   seed.retained.expired.id,
   seed.retained.expired.name,
+  seed.retained.lastRun.id,
+  seed.retained.lastRun.name,
 ];
 /** ...and, for callers outside the cluster's project, nothing of the cluster either. */
 const clusterSecrets = () => [seed.cluster.id, seed.cluster.secretRef];
@@ -560,6 +564,11 @@ const AuthProjectClustersDocument = parse(/* GraphQL */ `
     }
   }
 `) as TypedDocumentNode<ProjectEntitiesQuery, { representations: unknown[] }>;
+const AuthPolicyOutcomeDocument = parse(/* GraphQL */ `
+  query AuthPolicyOutcome($id: ID!) {
+    virtualCluster(id: $id) { id autoSnapshotPolicy { enabled nextRunAt consecutiveFailures lastRun { status finishedAt snapshot { id name } } } }
+  }
+`) as TypedDocumentNode<unknown, { id: string }>;
 const AuthProjectSummaryDocument = parse(/* GraphQL */ `
   query AuthProjectSummary($representations: [_Any!]!) {
     _entities(representations: $representations) {
@@ -570,6 +579,22 @@ const AuthProjectSummaryDocument = parse(/* GraphQL */ `
 `) as TypedDocumentNode<ProjectEntitiesQuery, { representations: unknown[] }>;
 
 READS.push(
+  {
+    read: 'AutoSnapshotPolicy.lastRun and consecutiveFailures',
+    access: CLUSTER_ADMINS,
+    request: (t) => app.request(AuthPolicyOutcomeDocument, { id: seed.retained.id }, t),
+    allowed: () => ({
+      virtualCluster: {
+        id: seed.retained.id,
+        autoSnapshotPolicy: { enabled: false, nextRunAt: null, consecutiveFailures: 0, lastRun: { status: 'COMPLETED', finishedAt: anyString, snapshot: seed.retained.lastRun } },
+      },
+    }),
+    // A member sees the policy (its next run too), not its snapshots; an outsider does not see the cluster.
+    forbidden: (role) =>
+      role === 'otherProjectAdmin'
+        ? { data: { virtualCluster: null } }
+        : { data: { virtualCluster: { id: seed.retained.id, autoSnapshotPolicy: { enabled: false, nextRunAt: null, consecutiveFailures: null, lastRun: null } } }, errors: 2 },
+  },
   {
     read: 'federation _entities: Project.virtualClusters',
     access: CLUSTER_PROJECT,
@@ -666,7 +691,7 @@ describe('the admin of another project', () => {
 
 describe('every path to snapshot data is in this matrix', () => {
   it('lists each field whose type reaches Snapshot, VolumeSnapshot, SnapshotEvent or a retention preview', () => {
-    const guarded = new Set(['Snapshot', 'VolumeSnapshot', 'SnapshotEvent', 'SnapshotConnection', 'SnapshotEdge', 'RetentionDeletion', 'SnapshotSummary']);
+    const guarded = new Set(['Snapshot', 'VolumeSnapshot', 'SnapshotEvent', 'SnapshotConnection', 'SnapshotEdge', 'RetentionDeletion', 'SnapshotSummary', 'AutoSnapshotRun']);
     const reaches = (type: GraphQLNamedType) => guarded.has(type.name) || (isUnionType(type) && type.getTypes().some((member) => guarded.has(member.name)));
     const paths = Object.values(schema.getTypeMap())
       .filter((type) => isObjectType(type) && !type.name.startsWith('__'))
@@ -678,7 +703,9 @@ describe('every path to snapshot data is in this matrix', () => {
     // subscriptions' rows are in test/auth/subscriptions-matrix.test.ts (every role × both
     // subscriptions × SSE and graphql-ws) and test/events/subscription-auth.test.ts (SSE, more filters).
     expect(paths).toEqual([
+      'AutoSnapshotPolicy.lastRun',
       'AutoSnapshotPolicy.retentionPreview',
+      'AutoSnapshotRun.snapshot',
       'Mutation.createSnapshot',
       'Mutation.verifySnapshot',
       'Project.snapshotSummary',

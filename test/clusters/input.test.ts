@@ -149,12 +149,13 @@ describe('time zone', () => {
 });
 
 describe('auto-snapshot policy', () => {
-  it('fills in the defaults: UTC, no schedule, no keep rule, failed snapshots by the defaults, volume snapshots off', () => {
+  it('fills in the defaults: UTC, no schedule, no keep rule, failed snapshots by the defaults, volume snapshots off, one catch-up run', () => {
     expect(parseInput(policyInput, { enabled: false })).toEqual({
       enabled: false,
       timeZone: 'UTC',
       retention: { keepFailed: DEFAULT_KEEP_FAILED },
       volumeSnapshotsEnabled: false,
+      catchUp: 'ONE',
     });
   });
 
@@ -167,6 +168,8 @@ describe('auto-snapshot policy', () => {
     // The longest schedule, time zone and location name.
     { enabled: true, schedule: '0 3 * * *'.padEnd(120) },
     { enabled: false, timeZone: 'America/Argentina/ComodRivadavia', storageLocation: 'l'.repeat(63) },
+    { enabled: true, schedule: '* * * * *', catchUp: 'NONE' },
+    { enabled: true, schedule: '* * * * *', catchUp: 'ONE' },
   ])('accepts %j as given', (policy) => {
     expect(parseInput(policyInput, policy)).toMatchObject(policy);
   });
@@ -184,6 +187,8 @@ describe('auto-snapshot policy', () => {
     [{ enabled: false, storageLocation: 'l'.repeat(64) }, 'storageLocation', 'must be at most 63 characters'],
     [{ enabled: 'yes' }, 'enabled', 'Invalid input: expected boolean, received string'],
     [{ enabled: false, volumeSnapshotsEnabled: 'yes' }, 'volumeSnapshotsEnabled', 'Invalid input: expected boolean, received string'],
+    [{ enabled: false, catchUp: 'ALL' }, 'catchUp', 'Invalid option: expected one of "ONE"|"NONE"'],
+    [{ enabled: false, catchUp: 'one' }, 'catchUp', 'Invalid option: expected one of "ONE"|"NONE"'],
   ])('refuses %j on %s', (policy, field, problem) => {
     expect(refusal(policyInput, policy, 'autoSnapshotPolicy')).toEqual({ message: `autoSnapshotPolicy.${field}: ${problem}`, field: `autoSnapshotPolicy.${field}` });
   });

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENDA_TABLE } from '../../src/jobs/agenda.ts';
-import { EngineClusterSnapshotsDocument, SetAutoSnapshotPolicyDocument } from '../generated/graphql.ts';
+import { EngineClusterSnapshotsDocument, EnginePolicyOutcomeDocument, SetAutoSnapshotPolicyDocument } from '../generated/graphql.ts';
 import { isFinished, startEngineRig, type EngineRig } from './harness.ts';
 
 const MONGODB_URL = process.env.MONGODB_URL;
@@ -68,10 +68,12 @@ describe.skipIf(!MONGODB_URL)('snapshot engine on the MongoDB job store', () => 
       rig.admin,
     );
     expect(set.errors).toBeUndefined();
-    const next = await rig.app.engine!.scheduler.nextAutoSnapshot(cluster.id);
-    expect(next).not.toBeNull();
-    expect(next!.getTime()).toBeLessThanOrEqual(Date.now() + 60_000);
-    expect(await mongo.db().collection(AGENDA_TABLE).countDocuments({ name: 'auto-snapshot', 'data.virtualClusterId': cluster.id })).toBe(1);
+    const policy = async () => (await rig.app.request(EnginePolicyOutcomeDocument, { id: cluster.id }, rig.admin)).data!.virtualCluster!.autoSnapshotPolicy;
+    const next = new Date((await policy()).nextRunAt!);
+    expect(next.getTime()).toBeLessThanOrEqual(Date.now() + 60_000);
+    // The policy's next run is its own column; in MongoDB only the one due-finder job, no job per cluster.
+    expect(await mongo.db().collection(AGENDA_TABLE).countDocuments({ name: 'auto-snapshot' })).toBe(0);
+    expect(await mongo.db().collection(AGENDA_TABLE).countDocuments({ name: 'find-due-snapshots' })).toBe(1);
 
     const deadline = Date.now() + 80_000;
     let found: { id: string; trigger: string } | undefined;
@@ -87,8 +89,8 @@ describe.skipIf(!MONGODB_URL)('snapshot engine on the MongoDB job store', () => 
     expect(snapshot.trigger).toBe('SCHEDULE');
     expect(snapshot.events.map((e) => e.to)).toEqual(['SCHEDULED', 'IN_PROGRESS', 'COMPLETED']);
 
+    expect(await policy()).toMatchObject({ lastRun: { status: 'COMPLETED', snapshot: { id: snapshot.id } } });
     await rig.app.request(SetAutoSnapshotPolicyDocument, { virtualClusterId: cluster.id, policy: { enabled: false } }, rig.admin);
-    expect(await rig.app.engine!.scheduler.nextAutoSnapshot(cluster.id)).toBeNull();
-    expect(await mongo.db().collection(AGENDA_TABLE).countDocuments({ name: 'auto-snapshot', 'data.virtualClusterId': cluster.id })).toBe(0);
+    expect((await policy()).nextRunAt).toBeNull();
   });
 });

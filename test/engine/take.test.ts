@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeleteSnapshotDocument, EngineClusterSnapshotsDocument, SetAutoSnapshotPolicyDocument, SnapshotDocument } from '../generated/graphql.ts';
+import { DeleteSnapshotDocument, EngineClusterSnapshotsDocument, EnginePolicyOutcomeDocument, SetAutoSnapshotPolicyDocument, SnapshotDocument } from '../generated/graphql.ts';
 import { errorCodes } from '../support/app.ts';
 import { STANDARD_SEED } from '../kube/server.ts';
 import { BUCKET, isFinished, readArchive, tenantStorageMessage, type EngineRig, useEngineRig } from './harness.ts';
@@ -133,10 +133,11 @@ describe('auto-snapshot policy', () => {
       rig.admin,
     );
     expect(set.errors).toBeUndefined();
-    const next = await rig.app.engine!.scheduler.nextAutoSnapshot(cluster.id);
-    expect(next!.getTime()).toBeLessThanOrEqual(Date.now() + 60_000);
+    const policy = async () => (await rig.app.request(EnginePolicyOutcomeDocument, { id: cluster.id }, rig.admin)).data!.virtualCluster!.autoSnapshotPolicy;
+    const next = new Date((await policy()).nextRunAt!);
+    expect(next.getTime()).toBeLessThanOrEqual(Date.now() + 60_000);
     const deadline = Date.now() + 80_000;
-    let found: { id: string; status: string; trigger: string } | undefined;
+    let found: { id: string; status: string; trigger: string; scheduledAt: string } | undefined;
     while (!found && Date.now() < deadline) {
       const page = await rig.app.request(EngineClusterSnapshotsDocument, { id: cluster.id }, rig.admin);
       found = page.data?.virtualCluster?.snapshots?.edges.map((e) => e.node).find((s) => s.trigger === 'SCHEDULE');
@@ -146,8 +147,15 @@ describe('auto-snapshot policy', () => {
     const snapshot = await rig.waitFor(found!.id, isFinished);
     expect(snapshot.status).toBe('COMPLETED');
     expect(snapshot.events.map((e) => e.to)).toEqual(['SCHEDULED', 'IN_PROGRESS', 'COMPLETED']);
-    // Switching the policy off removes the recurring job.
+    // It fired on its tick (the worker's due-finder woke for it), and the policy says so.
+    expect(new Date(found!.scheduledAt).getTime()).toBeGreaterThanOrEqual(next.getTime());
+    expect(await policy()).toMatchObject({ lastRun: { status: 'COMPLETED', snapshot: { id: snapshot.id } }, consecutiveFailures: 0 });
+    expect(new Date((await policy()).nextRunAt!).getTime()).toBeGreaterThan(next.getTime());
+    // Its wait for a worker is in the start-lateness histogram.
+    const metrics = await (await fetch(`${rig.app.url}/metrics`)).text();
+    expect(Number(metrics.match(/^vsnap_snapshot_start_lateness_seconds_count (\d+)$/m)?.[1])).toBeGreaterThanOrEqual(1);
+    // Switching the policy off: no next run.
     await rig.app.request(SetAutoSnapshotPolicyDocument, { virtualClusterId: cluster.id, policy: { enabled: false } }, rig.admin);
-    expect(await rig.app.engine!.scheduler.nextAutoSnapshot(cluster.id)).toBeNull();
+    expect((await policy()).nextRunAt).toBeNull();
   });
 });

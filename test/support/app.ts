@@ -60,7 +60,7 @@ export const tokens = {
 export function testEngineConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {
   return {
     snapshotConcurrency: 2,
-    autoSnapshotConcurrency: 4,
+    dueFinderIntervalMs: 5_000,
     volumeSnapshotConcurrency: 2,
     snapshotTimeoutMs: 60_000,
     volumeSnapshotTimeoutMs: 10_000,

@@ -5,6 +5,8 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 export type AutoSnapshotPolicyInput = {
+  /** What happens to ticks missed while no worker ran; defaults to ONE. */
+  catchUp?: CatchUpMode | null | undefined;
   enabled: boolean;
   /** Left out: every good snapshot is kept; failed ones by keepFailed's defaults. */
   retention?: RetentionInput | null | undefined;
@@ -16,6 +18,13 @@ export type AutoSnapshotPolicyInput = {
   timeZone?: string | null | undefined;
   volumeSnapshotsEnabled?: boolean | null | undefined;
 };
+
+/** What a policy does with ticks that passed while no worker ran (a stopped or overloaded service). */
+export type CatchUpMode =
+  /** None: missed ticks are dropped; the schedule goes on from its next tick. */
+  | 'NONE'
+  /** One catch-up snapshot for all of them, its CREATED event saying how many ticks were missed. */
+  | 'ONE';
 
 /** How long snapshots without a usable archive stay; each part left out takes its default. */
 export type KeepFailedInput = {
