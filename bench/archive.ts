@@ -11,6 +11,8 @@
  * `BENCH_KUBE_500_EVERY=N` makes the API server answer 500 to every Nth list
  * request: the figures then include the retries (their count is printed).
  * `BENCH_KUBE_LATENCY_MS=N` delays every answer by N ms, as a remote API server does.
+ * `BENCH_SEMI_SPACE_MB=N` starts the writer with `--max-semi-space-size=N`: V8's young
+ * generation is most of an archive's peak RSS (see bench/README.md).
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -184,7 +186,8 @@ async function gnuTar(tree: string, out: string): Promise<{ seconds: number; cpu
 async function measureSize(count: number, dir: string): Promise<{ objects: number; peakRssMiB: number; ratio: number }> {
   const server = fork(self, ['serve', String(count)], { execArgv: ['--import', 'tsx'] });
   const [ready] = (await once(server, 'message')) as [ServerReady];
-  const writerProcess = fork(self, ['archive', ready.kubeconfig], { execArgv: ['--import', 'tsx'] });
+  const semiSpace = process.env.BENCH_SEMI_SPACE_MB ? [`--max-semi-space-size=${process.env.BENCH_SEMI_SPACE_MB}`] : [];
+  const writerProcess = fork(self, ['archive', ready.kubeconfig], { execArgv: [...semiSpace, '--import', 'tsx'] });
   try {
     const [loaded] = (await once(writerProcess, 'message')) as [WriterReady];
     console.log(`\ncluster: ${ready.objects} listable objects (${count} synthetic ConfigMaps + standard fixtures); writer RSS with its modules loaded ${loaded.loadedRssMiB.toFixed(0)} MiB`);
@@ -226,6 +229,7 @@ async function main(count: number): Promise<void> {
     const faults = [
       process.env.BENCH_KUBE_500_EVERY ? `a 500 in every ${process.env.BENCH_KUBE_500_EVERY} list requests` : '',
       process.env.BENCH_KUBE_LATENCY_MS ? `${process.env.BENCH_KUBE_LATENCY_MS} ms latency per answer` : '',
+      process.env.BENCH_SEMI_SPACE_MB ? `writer with --max-semi-space-size=${process.env.BENCH_SEMI_SPACE_MB}` : '',
     ].filter(Boolean);
     const [load1] = os.loadavg();
     console.log(`page size ${PAGE_SIZE}${faults.length ? `, ${faults.join(', ')}` : ''}; load average ${load1?.toFixed(2)} on ${os.availableParallelism()} CPUs`);
