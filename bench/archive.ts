@@ -4,8 +4,8 @@
  * objects as files. Three kinds of process, so that no figure mixes in another's
  * work: the orchestrator (this file's main), the Kubernetes API test server
  * (`serve`), and the archive writer (`archive`: client-node, JSON, tar, gzip,
- * sha256 — what a worker runs), a fresh one per cluster size, so that its peak
- * RSS is its own. The cluster is measured at N and then 2N objects: the writer's
+ * sha256 — what a worker runs), a fresh one per cluster size, its peak RSS
+ * taken per run. The cluster is measured at N and then 2N objects: the writer's
  * peak RSS should stay flat.
  * Run: `node --import tsx bench/archive.ts [objects]` (default 50000).
  * `BENCH_KUBE_500_EVERY=N` makes the API server answer 500 to every Nth list
@@ -16,7 +16,7 @@
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -77,7 +77,16 @@ interface WriterReady {
   loadedRssMiB: number;
 }
 
-/** The writer's peak RSS since it started (VmHWM): exact, unlike sampling. */
+/** Starts the peak RSS (VmHWM) afresh: each run's figure is its own (Linux: clear_refs 5). */
+function resetPeakRss(): void {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+  } catch {
+    // Without it the figure is the process's peak so far, which includes earlier runs.
+  }
+}
+
+/** The writer's peak RSS since the last reset (VmHWM): exact, unlike sampling. */
 function peakRssMiB(): number {
   const line = readFileSync('/proc/self/status', 'utf8').match(/^VmHWM:\s+(\d+) kB/m);
   return line ? Number(line[1]) / 1024 : Number.NaN;
@@ -117,6 +126,7 @@ async function writer(kubeconfig: string): Promise<void> {
   process.on('message', (message: Request) => {
     if (message.ask !== 'run') return;
     const sink = message.sink === 'file' && message.file ? createWriteStream(message.file) : nullSink();
+    resetPeakRss();
     measure(sink).then(
       (result) => process.send?.({ result, peakRssMiB: peakRssMiB() }),
       (error: unknown) => process.send?.({ error: String(error) }),
