@@ -1,7 +1,8 @@
 /**
  * The snapshot archive: a tar.gz streamed straight from the cluster's API to
- * whoever reads `stream` (the uploader), one page of one resource in memory at
- * a time. Layout:
+ * whoever reads `stream` (the uploader). In memory at most: two pages (the one being
+ * written and the next, already asked for) of each of the LIST_CONCURRENCY resources being
+ * listed, whatever the cluster's size. Layout:
  *
  *   manifest.json                       first: cluster, time, versions, resource types
  *   resources/<group|core>/<version>/<resource>/<namespace|_cluster>/<name>.json
