@@ -1,15 +1,22 @@
 /**
  * Streams a snapshot archive of a cluster holding many objects and prints
- * throughput and memory, then compares with `tar czf` of the same objects as
- * files. The Kubernetes API test server runs in a child process, so the
- * figures are the archive writer's (client-node, tar, gzip, sha256) alone.
+ * vsnap's own time, CPU and memory, then compares with `tar czf` of the same
+ * objects as files. Three kinds of process, so that no figure mixes in another's
+ * work: the orchestrator (this file's main), the Kubernetes API test server
+ * (`serve`), and the archive writer (`archive`: client-node, JSON, tar, gzip,
+ * sha256 — what a worker runs), a fresh one per cluster size, its peak RSS
+ * taken per run. The cluster is measured at N and then 2N objects: the writer's
+ * peak RSS should stay flat.
  * Run: `node --import tsx bench/archive.ts [objects]` (default 50000).
  * `BENCH_KUBE_500_EVERY=N` makes the API server answer 500 to every Nth list
  * request: the figures then include the retries (their count is printed).
+ * `BENCH_KUBE_LATENCY_MS=N` delays every answer by N ms, as a remote API server does.
+ * `BENCH_SEMI_SPACE_MB=N` starts the writer with `--max-semi-space-size=N`: V8's young
+ * generation is most of an archive's peak RSS (see bench/README.md).
  */
-import { execFile, fork } from 'node:child_process';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,29 +24,25 @@ import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import v8 from 'node:v8';
-import vm from 'node:vm';
-import { createClusterReader } from '../src/kube/cluster-reader.ts';
-import { admitKubeconfig } from '../src/kube/admission.ts';
-import { connectCluster } from '../src/kube/connect.ts';
-import { EgressPolicy } from '../src/kube/egress.ts';
-import { writeClusterArchive, type ArchiveSummary } from '../src/snapshots/archive.ts';
+import type { ArchiveSummary } from '../src/snapshots/archive.ts';
 
 const MB = 1_000_000;
 const MiB = 1024 * 1024;
 const PAGE_SIZE = 500;
 const self = fileURLToPath(import.meta.url);
 const run = promisify(execFile);
-// A collection before each run makes "RSS growth" the run's own, without needing --expose-gc.
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
 
 interface ServerReady {
   kubeconfig: string;
   objects: number;
 }
 
-/** Child: the test API server with `count` synthetic ConfigMaps plus the standard fixtures. */
+/** Microseconds of CPU (user, system), as process.cpuUsage() gives them. */
+type Cpu = NodeJS.CpuUsage;
+
+type Request = { ask: 'cpu' } | { ask: 'run'; sink: 'null' | 'file'; file?: string };
+
+/** Child: the test API server with `count` synthetic ConfigMaps plus the standard fixtures; answers `cpu` with its CPU so far. */
 async function serve(count: number): Promise<void> {
   const { startKubeServer } = await import('../test/kube/server.ts');
   const server = await startKubeServer();
@@ -47,50 +50,101 @@ async function serve(count: number): Promise<void> {
   server.seedSynthetic(count);
   const every = Number(process.env.BENCH_KUBE_500_EVERY ?? 0);
   if (every > 0) server.faults.intermittent.push({ answer: 500, every, match: (request) => request.verb === 'list' });
+  server.faults.latencyMs = Number(process.env.BENCH_KUBE_LATENCY_MS ?? 0);
   const objects = server.registry
     .all()
     .filter((d) => d.verbs.includes('list') && d.plural !== 'events')
     .reduce((sum, d) => sum + server.store.count(d.group ? `${d.group}/${d.plural}` : d.plural), 0);
+  process.on('message', (message: Request) => {
+    // The request log would grow with every run; nothing here reads it.
+    server.requests.length = 0;
+    if (message.ask === 'cpu') process.send?.(process.cpuUsage());
+  });
   process.send?.({ kubeconfig: server.kubeconfig, objects } satisfies ServerReady);
   process.once('disconnect', () => void server.close().then(() => process.exit(0)));
 }
 
 interface Run {
   seconds: number;
+  cpu: Cpu;
   summary: ArchiveSummary;
-  peakRssMiB: number;
-  rssGrowthMiB: number;
   /** Kubernetes requests retried (the connection's retries, as a snapshot has them). */
   retries: number;
 }
 
-async function measure(kubeconfig: string, sink: () => Writable): Promise<Run> {
-  const connection = connectCluster(admitKubeconfig(kubeconfig), EgressPolicy.defaults('development'));
-  const reader = createClusterReader(connection);
-  gc();
-  const baseline = process.memoryUsage().rss;
-  let peak = baseline;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-  const started = performance.now();
+interface WriterReady {
+  /** RSS once every module is loaded, before any archive. */
+  loadedRssMiB: number;
+}
+
+/** Starts the peak RSS (VmHWM) afresh: each run's figure is its own (Linux: clear_refs 5). */
+function resetPeakRss(): void {
   try {
-    const archive = writeClusterArchive({
-      reader,
-      snapshotId: 'bench',
-      clusterName: 'bench',
-      takenAt: new Date(),
-      vsnapVersion: 'bench',
-      pageSize: PAGE_SIZE,
-      volumes: () => [],
-    });
-    await pipeline(archive.stream as Readable, sink());
-    const summary = await archive.done;
-    const seconds = (performance.now() - started) / 1000;
-    peak = Math.max(peak, process.memoryUsage().rss);
-    return { seconds, summary, peakRssMiB: peak / MiB, rssGrowthMiB: (peak - baseline) / MiB, retries: connection.retries.count };
-  } finally {
-    clearInterval(sampler);
-    await connection.close();
+    writeFileSync('/proc/self/clear_refs', '5');
+  } catch {
+    // Without it the figure is the process's peak so far, which includes earlier runs.
   }
+}
+
+/** The writer's peak RSS since the last reset (VmHWM): exact, unlike sampling. */
+function peakRssMiB(): number {
+  const line = readFileSync('/proc/self/status', 'utf8').match(/^VmHWM:\s+(\d+) kB/m);
+  return line ? Number(line[1]) / 1024 : Number.NaN;
+}
+
+/** Child: the archive writer, one archive per `run` request, as a worker takes a snapshot. */
+async function writer(kubeconfig: string): Promise<void> {
+  const { createClusterReader } = await import('../src/kube/cluster-reader.ts');
+  const { admitKubeconfig } = await import('../src/kube/admission.ts');
+  const { connectCluster } = await import('../src/kube/connect.ts');
+  const { EgressPolicy } = await import('../src/kube/egress.ts');
+  const { writeClusterArchive } = await import('../src/snapshots/archive.ts');
+
+  async function measure(sink: Writable): Promise<Run> {
+    const connection = connectCluster(admitKubeconfig(kubeconfig), EgressPolicy.defaults('development'));
+    const reader = createClusterReader(connection);
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    try {
+      const archive = writeClusterArchive({
+        reader,
+        snapshotId: 'bench',
+        clusterName: 'bench',
+        takenAt: new Date(),
+        vsnapVersion: 'bench',
+        pageSize: PAGE_SIZE,
+        volumes: () => [],
+      });
+      await pipeline(archive.stream as Readable, sink);
+      const summary = await archive.done;
+      return { seconds: (performance.now() - started) / 1000, cpu: process.cpuUsage(cpu), summary, retries: connection.retries.count };
+    } finally {
+      await connection.close();
+    }
+  }
+
+  process.on('message', (message: Request) => {
+    if (message.ask !== 'run') return;
+    const sink = message.sink === 'file' && message.file ? createWriteStream(message.file) : nullSink();
+    resetPeakRss();
+    measure(sink).then(
+      (result) => process.send?.({ result, peakRssMiB: peakRssMiB() }),
+      (error: unknown) => process.send?.({ error: String(error) }),
+    );
+  });
+  process.send?.({ loadedRssMiB: process.memoryUsage().rss / MiB } satisfies WriterReady);
+  process.once('disconnect', () => process.exit(0));
+}
+
+function nullSink(): Writable {
+  return new Writable({ write: (_chunk, _encoding, callback) => callback() });
+}
+
+async function ask<T>(child: ChildProcess, request: Request): Promise<T> {
+  const reply = once(child, 'message') as Promise<[T]>;
+  child.send(request);
+  const [message] = await reply;
+  return message;
 }
 
 async function treeBytes(dir: string): Promise<number> {
@@ -101,57 +155,106 @@ async function treeBytes(dir: string): Promise<number> {
   return total;
 }
 
-function nullSink(): Writable {
-  return new Writable({ write: (_chunk, _encoding, callback) => callback() });
+const cpuSeconds = (cpu: Cpu) => (cpu.user + cpu.system) / 1e6;
+
+interface Measured extends Run {
+  serverCpu: Cpu;
+  peakRssMiB: number;
 }
 
-function report(label: string, r: Run, jsonBytes: number): void {
+/** One archive in the writer, with the server's CPU over the same span. */
+async function measured(writerProcess: ChildProcess, server: ChildProcess, sink: 'null' | 'file', file?: string): Promise<Measured> {
+  const before = await ask<Cpu>(server, { ask: 'cpu' });
+  const reply = await ask<{ result?: Run; peakRssMiB: number; error?: string }>(writerProcess, { ask: 'run', sink, file });
+  const after = await ask<Cpu>(server, { ask: 'cpu' });
+  if (!reply.result) throw new Error(`archive failed: ${reply.error}`);
+  return { ...reply.result, peakRssMiB: reply.peakRssMiB, serverCpu: { user: after.user - before.user, system: after.system - before.system } };
+}
+
+function report(label: string, r: Measured, jsonBytes: number): void {
   const { objectCount, sizeBytes } = r.summary;
+  const cpu = cpuSeconds(r.cpu);
   console.log(
     `${label.padEnd(10)} ${objectCount} objects in ${r.seconds.toFixed(2)} s: ` +
       `${Math.round(objectCount / r.seconds)} objects/s, ${(jsonBytes / MB / r.seconds).toFixed(1)} MB/s of JSON, ` +
-      `${(sizeBytes / MB / r.seconds).toFixed(2)} MB/s of archive, ` +
-      `archive ${(sizeBytes / MB).toFixed(2)} MB, peak RSS ${r.peakRssMiB.toFixed(0)} MiB (growth ${r.rssGrowthMiB.toFixed(1)} MiB), ` +
-      `${r.retries} retries`,
+      `archive ${(sizeBytes / MB).toFixed(2)} MB; vsnap CPU ${cpu.toFixed(2)} s ` +
+      `(user ${(r.cpu.user / 1e6).toFixed(2)}, sys ${(r.cpu.system / 1e6).toFixed(2)}) = ${((cpu * 1e6) / objectCount).toFixed(1)} µs/object, ` +
+      `API server CPU ${cpuSeconds(r.serverCpu).toFixed(2)} s; vsnap peak RSS ${r.peakRssMiB.toFixed(0)} MiB; ${r.retries} retries`,
   );
 }
 
-async function main(count: number): Promise<void> {
-  const child = fork(self, ['serve', String(count)], { execArgv: ['--import', 'tsx'] });
-  const [ready] = (await once(child, 'message')) as [ServerReady];
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vsnap-bench-archive-'));
+/** `tar czf` of `tree`: wall time and its CPU (bash's `times` gives the children's). */
+async function gnuTar(tree: string, out: string): Promise<{ seconds: number; cpuSeconds: number }> {
+  const started = performance.now();
+  const { stdout } = await run('bash', ['-c', 'tar czf "$0" -C "$1" . && times', out, tree]);
+  const seconds = (performance.now() - started) / 1000;
+  const children = stdout.trim().split('\n').at(-1) ?? '';
+  const parts = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  return { seconds, cpuSeconds: parts.reduce((a, b) => a + b, 0) };
+}
+
+async function measureSize(count: number, dir: string): Promise<{ objects: number; peakRssMiB: number; ratio: number }> {
+  const server = fork(self, ['serve', String(count)], { execArgv: ['--import', 'tsx'] });
+  const [ready] = (await once(server, 'message')) as [ServerReady];
+  const semiSpace = process.env.BENCH_SEMI_SPACE_MB ? [`--max-semi-space-size=${process.env.BENCH_SEMI_SPACE_MB}`] : [];
+  const writerProcess = fork(self, ['archive', ready.kubeconfig], { execArgv: [...semiSpace, '--import', 'tsx'] });
   try {
-    const faults = process.env.BENCH_KUBE_500_EVERY ? `, a 500 in every ${process.env.BENCH_KUBE_500_EVERY} list requests` : '';
-    console.log(`cluster: ${ready.objects} listable objects (${count} synthetic ConfigMaps + standard fixtures), page size ${PAGE_SIZE}${faults}`);
+    const [loaded] = (await once(writerProcess, 'message')) as [WriterReady];
+    console.log(`\ncluster: ${ready.objects} listable objects (${count} synthetic ConfigMaps + standard fixtures); writer RSS with its modules loaded ${loaded.loadedRssMiB.toFixed(0)} MiB`);
     // Warm-up: JIT, TLS session, lazily loaded modules.
-    await measure(ready.kubeconfig, nullSink);
-    const toNull = await measure(ready.kubeconfig, nullSink);
-    const file = path.join(dir, 'vsnap.tar.gz');
-    const toFile = await measure(ready.kubeconfig, () => createWriteStream(file));
+    await measured(writerProcess, server, 'null');
+    const toNull = await measured(writerProcess, server, 'null');
+    const file = path.join(dir, `vsnap-${count}.tar.gz`);
+    const toFile = await measured(writerProcess, server, 'file', file);
     if (toFile.summary.objectCount !== ready.objects) throw new Error(`archived ${toFile.summary.objectCount} of ${ready.objects} objects`);
 
     // The same objects as files (GNU tar reading our archive doubles as a format check).
-    const tree = path.join(dir, 'tree');
+    const tree = path.join(dir, `tree-${count}`);
     await fs.mkdir(tree);
     await run('tar', ['xzf', file, '-C', tree]);
     const jsonBytes = await treeBytes(tree);
     report('to null', toNull, jsonBytes);
     report('to file', toFile, jsonBytes);
-    const started = performance.now();
-    await run('tar', ['czf', path.join(dir, 'gnu.tar.gz'), '-C', tree, '.']);
-    const tarSeconds = (performance.now() - started) / 1000;
-    const tarSize = (await fs.stat(path.join(dir, 'gnu.tar.gz'))).size;
-    console.log(`tar czf    same ${toFile.summary.objectCount + 2} files in ${tarSeconds.toFixed(2)} s, archive ${(tarSize / MB).toFixed(2)} MB`);
+    const tar = await gnuTar(tree, path.join(dir, `gnu-${count}.tar.gz`));
+    const tarSize = (await fs.stat(path.join(dir, `gnu-${count}.tar.gz`))).size;
+    console.log(
+      `tar czf    same ${toFile.summary.objectCount + 2} files in ${tar.seconds.toFixed(2)} s, CPU ${tar.cpuSeconds.toFixed(2)} s, archive ${(tarSize / MB).toFixed(2)} MB`,
+    );
+    const ratio = toFile.seconds / tar.seconds;
     console.log(
       `ratio      vsnap (list over HTTPS + tar + gzip + sha256, to file) / tar czf (local files): ` +
-        `time ${(toFile.seconds / tarSeconds).toFixed(2)}x, size ${(toFile.summary.sizeBytes / tarSize).toFixed(2)}x`,
+        `time ${ratio.toFixed(2)}x (goal ≤ 1.4), CPU ${(cpuSeconds(toFile.cpu) / tar.cpuSeconds).toFixed(2)}x, size ${(toFile.summary.sizeBytes / tarSize).toFixed(2)}x`,
+    );
+    await fs.rm(tree, { recursive: true, force: true });
+    return { objects: ready.objects, peakRssMiB: toFile.peakRssMiB, ratio };
+  } finally {
+    writerProcess.disconnect();
+    server.disconnect();
+  }
+}
+
+async function main(count: number): Promise<void> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vsnap-bench-archive-'));
+  try {
+    const faults = [
+      process.env.BENCH_KUBE_500_EVERY ? `a 500 in every ${process.env.BENCH_KUBE_500_EVERY} list requests` : '',
+      process.env.BENCH_KUBE_LATENCY_MS ? `${process.env.BENCH_KUBE_LATENCY_MS} ms latency per answer` : '',
+      process.env.BENCH_SEMI_SPACE_MB ? `writer with --max-semi-space-size=${process.env.BENCH_SEMI_SPACE_MB}` : '',
+    ].filter(Boolean);
+    const [load1] = os.loadavg();
+    console.log(`page size ${PAGE_SIZE}${faults.length ? `, ${faults.join(', ')}` : ''}; load average ${load1?.toFixed(2)} on ${os.availableParallelism()} CPUs`);
+    const small = await measureSize(count, dir);
+    const large = await measureSize(count * 2, dir);
+    console.log(
+      `\nsummary    peak RSS ${small.peakRssMiB.toFixed(0)} MiB at ${small.objects} objects, ${large.peakRssMiB.toFixed(0)} MiB at ${large.objects} (goal < 256, flat); ` +
+        `time ratio ${small.ratio.toFixed(2)}x and ${large.ratio.toFixed(2)}x (goal ≤ 1.4)`,
     );
   } finally {
-    child.disconnect();
     await fs.rm(dir, { recursive: true, force: true });
   }
 }
 
 const [mode, arg] = process.argv.slice(2);
 if (mode === 'serve') await serve(Number(arg));
+else if (mode === 'archive') await writer(arg ?? '');
 else await main(Number(mode ?? 50_000));

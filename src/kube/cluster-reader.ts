@@ -167,37 +167,53 @@ class KubeApiReader implements ClusterReader {
     const key = resourceKey(type);
     const apiVersion = apiVersionOf(type);
     // What was given, so that a restarted list gives each object once; bounded by the resource's size.
-    const given = new Set<string>();
+    const given = new GivenObjects();
     const restarts = { resource: key, count: 0 };
-    let token: string | undefined;
-    for (;;) {
+    // The next page is asked for as soon as its token is known, while this one is consumed: a
+    // remote server's latency is paid once per list, not once per page. Stopped with the list.
+    const stopped = new AbortController();
+    const requestSignal = signal ? AbortSignal.any([signal, stopped.signal]) : stopped.signal;
+    const fetchPage = (token: string | undefined) => {
       const query: Record<string, string> = { limit: String(pageSize), ...(labelSelector ? { labelSelector } : {}) };
       if (token) query.continue = token;
-      let page: z.infer<typeof objectList>;
-      try {
-        page = await this.fetchAs(objectList, { path: listPath(type), query, what: `list ${key}`, resource: key, signal });
-      } catch (error) {
-        if (!(token && error instanceof ClusterAccessError && error.status === 410)) throw error;
-        // The continue token expired (the store was compacted since the first page): the rest
-        // cannot be read consistently, so the list starts over and skips what it already gave.
-        // As many starts as a request has attempts: a cluster that changes faster than it can be read fails clearly.
-        if (restarts.count + 1 >= this.kc.retries.settings.attempts || !this.kc.retries.take('410', restarts)) {
-          const message = `${this.at}: list of ${key} expired mid-way (continue token expired, 410 Gone) ${restarts.count + 1} times; the cluster changes faster than it can be read, try again`;
-          throw new ClusterAccessError('failed', message, this.server, key, 410, { cause: error });
+      const page = this.fetchAs(objectList, { path: listPath(type), query, what: `list ${key}`, resource: key, signal: requestSignal });
+      // Awaited below unless the list stops first; then its failure is nobody's.
+      page.catch(() => undefined);
+      return { token, page };
+    };
+    let next = fetchPage(undefined);
+    try {
+      for (;;) {
+        let page: z.infer<typeof objectList>;
+        try {
+          page = await next.page;
+        } catch (error) {
+          if (!(next.token && error instanceof ClusterAccessError && error.status === 410)) throw error;
+          // The continue token expired (the store was compacted since the first page): the rest
+          // cannot be read consistently, so the list starts over and skips what it already gave.
+          // As many starts as a request has attempts: a cluster that changes faster than it can be read fails clearly.
+          if (restarts.count + 1 >= this.kc.retries.settings.attempts || !this.kc.retries.take('410', restarts)) {
+            const message = `${this.at}: list of ${key} expired mid-way (continue token expired, 410 Gone) ${restarts.count + 1} times; the cluster changes faster than it can be read, try again`;
+            throw new ClusterAccessError('failed', message, this.server, key, 410, { cause: error });
+          }
+          restarts.count += 1;
+          given.restarted();
+          next = fetchPage(undefined);
+          continue;
         }
-        restarts.count += 1;
-        token = undefined;
-        continue;
+        const token = page.metadata?.continue || undefined;
+        if (token) next = fetchPage(token);
+        for (const item of page.items ?? []) {
+          const object = this.complete(item, apiVersion, type.kind, key);
+          const id = `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+          if (!given.add(id)) continue;
+          yield object;
+        }
+        given.endPage();
+        if (!token) return;
       }
-      for (const item of page.items ?? []) {
-        const object = this.complete(item, apiVersion, type.kind, key);
-        const id = `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
-        if (given.has(id)) continue;
-        given.add(id);
-        yield object;
-      }
-      token = page.metadata?.continue || undefined;
-      if (!token) return;
+    } finally {
+      stopped.abort(new Error('list stopped'));
     }
   }
 
@@ -258,6 +274,56 @@ class KubeApiReader implements ClusterReader {
       : status === 502 || status === 503 ? ['unreachable', `${at} unavailable (${status}) to ${what}`]
       : ['failed', `${at} answered ${status} to ${what}`];
     return new ClusterAccessError(kind, message, this.server, resource, status);
+  }
+}
+
+/**
+ * The `<namespace>/<name>` of each object a list has given. An API server answers in key
+ * order (its continue token is the last key given), and while the keys ascend no lookup is
+ * needed: they are kept as one string per page, a few bytes each and no object per key, so
+ * a large resource costs the garbage collector nothing. A key out of order, or a restarted
+ * list (which answers keys already given), turns them into a set, exact from then on.
+ */
+export class GivenObjects {
+  private pages: string[] = [];
+  private page: string[] = [];
+  private last: string | undefined;
+  private set: Set<string> | undefined;
+
+  /** Whether `key` is new; records it. */
+  add(key: string): boolean {
+    if (this.set) {
+      if (this.set.has(key)) return false;
+      this.set.add(key);
+      return true;
+    }
+    if ((this.last !== undefined && key <= this.last) || key.includes('\n')) {
+      this.toSet();
+      return this.add(key);
+    }
+    this.last = key;
+    this.page.push(key);
+    return true;
+  }
+
+  /** Joins the page's keys into one string: the page's own key strings become garbage while young. */
+  endPage(): void {
+    if (this.set || this.page.length === 0) return;
+    this.pages.push(this.page.join('\n'));
+    this.page = [];
+  }
+
+  /** The list starts again from its first page: keys given come again. */
+  restarted(): void {
+    this.toSet();
+  }
+
+  private toSet(): void {
+    if (this.set) return;
+    this.set = new Set(this.page);
+    for (const page of this.pages) for (const key of page.split('\n')) this.set.add(key);
+    this.pages = [];
+    this.page = [];
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The snapshot archive: a tar.gz streamed straight from the cluster's API to
- * whoever reads `stream` (the uploader), one page of one resource in memory at
- * a time. Layout:
+ * whoever reads `stream` (the uploader). In memory at most: two pages (the one being
+ * written and the next, already asked for) of each of the LIST_CONCURRENCY resources being
+ * listed, whatever the cluster's size. Layout:
  *
  *   manifest.json                       first: cluster, time, versions, resource types
  *   resources/<group|core>/<version>/<resource>/<namespace|_cluster>/<name>.json
@@ -146,6 +147,8 @@ export interface ArchiveManifest {
 }
 
 const PROBE_CONCURRENCY = 8;
+/** Resource types listed at once: the one being written and the next ones' first pages. */
+const LIST_CONCURRENCY = 4;
 const COALESCED_CHUNK_BYTES = 64 * 1024;
 
 export function resourcePath(type: ResourceType): string {
@@ -224,32 +227,36 @@ async function writeEntries(pack: Pack, options: ArchiveOptions, signal: AbortSi
 
   const countsByResource: Record<string, number> = {};
   let objectCount = 0;
-  for (const { type } of readable) {
-    const key = resourceKey(type);
-    const exclusion = exclusionOf(type);
-    const keep =
-      exclusion && type.resource === 'volumesnapshotcontents' ? await notBoundToVsnap(reader, types, options, signal) : () => true;
-    let count = 0;
-    try {
-      for await (const object of reader.list(type, { pageSize: options.pageSize, labelSelector: exclusion?.labelSelector, signal })) {
-        signal.throwIfAborted();
-        if (!keep(object)) continue;
-        await writeEntry(pack, objectEntryName(type, object), object, takenAt);
-        count += 1;
-        progress.objectsWritten += 1;
+  const listings = new Lookahead(
+    readable.map(({ type }) => () => objectsOf(type, reader, types, options, signal)),
+    LIST_CONCURRENCY,
+  );
+  try {
+    for (const [index, { type }] of readable.entries()) {
+      const key = resourceKey(type);
+      let count = 0;
+      try {
+        for await (const object of listings.take(index)) {
+          signal.throwIfAborted();
+          await writeEntry(pack, objectEntryName(type, object), object, takenAt);
+          count += 1;
+          progress.objectsWritten += 1;
+        }
+      } catch (error) {
+        // Refused after some objects are written would leave a resource half in the archive.
+        const reason = count === 0 ? skipReason(error) : undefined;
+        if (reason === undefined) throw error;
+        skipped.push({ group: type.group, resource: type.resource, reason });
+        logger?.warn({ resource: key }, `not archived: ${messageOf(error)}`);
+        progress.resourceTypesDone += 1;
+        continue;
       }
-    } catch (error) {
-      // Refused after some objects are written would leave a resource half in the archive.
-      const reason = count === 0 ? skipReason(error) : undefined;
-      if (reason === undefined) throw error;
-      skipped.push({ group: type.group, resource: type.resource, reason });
-      logger?.warn({ resource: key }, `not archived: ${messageOf(error)}`);
       progress.resourceTypesDone += 1;
-      continue;
+      countsByResource[key] = count;
+      objectCount += count;
     }
-    progress.resourceTypesDone += 1;
-    countsByResource[key] = count;
-    objectCount += count;
+  } finally {
+    listings.close();
   }
   if (Object.keys(countsByResource).length === 0 && types.length > 0) {
     throw new ClusterAccessError('forbidden', `Kubernetes API ${reader.server}: forbidden: cannot list any resource`, reader.server);
@@ -258,6 +265,65 @@ async function writeEntries(pack: Pack, options: ArchiveOptions, signal: AbortSi
   const volumes = options.volumes ? await abortable(Promise.resolve(options.volumes()), signal) : [];
   await writeEntry(pack, 'volumes.json', volumes, takenAt);
   return { objectCount, countsByResource, skipped };
+}
+
+/** One resource's objects as they go into the archive: vsnap's own left out. */
+async function* objectsOf(
+  type: ResourceType,
+  reader: ClusterReader,
+  types: readonly ResourceType[],
+  options: ArchiveOptions,
+  signal: AbortSignal,
+): AsyncGenerator<KubeObject> {
+  const exclusion = exclusionOf(type);
+  const keep = exclusion && type.resource === 'volumesnapshotcontents' ? await notBoundToVsnap(reader, types, options, signal) : () => true;
+  for await (const object of reader.list(type, { pageSize: options.pageSize, labelSelector: exclusion?.labelSelector, signal })) {
+    if (keep(object)) yield object;
+  }
+}
+
+/**
+ * Lists resource types ahead of the one being written, at most `limit` at a time: the next
+ * types' first pages are on their way (a remote server answers each request with latency)
+ * while the current one is written. The archive's order stays the types' order, whatever the
+ * answers' timing: a listing started early only holds its first page until its turn.
+ */
+class Lookahead {
+  private readonly started = new Map<number, { iterator: AsyncIterator<KubeObject>; first: Promise<IteratorResult<KubeObject>> }>();
+
+  constructor(
+    private readonly listings: readonly (() => AsyncIterable<KubeObject>)[],
+    private readonly limit: number,
+  ) {}
+
+  /** The objects of listing `index`; starts the next `limit - 1` listings too. Take each index once, in order. */
+  async *take(index: number): AsyncGenerator<KubeObject> {
+    for (let ahead = index; ahead < Math.min(this.listings.length, index + this.limit); ahead++) this.start(ahead);
+    const listing = this.started.get(index);
+    if (!listing) throw new Error(`listing ${index} taken twice`);
+    try {
+      for (let result = await listing.first; !result.done; result = await listing.iterator.next()) yield result.value;
+    } finally {
+      this.started.delete(index);
+      void listing.iterator.return?.().catch(() => undefined);
+    }
+  }
+
+  /** Stops every listing started and not taken to its end. */
+  close(): void {
+    for (const { iterator } of this.started.values()) void iterator.return?.().catch(() => undefined);
+    this.started.clear();
+  }
+
+  private start(index: number): void {
+    const listing = this.listings[index];
+    if (!listing || this.started.has(index)) return;
+    const iterator = listing()[Symbol.asyncIterator]();
+    const first = iterator.next();
+    // Awaited when its turn comes, unless the archive fails first.
+    first.catch(() => undefined);
+    this.started.set(index, { iterator, first });
+  }
 }
 
 /**

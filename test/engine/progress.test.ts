@@ -131,6 +131,12 @@ describe('progress of a snapshot being taken', () => {
 
   it('a progress write that fails is logged once and retried; the snapshot goes on and ends COMPLETED with its totals', { timeout: 90_000 }, async () => {
     rig.kube.faults.latencyMs = 100;
+    // The Widgets (listed last) wait until the test has seen reporting resume: the snapshot is
+    // still being taken then, however fast the other lists go.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    rig.kube.faults.before = (request) =>
+      request.resource === 'example.com/widgets' && request.verb === 'list' && request.query.get('limit') !== '1' ? held : undefined;
     const em = rig.app.orm.em.fork();
     // The database refuses every PROGRESS event until the trigger is dropped.
     await em.execute(`create or replace function test_refuse_progress() returns trigger language plpgsql as $$
@@ -147,6 +153,12 @@ describe('progress of a snapshot being taken', () => {
       expect((await read(id)).status).toBe('IN_PROGRESS');
     } finally {
       await em.execute('drop trigger if exists test_refuse_progress on snapshot_event');
+    }
+    try {
+      await waitFor('reporting to resume', () => logsOf('progress reporting resumed').length > 0, 30_000, 50);
+      expect((await read(id)).status).toBe('IN_PROGRESS');
+    } finally {
+      release();
     }
     const snapshot = await finished(id);
     expect(snapshot.status).toBe('COMPLETED');
