@@ -112,6 +112,29 @@ export const EQUIVALENT: Equivalent[] = [
     line: '(a.id < b.id ? 1 : a.id > b.id ? -1 : 0)',
     reason: SORT_TIE,
   })),
+  // storage/local.ts
+  {
+    file: 'src/storage/local.ts',
+    mutator: 'MethodExpression',
+    original: 'path.relative(this.root, this.location).split(path.sep).filter(Boolean)',
+    replacement: 'path.relative(this.root, this.location).split(path.sep)',
+    line: 'for (const component of path.relative(this.root, this.location).split(path.sep).filter(Boolean))',
+    reason:
+      "only the root itself gives an empty component (path.relative answers ''), and joining '' leaves the root's real path: its mkdir answers EEXIST (ignored) and its lstat a directory, as without the component",
+  },
+  ...(
+    [
+      ["{\n  const handle = await fs.open(directory, 'r');\n  try {\n    await handle.sync();\n  } finally {\n    await handle.close();\n  }\n}", 'async function syncDirectory(directory: string): Promise<void> {'],
+      ['{\n    await handle.sync();\n  }', 'try {'],
+    ] as const
+  ).map(([original, line]) => ({
+    file: 'src/storage/local.ts',
+    mutator: 'BlockStatement',
+    original,
+    replacement: '{}',
+    line,
+    reason: "the directory's fsync makes the rename survive a power loss, which no test can make happen; open and fsync of a directory vsnap just renamed into do not fail otherwise",
+  })),
   { file: 'src/snapshots/retention-calendar.ts', mutator: 'ConditionalExpression', original: '!formatter', replacement: 'true', line: 'if (!formatter)', reason: FORMATTER_CACHE },
   {
     file: 'src/snapshots/retention-calendar.ts',
