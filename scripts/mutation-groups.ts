@@ -112,6 +112,44 @@ export const EQUIVALENT: Equivalent[] = [
     line: '(a.id < b.id ? 1 : a.id > b.id ? -1 : 0)',
     reason: SORT_TIE,
   })),
+  // kube/admission.ts (and egress.ts): the URL parser's own host form.
+  ...(
+    [
+      ['src/kube/admission.ts', '/\\[(.*)\\]$/'],
+      ['src/kube/admission.ts', '/^\\[(.*)\\]/'],
+      ['src/kube/egress.ts', '/\\[(.*)\\]$/'],
+      ['src/kube/egress.ts', '/^\\[(.*)\\]/'],
+    ] as const
+  ).map(([file, replacement]) => ({
+    file,
+    mutator: 'Regex',
+    original: '/^\\[(.*)\\]$/',
+    replacement,
+    line: "url.hostname.replace(/^\\[(.*)\\]$/, '$1')",
+    reason: "a URL's hostname holds '[' and ']' only as the brackets around a whole IPv6 literal (elsewhere they are forbidden host code points), so either anchor alone matches the same hosts",
+  })),
+  {
+    file: 'src/kube/admission.ts',
+    mutator: 'Regex',
+    original: '/\\s+/g',
+    replacement: '/\\s/g',
+    line: "const value = stringField(body, key, at)?.replace(/\\s+/g, '');",
+    reason: 'removing every whitespace run or every whitespace character leaves the same text',
+  },
+  ...(
+    [
+      ['ConditionalExpression', "typeof error.reason === 'string'", 'true', 'const reason ='],
+      ['StringLiteral', "'unreadable'", '""', 'const reason ='],
+      ['StringLiteral', "''", '"Stryker was here!"', 'const where ='],
+    ] as const
+  ).map(([mutator, original, replacement, line]) => ({
+    file: 'src/kube/admission.ts',
+    mutator,
+    original,
+    replacement,
+    line,
+    reason: 'unreachable: js-yaml throws only YAMLException, each with a string reason and a mark of numeric line and column (a nesting too deep included)',
+  })),
   // storage/local.ts
   {
     file: 'src/storage/local.ts',
