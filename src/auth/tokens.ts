@@ -42,7 +42,7 @@ export function createTokenVerifier(auth: AuthConfig, developmentSecret?: Uint8A
         if (!payload.sub) throw new AuthenticationError('token has no subject');
         return new Viewer(payload.sub, roles.data, payload.exp === undefined ? undefined : new Date(payload.exp * 1000));
       } catch (error) {
-        if (error instanceof AuthenticationError) throw error;
+        // Ours (AuthenticationError) and anything else but jose's go on as they are.
         if (error instanceof errors.JOSEError) throw new AuthenticationError(`invalid token: ${error.code}`);
         throw error;
       }

@@ -62,7 +62,8 @@ export async function readEventsAfter(em: EntityManager, after: bigint, limit: n
     ['snapshot_id', filter.snapshotId],
   ] as const) {
     if (value === undefined) continue;
-    conditions.push(column === 'project_id' ? `${column} = ?` : `${column} = ?::uuid`);
+    // Postgres takes the parameter's type from the column (uuid for the ids).
+    conditions.push(`${column} = ?`);
     params.push(value);
   }
   params.push(limit);

@@ -137,17 +137,18 @@ export function chooseSnapshotClass(driver: string, classes: readonly SnapshotCl
   const defaults = matching.filter((c) => c.isDefault);
   const [chosen] = defaults;
   if (chosen && defaults.length === 1) return { name: chosen.name };
-  const names = (defaults.length > 1 ? defaults : matching).map((c) => c.name).sort().join(', ');
-  return defaults.length > 1
-    ? { skip: `several default VolumeSnapshotClasses for driver ${driver}: ${names}` }
-    : { skip: `several VolumeSnapshotClasses for driver ${driver} and none is the default: ${names}` };
+  // Several classes, and defaults is empty or has several.
+  const names = (classes: readonly SnapshotClass[]) => classes.map((c) => c.name).sort().join(', ');
+  return chosen
+    ? { skip: `several default VolumeSnapshotClasses for driver ${driver}: ${names(defaults)}` }
+    : { skip: `several VolumeSnapshotClasses for driver ${driver} and none is the default: ${names(matching)}` };
 }
 
 async function read<T>(kc: ClusterConnection, pending: Promise<T>): Promise<Read<T>> {
   try {
     return { value: await pending };
   } catch (error) {
-    if (error instanceof ClusterAccessError) return { error };
+    // kubeApiError passes the ClusterAccessError of a failed call through as it is.
     return { error: kubeApiError(kc, error, 'plan volume snapshots') };
   }
 }

@@ -16,8 +16,8 @@ import {
 } from './object-store.ts';
 import { cancelled, sourceChunks } from './source.ts';
 
-/** The backend said no in a way an operator fixes: permissions, space, a file where a directory should be. */
-const REFUSED_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR', 'EISDIR', 'EEXIST', 'ENAMETOOLONG', 'ELOOP']);
+/** The backend said no in a way an operator fixes: permissions, space, a file where a directory should be (ENOENT and ELOOP have their own words). */
+const REFUSED_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR', 'EISDIR', 'EEXIST', 'ENAMETOOLONG']);
 
 /** Archives hold Secrets: only vsnap's own user may read them or list their directories. */
 const DIRECTORY_MODE = 0o700;

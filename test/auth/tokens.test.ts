@@ -55,6 +55,14 @@ describe('HS256 with a shared secret', () => {
     });
   });
 
+  it('keeps when the token expires (exp is in seconds), and no time for a token without exp', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    const expiring = await new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(secretBytes);
+    expect((await verifier.verify(expiring)).expiresAt).toEqual(new Date(exp * 1000));
+    const lasting = await new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'HS256' }).sign(secretBytes);
+    expect((await verifier.verify(lasting)).expiresAt).toBeUndefined();
+  });
+
   it('reads a token without the vsnap claim as a caller with no role', async () => {
     expect(seen(await verifier.verify(await hs({ sub: 'nobody' })))).toEqual({ subject: 'nobody', platformAdmin: false, p1: null, p2: null });
   });

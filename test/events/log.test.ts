@@ -151,6 +151,16 @@ describe('parseCursor', () => {
       }
     })();
     expect(error).toBeInstanceOf(ValidationError);
-    expect(error).toMatchObject({ code: 'VALIDATION', field: 'since' });
+    expect(error).toMatchObject({
+      code: 'VALIDATION',
+      field: 'since',
+      message: `since must be an event cursor (a decimal integer from 0 to 9223372036854775807), got ${JSON.stringify(raw)}`,
+    });
+  });
+
+  it('names the field it was given', () => {
+    expect(() => parseCursor('x', 'after')).toThrow(
+      expect.objectContaining({ code: 'VALIDATION', field: 'after', message: 'after must be an event cursor (a decimal integer from 0 to 9223372036854775807), got "x"' }),
+    );
   });
 });

@@ -151,6 +151,7 @@ describe('admitKubeconfig refuses', () => {
     ['bad YAML', 'clusters: [\n  - a\nusers: {', 'is not valid YAML: '],
     ['a YAML list', '- a\n- b\n', 'must be a YAML mapping (apiVersion, clusters, users, contexts, current-context)'],
     ['a YAML scalar', 'just text', 'must be a YAML mapping (apiVersion, clusters, users, contexts, current-context)'],
+    ['a YAML null', 'null\n', 'must be a YAML mapping (apiVersion, clusters, users, contexts, current-context)'],
     ['a custom tag', 'apiVersion: !!js/function "function () {}"\n', 'is not valid YAML: '],
     ['a duplicated key', 'apiVersion: v1\napiVersion: v2\n', 'is not valid YAML: duplicated mapping key at line 2, column 1'],
   ])('%s', (_, input, start) => {
@@ -170,6 +171,8 @@ describe('admitKubeconfig refuses', () => {
     ['a context without a cluster', (doc) => delete doc.contexts[0]!.context.cluster, 'contexts[0].context names no cluster'],
     ['clusters that is no list', (doc) => ((doc as Record<string, unknown>).clusters = { vc: {} }), 'clusters must be a list'],
     ['an entry that is no mapping', (doc) => ((doc.users as unknown[])[0] = 'admin'), 'users[0] must be a mapping with name and user'],
+    ['an entry that is null', (doc) => ((doc.clusters as unknown[])[0] = null), 'clusters[0] must be a mapping with name and cluster'],
+    ['an entry that is a list', (doc) => ((doc.contexts as unknown[])[0] = ['vc']), 'contexts[0] must be a mapping with name and context'],
     ['an entry without a name', (doc) => ((doc.users[0] as Record<string, unknown>).name = ''), 'users[0].name must be a non-empty string'],
     ['no server', (doc) => delete cluster(doc).server, 'clusters[0].cluster.server is required'],
     ['a server that is no URL', (doc) => (cluster(doc).server = 'vc.example.com 6443'), 'clusters[0].cluster.server "vc.example.com 6443" is not a URL'],

@@ -134,6 +134,65 @@ describe('claims', () => {
   });
 });
 
+describe('the driver from the StorageClass', () => {
+  it('a bound volume that is gone and StorageClasses that cannot be read fail the claim (a read failed), not skip it', async () => {
+    const { server, kc } = await cluster();
+    snapshotClass(server, 'snap');
+    claim(server, 'apps', 'orphan', { storageClassName: 'csi', volumeName: 'pv-gone' });
+    server.faults.forbidden.add('storage.k8s.io/storageclasses');
+    expect(await planVolumeSnapshots(kc)).toEqual([
+      {
+        namespace: 'apps',
+        pvcName: 'orphan',
+        fail: 'cannot tell the CSI driver: bound PersistentVolume pv-gone not found; cannot list StorageClasses: forbidden (403)',
+      },
+    ]);
+  });
+
+  it('a bound volume that is gone and a StorageClass that does not exist skip the claim (a misconfiguration)', async () => {
+    const { server, kc } = await cluster();
+    snapshotClass(server, 'snap');
+    claim(server, 'apps', 'orphan', { storageClassName: 'csi', volumeName: 'pv-gone' });
+    expect(await planVolumeSnapshots(kc)).toEqual([
+      { namespace: 'apps', pvcName: 'orphan', skip: 'cannot tell the CSI driver: bound PersistentVolume pv-gone not found; StorageClass csi not found' },
+    ]);
+  });
+});
+
+describe('answers that are not what the API promises', () => {
+  it('a claim listed without metadata is planned under empty names, not dropped', async () => {
+    const { server, kc } = await cluster();
+    storageClass(server, 'csi');
+    boundClaim(server, 'apps', 'data');
+    server.faults.answer = (request, reply) => {
+      if (request.resource !== 'persistentvolumeclaims') return undefined;
+      const list = JSON.parse(reply.body) as { items: Record<string, unknown>[] };
+      return { ...reply, body: JSON.stringify({ ...list, items: [...list.items, { spec: {}, status: { phase: 'Pending' } }] }) };
+    };
+    expect(await planVolumeSnapshots(kc)).toEqual([
+      { namespace: '', pvcName: '', skip: 'not bound' },
+      { namespace: 'apps', pvcName: 'data', driver: DRIVER, skip: `no VolumeSnapshotClass for driver ${DRIVER}` },
+    ]);
+  });
+
+  it('a PersistentVolume list without items is a failed read: the driver comes from the StorageClass, saying why', async () => {
+    const { server, kc } = await cluster();
+    storageClass(server, 'csi');
+    snapshotClass(server, 'snap');
+    boundClaim(server, 'apps', 'data');
+    server.faults.answer = (request, reply) => (request.resource === 'persistentvolumes' ? { ...reply, body: '{"kind":"PersistentVolumeList","apiVersion":"v1","metadata":{}}' } : undefined);
+    expect(await planVolumeSnapshots(kc)).toEqual([
+      {
+        namespace: 'apps',
+        pvcName: 'data',
+        driver: DRIVER,
+        driverNote: 'CSI driver from StorageClass csi (cannot plan volume snapshots: unexpected error (TypeError))',
+        volumeSnapshotClass: 'snap',
+      },
+    ]);
+  });
+});
+
 describe('snapshot classes', () => {
   it('a cluster without the snapshot CRDs has no classes: its CSI volumes are skipped, not failed', async () => {
     const { server, kc } = await cluster();
@@ -143,6 +202,16 @@ describe('snapshot classes', () => {
     expect(await planVolumeSnapshots(kc)).toEqual([
       { namespace: 'apps', pvcName: 'data', driver: DRIVER, skip: `no VolumeSnapshotClass for driver ${DRIVER}` },
     ]);
+  });
+
+  it('the default is marked by external-snapshotter\'s own annotation', async () => {
+    const { server, kc } = await cluster();
+    storageClass(server, 'csi');
+    boundClaim(server, 'apps', 'data');
+    snapshotClass(server, 'a-plain');
+    snapshotClass(server, 'b-default', DRIVER, { 'snapshot.storage.kubernetes.io/is-default-class': 'true' });
+    expect(DEFAULT_CLASS_ANNOTATION).toBe('snapshot.storage.kubernetes.io/is-default-class');
+    expect((await planVolumeSnapshots(kc))[0]?.volumeSnapshotClass).toBe('b-default');
   });
 
   it('a default is a class annotated "true", nothing else', async () => {
@@ -235,6 +304,32 @@ describe('an abort', () => {
     const controller = new AbortController();
     server.faults.before = () => controller.abort(new Error('snapshot cancelled'));
     await expect(planVolumeSnapshots(kc, controller.signal)).rejects.toThrow('snapshot cancelled');
+  });
+});
+
+describe('an abort in flight', () => {
+  it('cancels the requests the API server has not answered: planning does not wait for them', async () => {
+    const { server, kc } = await cluster({});
+    storageClass(server, 'csi');
+    boundClaim(server, 'apps', 'data');
+    const controller = new AbortController();
+    const allHeld = Promise.withResolvers<void>();
+    const released = Promise.withResolvers<void>();
+    let held = 0;
+    // Every list is held until the test lets it go, which it does only after planning ended.
+    server.faults.before = async () => {
+      if (++held === 4) allHeld.resolve();
+      await released.promise;
+    };
+    const planning = planVolumeSnapshots(kc, controller.signal);
+    await allHeld.promise;
+    controller.abort(new Error('snapshot cancelled'));
+    try {
+      await expect(planning).rejects.toThrow('snapshot cancelled');
+    } finally {
+      released.resolve();
+    }
+    expect(held).toBe(4);
   });
 });
 

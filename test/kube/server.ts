@@ -30,6 +30,8 @@ export interface KubeFaults {
   expireContinue?: ContinueExpiry;
   /** Awaited before each resource request is served: a test holds a request until the cluster is as it wants. */
   before?: (request: FaultRequest) => Promise<void> | void;
+  /** Rewrites what a resource request is answered (a test's malformed answer); undefined keeps it. */
+  answer?: (request: FaultRequest, reply: Reply) => Reply | undefined;
   /** true: every request answers 503; 'reset': every connection is destroyed without an answer. */
   unavailable: boolean | 'reset';
   /** Delay before answering each request. */
@@ -279,7 +281,8 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
     if (faults.notFound.has(type)) throw errors.pathNotFound();
     if (verb === 'list') injector.continueExpiry(type, query, record);
     const contentType = req.headers['content-type'] ?? 'application/json';
-    return handleResource(handlerContext, verb, { method, route: parsed, query, contentType, body: readBody(req), res });
+    const reply = await handleResource(handlerContext, verb, { method, route: parsed, query, contentType, body: readBody(req), res });
+    return reply && (faults.answer?.({ method, path, query, verb, resource: type }, reply) ?? reply);
   };
 
   const server = https.createServer({ key: certs.key, cert: certs.cert }, (req, res) => {

@@ -106,6 +106,54 @@ describe('errors this machine can make', () => {
   });
 });
 
+describe('what stands where a directory should', () => {
+  it('a file on the way to the location refuses stat, read and listings (ENOTDIR), instead of reading as empty', async () => {
+    await fs.writeFile(path.join(directory, 'team'), 'a file');
+    const store = new LocalObjectStore(directory, 'team/archives');
+    const location = path.join(directory, 'team', 'archives');
+    const message = `storage refused: ${location}: ENOTDIR: not a directory, realpath '${location}'`;
+    expect(await failure(store.stat(NAME))).toMatchObject({ reason: 'refused', message });
+    expect(await failure(store.read(NAME))).toMatchObject({ reason: 'refused', message });
+    await expect(listed(store.list())).rejects.toMatchObject({ reason: 'refused', message });
+    await expect(listed(store.listIncompleteUploads())).rejects.toMatchObject({ reason: 'refused', message });
+  });
+
+  it('a file as the location itself refuses the listings (ENOTDIR on reading it), instead of listing nothing', async () => {
+    await fs.writeFile(path.join(directory, 'team'), 'a file');
+    const store = new LocalObjectStore(directory, 'team');
+    const message = `storage refused: ${path.join(directory, 'team')}: ENOTDIR: not a directory, scandir '${path.join(directory, 'team')}'`;
+    await expect(listed(store.list())).rejects.toMatchObject({ reason: 'refused', message });
+    await expect(listed(store.listIncompleteUploads())).rejects.toMatchObject({ reason: 'refused', message });
+  });
+
+  it('a directory replaced by a file while its incomplete uploads are listed ends the listing refused, not short', async () => {
+    for (const name of ['a.tar.gz', 'b.tar.gz']) await fs.writeFile(path.join(directory, `.${name}.${UPLOAD_ID}.partial`), '');
+    const listedNames: string[] = [];
+    const error = await (async () => {
+      for await (const upload of new LocalObjectStore(directory).listIncompleteUploads()) {
+        listedNames.push(upload.name);
+        await fs.rename(directory, `${directory}-moved`);
+        await fs.writeFile(directory, 'a file');
+      }
+    })().then(
+      () => expect.fail('the listing ended normally'),
+      (e: unknown) => e,
+    );
+    const partial = path.join(directory, `.b.tar.gz.${UPLOAD_ID}.partial`);
+    expect(listedNames).toEqual(['a.tar.gz']);
+    expect(error).toMatchObject({ reason: 'refused', message: `storage refused: ${partial}: ENOTDIR: not a directory, lstat '${partial}'` });
+    await fs.rm(directory);
+    await fs.rename(`${directory}-moved`, directory);
+  });
+});
+
+/** Everything a listing yields. */
+async function listed<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
 describe('names are checked before anything is touched', () => {
   it.each(['../escape.tar.gz', '.hidden.tar.gz', 'a/b.tar.gz'])('%j', async (name) => {
     const store = new LocalObjectStore(path.join(directory, 'root'), 'team');
@@ -176,6 +224,22 @@ describe('listing', () => {
     const listed: string[] = [];
     for await (const object of new LocalObjectStore(directory).list()) listed.push(object.name);
     expect(listed).toEqual(NAMES.toSorted());
+  });
+
+  it('sorts as strings compare, not as the file system or its C library orders bytes', async () => {
+    // U+FFFD is EF BF BD in UTF-8 and U+1F600 F0 9F 98 80: byte order puts U+FFFD first; as
+    // strings (UTF-16, a surrogate pair D83D DE00 for U+1F600) U+1F600 comes first.
+    const names = ['a\uFFFD.tar.gz', 'a\u{1F600}.tar.gz', 'a.tar.gz'];
+    for (const name of names) {
+      await fs.writeFile(path.join(directory, name), name);
+      await fs.writeFile(path.join(directory, `.${name}.${UPLOAD_ID}.partial`), '');
+    }
+    expect((await listed(new LocalObjectStore(directory).list())).map((object) => object.name)).toEqual(['a.tar.gz', 'a\u{1F600}.tar.gz', 'a\uFFFD.tar.gz']);
+    expect((await listed(new LocalObjectStore(directory).listIncompleteUploads())).map((upload) => upload.name)).toEqual([
+      'a.tar.gz',
+      'a\u{1F600}.tar.gz',
+      'a\uFFFD.tar.gz',
+    ]);
   });
 
   it('lists incomplete uploads sorted, and only files named exactly as its temporaries', async () => {
