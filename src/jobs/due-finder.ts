@@ -64,6 +64,8 @@ export class DueFinder {
   private timer: NodeJS.Timeout | undefined;
   private client: pg.Client | undefined;
   private reconnect: NodeJS.Timeout | undefined;
+  /** Whether the LISTEN connection is down: said once when it goes, once when it is back. */
+  private listenLost = false;
   private stopped = false;
   private running: Promise<void> | undefined;
   private again = false;
@@ -279,12 +281,15 @@ export class DueFinder {
     this.client = client;
     await client.connect();
     await client.query(`listen ${POLICY_CHANGED_CHANNEL}`);
+    if (this.listenLost) this.logger.info('due-finder listens for policy changes again');
+    this.listenLost = false;
   }
 
   private listenLater(error: unknown): void {
     if (this.stopped) return;
     this.client = undefined;
-    this.logger.warn({ err: error }, 'due-finder has no LISTEN connection; it reconnects in a few seconds (its timer keeps it on time meanwhile)');
+    if (!this.listenLost) this.logger.warn({ err: error }, 'due-finder has no LISTEN connection; it reconnects in a few seconds (its timer keeps it on time meanwhile)');
+    this.listenLost = true;
     clearTimeout(this.reconnect);
     this.reconnect = setTimeout(() => void this.listen().catch((next: unknown) => this.listenLater(next)), 2_000);
     this.reconnect.unref();
