@@ -33,8 +33,9 @@ beforeAll(async () => {
   const [kube, s3] = await Promise.all([startKubeServer(), startS3Server()]);
   await s3.createBucket(BUCKET);
   kube.seedStandard();
-  // Enough objects, listed five at a time at 100 ms a request, that progress is reported several times.
-  for (let i = 0; i < 100; i++) {
+  // Enough objects that, at 200 ms a request and 50 a page (12 pages one after another, whatever
+  // else is listed meanwhile), the ConfigMaps alone take 2.4 s: progress (at most once a second) is shown twice at least.
+  for (let i = 0; i < 600; i++) {
     kube.store.add({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `console-${i}`, namespace: 'default' }, data: { value: randomBytes(256).toString('base64') } });
   }
   const storage = rigStorage(s3);
@@ -158,7 +159,7 @@ describe('the console', { timeout: 90_000 }, () => {
   });
 
   it('Snapshot now: the row goes Scheduled → In Progress (progress moving) → Completed without a reload', { timeout: 120_000 }, async () => {
-    rig.kube.faults.latencyMs = 100;
+    rig.kube.faults.latencyMs = 200;
     await rig.registerCluster({ name: 'live', policy: { volumeSnapshotsEnabled: true } });
     const page = await open();
     await signIn(page, consoleUrl, rig.admin);
