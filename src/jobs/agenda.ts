@@ -31,7 +31,28 @@ export interface JobQueue {
   close(): Promise<void>;
 }
 
-export function createAgenda(settings: AgendaSettings, logger: Logger): JobQueue {
+/**
+ * Agenda, connected and ready. On Postgres, connecting creates its table, indexes and types
+ * when missing, which two processes starting at once on a new database would race (one fails
+ * with 23505 on the type): the connection is made under an advisory lock, one process at a time.
+ */
+export async function createAgenda(settings: AgendaSettings, logger: Logger): Promise<JobQueue> {
+  if (settings.mongodbUrl) return connectAgenda(settings, logger);
+  const client = new pg.Client({ connectionString: settings.postgresUrl, application_name: 'vsnap-job-schema' });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock(hashtext($1))', [SCHEMA_LOCK]);
+    return await connectAgenda(settings, logger);
+  } finally {
+    // Ending the session releases the lock, whatever happened.
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The advisory lock key under which a process creates Agenda's schema. */
+const SCHEMA_LOCK = 'vsnap: agenda schema';
+
+async function connectAgenda(settings: AgendaSettings, logger: Logger): Promise<JobQueue> {
   // Our own pool, with an error listener: a database restart or failover terminates idle
   // connections, which must be logged and replaced, not crash the process.
   // One connection is held by LISTEN; a burst of ticks queues on the rest (bench/schedule.ts).
@@ -52,12 +73,19 @@ export function createAgenda(settings: AgendaSettings, logger: Logger): JobQueue
     : new PostgresBackend({ pool, tableName: AGENDA_TABLE, disableNotifications: true });
   const agenda = new Agenda({ ...common, backend, notificationChannel });
   agenda.on('error', (error) => repeats.error({ err: error }, 'job scheduler error'));
-  logger.info({ backend: settings.mongodbUrl ? 'mongodb' : 'postgres' }, 'job scheduler configured');
-  return {
+  const queue: JobQueue = {
     agenda,
     close: async () => {
       repeats.flush();
       if (!pool.ended) await pool.end();
     },
   };
+  try {
+    await agenda.ready;
+  } catch (error) {
+    await queue.close();
+    throw error;
+  }
+  logger.info({ backend: settings.mongodbUrl ? 'mongodb' : 'postgres' }, 'job scheduler configured');
+  return queue;
 }

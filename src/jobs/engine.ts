@@ -35,7 +35,7 @@ export async function startEngine(options: {
   const logger = options.logger.child({ component: 'engine' });
   // Every store the engine opens reports its retries to the process's metrics.
   const config: EngineConfig = options.metrics ? { ...options.config, storage: { ...options.config.storage, retryObserver: options.metrics.storageRetries } } : options.config;
-  const queue = createAgenda(
+  const queue = await createAgenda(
     {
       postgresUrl: options.postgresUrl,
       mongodbUrl: options.config.mongodbUrl,
@@ -67,7 +67,6 @@ export async function startEngine(options: {
     dueFinder,
   );
   options.metrics?.scheduledQueueFrom(() => scheduledQueue(options.orm));
-  await agenda.ready;
   // An API-only process starts Agenda without job definitions: it only enqueues.
   if (options.worker) scheduler.defineJobs();
   await scheduler.start({ worker: options.worker });
