@@ -13,8 +13,13 @@ type Order = 'memory' | { heapSnapshot: string } | { profileStart: true } | { pr
 
 let profiler: Session | undefined;
 
-process.on('message', (order: Order) => {
-  void answer(order).then((reply) => process.send?.(reply));
+const isOrder = (message: unknown): message is Order =>
+  message === 'memory' ||
+  (typeof message === 'object' && message !== null && ('heapSnapshot' in message || 'profileStart' in message || 'profileStop' in message));
+
+// Other messages are the service's own (bench/fanout-floor.ts' broadcasts).
+process.on('message', (message: unknown) => {
+  if (isOrder(message)) void answer(message).then((reply) => process.send?.(reply));
 });
 
 async function answer(order: Order): Promise<object> {

@@ -1,6 +1,6 @@
 /**
- * The processes of bench/fanout.ts: the service under test (src/main.ts with bench/fanout-probe.ts
- * preloaded) and the client processes (bench/fanout-client.ts), with what the bench reads of them.
+ * The processes of bench/fanout.ts: the service under test (src/main.ts, or bench/fanout-floor.ts
+ * with BENCH_FLOOR, with bench/fanout-probe.ts preloaded) and the client processes (bench/fanout-client.ts), with what the bench reads of them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -39,6 +39,8 @@ export class Client {
 /** The service: src/main.ts with the memory probe preloaded; resolves once it serves GraphQL. */
 export async function startService(
   databaseUrl: string,
+  /** bench/fanout-floor.ts instead of vsnap: the same transports with nothing behind them (BENCH_FLOOR). */
+  floor = false,
 ): Promise<{
   child: ChildProcess;
   url: string;
@@ -48,7 +50,7 @@ export async function startService(
   profileStart(): Promise<unknown>;
   profileStop(file: string): Promise<string>;
 }> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--import', './bench/fanout-probe.ts', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--import', './bench/fanout-probe.ts', floor ? 'bench/fanout-floor.ts' : 'src/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

@@ -7,7 +7,7 @@
  * subscription. See bench/README.md.
  */
 import { fork } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { OpenOrder, Order, Report } from './fanout-client.ts';
@@ -123,7 +123,18 @@ export async function main(): Promise<number> {
         return { virtualClusterId: seeded[index]!.clusterId };
       });
 
-    const service = await startService(database.url);
+    const floor = process.env.BENCH_FLOOR === '1';
+    const service = await startService(database.url, floor);
+    let broadcasts = 0;
+    /** A transition committed, or with BENCH_FLOOR one broadcast ordered (its time taken as it is sent). */
+    const transition = async (snapshotId: string): Promise<{ cursor: string; committedAt: number }> => {
+      if (!floor) return commitTransition(orm, snapshotId);
+      const cursor = String(++broadcasts);
+      const committedAt = now();
+      service.child.send({ broadcast: Number(cursor) });
+      return { cursor, committedAt };
+    };
+    if (floor) console.log('BENCH_FLOOR: the service is bench/fanout-floor.ts (bare ws + http, no vsnap): the machine\'s floor for this load');
     cleanups.push('stop the service', async () => {
       if (service.child.exitCode === null) service.child.kill('SIGKILL');
       await service.exited;
@@ -144,10 +155,11 @@ export async function main(): Promise<number> {
     const warmVariables = filter === 'none' ? [] : [0, 1].map(() => ({ virtualClusterId: seeded[0]!.clusterId }));
     const warmed = await warm.ask(order(1, 1, warmVariables), 'opened');
     if (warmed.ws + warmed.sse !== 2) throw new Error(`the warm-up subscriptions failed: ${warmed.failures.join('; ')}`);
-    await commitTransition(orm, snapshotIds[0]!);
+    await transition(snapshotIds[0]!);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const before = await service.memory();
     const snapshots = process.env.BENCH_HEAP_SNAPSHOTS;
+    if (snapshots) await mkdir(snapshots, { recursive: true });
     const beforeSnapshot = snapshots ? await service.heapSnapshot(path.resolve(snapshots, 'fanout-before.heapsnapshot')) : undefined;
 
     let started = performance.now();
@@ -197,14 +209,17 @@ export async function main(): Promise<number> {
 
     // Transitions, one at a time every intervalMs.
     const profileDir = process.env.BENCH_CPU_PROFILE;
-    if (profileDir) await service.profileStart();
+    if (profileDir) {
+      await mkdir(profileDir, { recursive: true });
+      await service.profileStart();
+    }
     const cpuBefore = await cpuMs(service.child.pid!);
     const commits = new Map<string, number>();
     started = performance.now();
     for (let i = 0; i < transitions; i++) {
       const due = started + i * intervalMs;
       if (due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
-      const { cursor, committedAt } = await commitTransition(orm, snapshotIds[i % snapshotIds.length]!);
+      const { cursor, committedAt } = await transition(snapshotIds[i % snapshotIds.length]!);
       commits.set(cursor, committedAt);
     }
     const expected = filter === 'none' ? transitions * (openedWs + openedSse) : Array.from({ length: transitions }, (_, i) => watching[i % snapshotCount]!).reduce((a, b) => a + b, 0);
