@@ -117,13 +117,13 @@ export function attachGraphQLWebSocket(server: http.Server, yoga: Yoga, settings
     setTimeout(() => closeExpired(context.extra), EXPIRY_CLOSE_WAIT_MS).unref();
   }
 
-  sockets.on('connection', (socket: WebSocket, request: http.IncomingMessage) => {
+  sockets.on('connection', (socket: WebSocket, request: http.IncomingMessage, stream: Duplex) => {
     const connection: Connection = { socket, upgradeAuthorization: request.headers.authorization, expired: false, alive: true };
     connections.set(socket, connection);
     // ws closes the connection itself (1009 too big, 1002 protocol error); this only says why.
     socket.on('error', (error) => logger.info({ err: error }, 'WebSocket connection closed on a protocol error'));
     socket.on('pong', () => (connection.alive = true));
-    const closed = protocol.opened(new ProtocolSocket(socket, logger), connection);
+    const closed = protocol.opened(new ProtocolSocket(socket, stream, logger), connection);
     socket.once('close', (code: number, reason: Buffer) => {
       connections.delete(socket);
       connection.expiry?.cancel();
@@ -145,7 +145,7 @@ export function attachGraphQLWebSocket(server: http.Server, yoga: Yoga, settings
   server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = closing ? 503 : refusedUpgrade(request, settings.corsOrigins);
     if (refusal) return refuse(socket, refusal);
-    sockets.handleUpgrade(request, socket, head, (webSocket) => sockets.emit('connection', webSocket, request));
+    sockets.handleUpgrade(request, socket, head, (webSocket) => sockets.emit('connection', webSocket, request, socket));
   });
 
   return {
@@ -169,10 +169,26 @@ export function attachGraphQLWebSocket(server: http.Server, yoga: Yoga, settings
 }
 export type GraphQLWebSocket = ReturnType<typeof attachGraphQLWebSocket>;
 
+/**
+ * Connections written to in this turn of the event loop, uncorked together once it ends: the
+ * messages one event sends to the several subscriptions of one connection (a console page, a
+ * gateway multiplexing its clients) leave in one write, not one system call each.
+ */
+const corked = new Set<Duplex>();
+let uncorkScheduled = false;
+
+function uncorkAll(): void {
+  uncorkScheduled = false;
+  for (const stream of corked) stream.uncork();
+  corked.clear();
+}
+
 /** The socket as graphql-ws drives it. A class, not an object of closures: one is made per connection. */
 class ProtocolSocket {
   constructor(
     private readonly socket: WebSocket,
+    /** The upgraded connection under `socket`, corked while a turn's messages are written. */
+    private readonly stream: Duplex,
     private readonly logger: Logger,
   ) {}
 
@@ -181,9 +197,17 @@ class ProtocolSocket {
   }
 
   send(data: string): Promise<void> {
-    const { socket } = this;
+    const { socket, stream } = this;
     return new Promise<void>((resolve, reject) => {
       if (socket.readyState !== socket.OPEN) return resolve();
+      if (!corked.has(stream)) {
+        stream.cork();
+        corked.add(stream);
+        if (!uncorkScheduled) {
+          uncorkScheduled = true;
+          setImmediate(uncorkAll);
+        }
+      }
       socket.send(data, (error) => (error ? reject(error) : resolve()));
     });
   }
