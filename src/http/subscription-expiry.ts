@@ -5,30 +5,64 @@ import { TokenExpiredError } from '../errors.ts';
 /** setTimeout's longest delay (about 24.8 days); a later instant is reached in several steps. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/** Told when its instant comes. */
+export interface Expiring {
+  expire(): void;
+}
+
+interface Due {
+  targets: Set<Expiring>;
+  timer: NodeJS.Timeout | undefined;
+}
+
 /**
- * Calls `callback` at `at` (at once when it has passed); `cancel` stops it. The timer never
- * holds the process open. A class, not closures: one is made per live subscription.
+ * The token expiries of this process's live subscriptions and connections: one timer per
+ * distinct instant, not one per subscription. A JWT's `exp` is whole seconds, so every
+ * subscription of one token (a connection's several, a gateway's many) waits on one timer. The
+ * timers never hold the process open.
  */
-export class InstantTimer {
-  private timer: NodeJS.Timeout | undefined;
+export class ExpirySchedule {
+  private readonly due = new Map<number, Due>();
 
-  constructor(
-    private readonly at: Date,
-    private readonly callback: () => void,
-  ) {
-    InstantTimer.arm(this);
+  /** Tells `target` at `at`, or at once when `at` has passed. */
+  add(at: Date, target: Expiring): void {
+    const instant = at.getTime();
+    if (instant <= Date.now()) return target.expire();
+    let due = this.due.get(instant);
+    if (!due) {
+      this.due.set(instant, (due = { targets: new Set(), timer: undefined }));
+      this.arm(instant, due);
+    }
+    due.targets.add(target);
   }
 
-  private static arm(this: void, instant: InstantTimer): void {
-    const delay = instant.at.getTime() - Date.now();
-    if (delay <= 0) return instant.callback();
-    instant.timer = setTimeout(InstantTimer.arm, Math.min(delay, MAX_TIMER_MS), instant).unref();
+  /** `target` is no longer told (a no-op once told). */
+  delete(at: Date, target: Expiring): void {
+    const instant = at.getTime();
+    const due = this.due.get(instant);
+    if (!due?.targets.delete(target) || due.targets.size > 0) return;
+    clearTimeout(due.timer);
+    this.due.delete(instant);
   }
 
-  cancel(): void {
-    clearTimeout(this.timer);
+  /** Instants waited for now (for tests). */
+  get size(): number {
+    return this.due.size;
+  }
+
+  private arm(instant: number, due: Due): void {
+    const delay = instant - Date.now();
+    if (delay > 0) {
+      due.timer = setTimeout(() => this.arm(instant, due), Math.min(delay, MAX_TIMER_MS)).unref();
+      return;
+    }
+    this.due.delete(instant);
+    for (const target of due.targets) target.expire();
   }
 }
+
+/** The process's schedule of token expiries. */
+export const tokenExpiries = new ExpirySchedule();
 
 /**
  * Ends every subscription, whatever its transport (SSE through yoga, graphql-ws through yoga's
@@ -60,18 +94,17 @@ function viewerOf(context: unknown): Viewer | undefined {
  * next event. Not an async generator: a generator's return() waits for the pending next(), so a
  * closed connection would hold its subscription until the next event, and expiry could not end it.
  */
-class ExpiringSubscription<T> implements AsyncIterableIterator<T> {
+class ExpiringSubscription<T> implements AsyncIterableIterator<T>, Expiring {
   private waiting: ((step: IteratorResult<T> | PromiseLike<IteratorResult<T>>) => void) | undefined;
   private expired = false;
   private finished = false;
-  private readonly timer: InstantTimer;
 
   constructor(
     private readonly source: AsyncIterator<T>,
-    expiresAt: Date,
+    private readonly expiresAt: Date,
   ) {
     // Already past (a graphql-ws connection's token may expire between its operations): ends at once.
-    this.timer = new InstantTimer(expiresAt, () => this.expire());
+    tokenExpiries.add(expiresAt, this);
   }
 
   next(): Promise<IteratorResult<T>> {
@@ -97,7 +130,7 @@ class ExpiringSubscription<T> implements AsyncIterableIterator<T> {
   }
 
   /** Ends the stream now with a TokenExpiredError. */
-  private expire(): void {
+  expire(): void {
     if (this.finished) return;
     this.expired = true;
     this.finish(true);
@@ -132,7 +165,7 @@ class ExpiringSubscription<T> implements AsyncIterableIterator<T> {
   private finish(releaseSource: boolean): void {
     if (this.finished) return;
     this.finished = true;
-    this.timer.cancel();
+    tokenExpiries.delete(this.expiresAt, this);
     // Not awaited: a source may finish its return() only after its own pending step.
     if (releaseSource) void this.source.return?.()?.catch(() => undefined);
   }

@@ -20,7 +20,7 @@ import { AuthenticationError, type TokenVerifier } from '../auth/tokens.ts';
 import type { Viewer } from '../auth/viewer.ts';
 import type { Context } from '../context.ts';
 import type { Logger } from '../logger.ts';
-import { InstantTimer } from './subscription-expiry.ts';
+import { tokenExpiries, type Expiring } from './subscription-expiry.ts';
 import { envelopedOperation, formattedErrors, prepareOperation, tokenExpired, type SocketInitialContext } from './websocket-operations.ts';
 
 export const SHUTDOWN_CLOSE_REASON = 'server shutting down';
@@ -45,16 +45,40 @@ export interface WebSocketSettings {
   connectionInitTimeoutMs: number;
 }
 
-/** One connection: its socket, and its caller once its connection_init is accepted. */
-interface Connection {
-  socket: WebSocket;
-  /** The upgrade request's Authorization header, used when connection_init carries none. */
-  upgradeAuthorization: string | undefined;
-  viewer?: Viewer;
-  expired: boolean;
-  expiry?: InstantTimer;
+/**
+ * One connection: its socket, and its caller once its connection_init is accepted. When the
+ * caller's token expires, each live operation ends with an UNAUTHENTICATED error (their own
+ * expiry, subscription-expiry.ts), then the connection closes with 4403, which tells a graphql-ws
+ * client to connect again (with a fresh token from its connectionParams).
+ */
+class Connection implements Expiring {
+  viewer: Viewer | undefined;
+  expired = false;
   /** Answered the last keep-alive ping. */
-  alive: boolean;
+  alive = true;
+  /** graphql-ws' state of the connection, once it has one. */
+  protocol: ProtocolContext<ConnectionParams, Connection> | undefined;
+
+  constructor(
+    readonly socket: WebSocket,
+    /** The upgrade request's Authorization header, used when connection_init carries none. */
+    public upgradeAuthorization: string | undefined,
+  ) {}
+
+  expire(): void {
+    this.expired = true;
+    if (!this.protocol || Object.keys(this.protocol.subscriptions).length === 0) return this.closeExpired();
+    setTimeout(() => this.closeExpired(), EXPIRY_CLOSE_WAIT_MS).unref();
+  }
+
+  closeExpired(): void {
+    this.socket.close(CloseCode.Forbidden, TOKEN_EXPIRED_CLOSE_REASON);
+  }
+
+  /** Closed: its expiry is no longer waited for. */
+  closed(): void {
+    if (this.viewer?.expiresAt) tokenExpiries.delete(this.viewer.expiresAt, this);
+  }
 }
 
 type ConnectionParams = Record<string, unknown> | undefined;
@@ -67,7 +91,6 @@ export function attachGraphQLWebSocket(server: http.Server, yoga: Yoga, settings
   const connections = new Map<WebSocket, Connection>();
   let closing = false;
 
-  const closeExpired = (connection: Connection) => connection.socket.close(CloseCode.Forbidden, TOKEN_EXPIRED_CLOSE_REASON);
   const protocol = makeServer<ConnectionParams, Connection>({
     connectionInitWaitTimeout: settings.connectionInitTimeoutMs,
     execute: (args: ExecutionArgs) => envelopedOperation(args).execute(args),
@@ -86,8 +109,9 @@ export function attachGraphQLWebSocket(server: http.Server, yoga: Yoga, settings
         connection.socket.close(CloseCode.Forbidden, error.message.slice(0, 120));
         return false;
       }
+      connection.protocol = context;
       const { expiresAt } = connection.viewer;
-      if (expiresAt) connection.expiry = new InstantTimer(expiresAt, () => expire(context));
+      if (expiresAt) tokenExpiries.add(expiresAt, connection);
       return true;
     },
     async onSubscribe({ extra: connection }, _id, payload: SubscribePayload) {
@@ -102,23 +126,12 @@ export function attachGraphQLWebSocket(server: http.Server, yoga: Yoga, settings
     },
     onError: (_context, _id, _payload, errors: readonly GraphQLError[]) => formattedErrors(errors, settings.fieldSuggestions),
     onComplete(context, id) {
-      if (context.extra.expired && Object.keys(context.subscriptions).every((open) => open === id)) closeExpired(context.extra);
+      if (context.extra.expired && Object.keys(context.subscriptions).every((open) => open === id)) context.extra.closeExpired();
     },
   });
 
-  /**
-   * The token has expired: each live operation ends with an UNAUTHENTICATED error (their own
-   * timers, subscription-expiry.ts), then the connection closes with 4403, which tells a graphql-ws
-   * client to connect again (with a fresh token from its connectionParams).
-   */
-  function expire(context: ProtocolContext<ConnectionParams, Connection>): void {
-    context.extra.expired = true;
-    if (Object.keys(context.subscriptions).length === 0) return closeExpired(context.extra);
-    setTimeout(() => closeExpired(context.extra), EXPIRY_CLOSE_WAIT_MS).unref();
-  }
-
   sockets.on('connection', (socket: WebSocket, request: http.IncomingMessage, stream: Duplex) => {
-    const connection: Connection = { socket, upgradeAuthorization: request.headers.authorization, expired: false, alive: true };
+    const connection = new Connection(socket, request.headers.authorization);
     connections.set(socket, connection);
     // ws closes the connection itself (1009 too big, 1002 protocol error); this only says why.
     socket.on('error', (error) => logger.info({ err: error }, 'WebSocket connection closed on a protocol error'));
@@ -126,7 +139,7 @@ export function attachGraphQLWebSocket(server: http.Server, yoga: Yoga, settings
     const closed = protocol.opened(new ProtocolSocket(socket, stream, logger), connection);
     socket.once('close', (code: number, reason: Buffer) => {
       connections.delete(socket);
-      connection.expiry?.cancel();
+      connection.closed();
       closed(code, reason.toString('utf8')).catch((error: unknown) => logger.error({ err: error }, 'error while closing a graphql-ws connection'));
     });
   });

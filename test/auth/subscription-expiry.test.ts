@@ -8,6 +8,7 @@ import { print } from 'graphql';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/auth/tokens.ts';
+import { ExpirySchedule, tokenExpiries } from '../../src/http/subscription-expiry.ts';
 import { latestCursor } from '../../src/events/log.ts';
 import { LiveCursorsDocument, LiveSnapshotDocument } from '../generated/graphql.ts';
 import { subscribeSse } from '../events/sse.ts';
@@ -102,5 +103,48 @@ describe('over SSE', () => {
     expect(endedAt).toBeGreaterThanOrEqual(expiresAt);
     expect(states.completed).toBe(true);
     expect(states.results.map((result) => result.data?.snapshotUpdated?.status ?? result.errors)).toEqual(['SCHEDULED', 'IN_PROGRESS', UNAUTHENTICATED]);
+  });
+});
+
+describe('one timer per expiry instant', () => {
+  it("every subscription and connection of one token, over both transports, waits on one; none once they are closed", { timeout: 20_000 }, async () => {
+    const cluster = await insertCluster(app.orm);
+    const snapshot = await schedule(app.orm, cluster.id);
+    const waitedBefore = tokenExpiries.size;
+    const { token } = await shortLived(60);
+    const socket = await ackedSocket(wsUrl(app.url), `Bearer ${token}`);
+    for (const id of ['a', 'b', 'c']) socket.send({ id, type: 'subscribe', payload: { query: print(LiveSnapshotDocument), variables: { id: snapshot.id } } });
+    const states = await subscribeSse(app.url, LiveSnapshotDocument, { id: snapshot.id }, token);
+    await states.until('the first state', (results) => results.length === 1);
+    await waitFor('three states over graphql-ws', () => socket.received.filter((message) => message.type === 'next').length === 3);
+    expect(tokenExpiries.size).toBe(waitedBefore + 1);
+
+    states.abort();
+    socket.socket.close();
+    await waitFor('nothing of that token waited for', () => tokenExpiries.size === waitedBefore);
+  });
+
+  it('tells every target of an instant at that instant, none before, none deleted; an instant passed at once', async () => {
+    const schedule = new ExpirySchedule();
+    const told: string[] = [];
+    const target = (name: string) => ({ expire: () => told.push(`${name}@${Date.now() >= at.getTime() ? 'due' : 'early'}`) });
+    const at = new Date(Date.now() + 150);
+    const [a, b, c] = [target('a'), target('b'), target('c')];
+    schedule.add(at, a);
+    schedule.add(at, b);
+    schedule.add(at, c);
+    schedule.add(new Date(at.getTime() + 60_000), a);
+    expect(schedule.size).toBe(2);
+    schedule.delete(at, b);
+    expect(schedule.size).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(told).toEqual(['a@due', 'c@due']);
+    expect(schedule.size).toBe(1);
+    schedule.delete(new Date(at.getTime() + 60_000), a);
+    expect(schedule.size).toBe(0);
+
+    schedule.add(new Date(Date.now() - 1), target('late'));
+    expect(told.at(-1)).toBe('late@due');
+    expect(schedule.size).toBe(0);
   });
 });
