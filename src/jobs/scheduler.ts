@@ -65,6 +65,12 @@ export class SnapshotScheduler implements SnapshotJobs {
     this.agenda.define(JOB.findDueSnapshots, () => void this.dueFinder.wake(), { concurrency: 1 });
     this.agenda.define<TakeSnapshotData>(JOB.takeSnapshot, (job) => this.keptAlive(job, () => this.take(job)), {
       concurrency: config.snapshotConcurrency,
+      // A worker locks only the take jobs it can start. Unlimited, it locked every due one into a
+      // local queue where it waited past its lock lifetime: the other worker then took the expired
+      // lock over and ran it too (Agenda: "cannot be updated, maybe it does not exist anymore"
+      // once one run removed the job), and a draining worker kept starting queued ones until its
+      // drain timed out, cancelling snapshots at shutdown (bench/schedule.ts; take-locks.test.ts).
+      lockLimit: config.snapshotConcurrency,
       lockLifetime: config.lockLifetimeMs,
       // The snapshot row is the record; a finished job has nothing left to say.
       removeOnComplete: true,
@@ -170,8 +176,20 @@ export class SnapshotScheduler implements SnapshotJobs {
   async stop(timeoutMs: number): Promise<void> {
     this.draining = true;
     await this.dueFinder.stop();
-    const result = await this.agenda.drain(timeoutMs);
-    if (result.timedOut) {
+    // Agenda's drain misses the end of a job it removes on completion (its 'complete' fires before
+    // the removal, when the job still counts as running) and then waits out the whole timeout:
+    // the running count is watched here too, and ends the drain once it is zero.
+    const settled = new AbortController();
+    const watch = setInterval(() => {
+      this.agenda.getRunningStats().then(
+        ({ runningJobs }) => {
+          if ((typeof runningJobs === 'number' ? runningJobs : runningJobs.length) === 0) settled.abort();
+        },
+        () => undefined,
+      );
+    }, 100);
+    const result = await this.agenda.drain({ timeout: timeoutMs, signal: settled.signal }).finally(() => clearInterval(watch));
+    if (result.running > 0) {
       // Cancelled snapshots record themselves FAILED; give them a moment to write that.
       this.stopping.abort(new Error('worker shutting down'));
       this.logger.warn({ running: result.running }, 'jobs still running at shutdown were cancelled');
