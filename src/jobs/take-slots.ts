@@ -27,6 +27,7 @@ export class TakeSlots {
   private filling: Promise<void> | undefined;
   private again = false;
   private closed = false;
+  private failing = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: TakeSlotsDeps) {}
@@ -64,8 +65,12 @@ export class TakeSlots {
         this.again = false;
         try {
           await this.fill();
+          if (this.failing) this.deps.logger.info('the take slots read scheduled snapshots again');
+          this.failing = false;
         } catch (error) {
-          this.deps.logger.error({ err: error }, 'looking for scheduled snapshots failed; the slots look again shortly');
+          // Once per outage, not once per poll.
+          if (!this.failing) this.deps.logger.error({ err: error }, 'looking for scheduled snapshots failed; the slots look again every poll');
+          this.failing = true;
         }
       } while (this.again && !this.closed);
     })().finally(() => {
