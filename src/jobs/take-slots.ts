@@ -22,8 +22,8 @@ export interface TakeSlotsDeps {
 }
 
 export class TakeSlots {
-  /** Snapshots being taken in a slot (their ids: a slot never picks one already being taken here). */
-  private readonly taking = new Map<string, Promise<void>>();
+  /** The takes in the slots, with their snapshots' ids (a slot never picks one being taken here). */
+  private readonly taking = new Set<{ snapshotId: string; done: Promise<void> }>();
   private filling: Promise<void> | undefined;
   private again = false;
   private closed = false;
@@ -44,12 +44,16 @@ export class TakeSlots {
 
   /** Resolves when every take under way has ended. */
   async settled(): Promise<void> {
-    while (this.taking.size) await Promise.allSettled([...this.taking.values()]);
+    while (this.taking.size) await Promise.allSettled([...this.taking].map((take) => take.done));
   }
 
-  /** Takes `snapshotId` in a free slot; undefined when every slot is busy (or closed): a slot comes to it later. */
+  /**
+   * Takes `snapshotId` in a free slot; undefined when every slot is busy (or closed): a slot comes
+   * to it later. A snapshot already being taken here is claimed again all the same: the claim
+   * finds it this process's own and leaves it be.
+   */
   tryTake(snapshotId: string): Promise<void> | undefined {
-    if (this.closed || this.taking.size >= this.deps.capacity || this.taking.has(snapshotId)) return undefined;
+    if (this.closed || this.taking.size >= this.deps.capacity) return undefined;
     return this.occupy(snapshotId);
   }
 
@@ -102,23 +106,24 @@ export class TakeSlots {
          and not exists (select 1 from snapshot p where p.virtual_cluster_id = s.virtual_cluster_id and p.status = 'IN_PROGRESS')
        order by s.scheduled_at limit 1 for update of s skip locked`,
       // A Postgres array literal: knex would spread a JavaScript array into a list.
-      [`{${[...this.taking.keys()].join(',')}}`],
+      [`{${[...this.taking].map((take) => take.snapshotId).join(',')}}`],
     );
     return row?.id;
   }
 
   private occupy(snapshotId: string): Promise<void> {
-    const taking = this.deps
+    const take = { snapshotId, done: Promise.resolve() };
+    take.done = this.deps
       .take(snapshotId)
       .then(
         () => undefined,
         (error: unknown) => this.deps.logger.error({ err: error, snapshotId }, 'taking a snapshot failed unexpectedly'),
       )
       .finally(() => {
-        this.taking.delete(snapshotId);
+        this.taking.delete(take);
         this.wake();
       });
-    this.taking.set(snapshotId, taking);
-    return taking;
+    this.taking.add(take);
+    return take.done;
   }
 }

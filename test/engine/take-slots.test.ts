@@ -5,6 +5,7 @@
  */
 import { expect, it } from 'vitest';
 import { AGENDA_TABLE } from '../../src/jobs/agenda.ts';
+import { waitFor } from '../server/helpers.ts';
 import { schedule } from '../support/snapshots.ts';
 import { isFinished, useEngineRig, type EngineRig } from './harness.ts';
 
@@ -29,9 +30,14 @@ it.skipIf(process.env.MONGODB_URL)('auto-snapshot ticks are taken with no take j
   // Due at this minute's tick (the due-finder may already have fired it: then this is a no-op).
   await rig.app.orm.em.fork().execute(`update virtual_cluster set policy_next_run_at = date_trunc('minute', now()) where id in (?, ?, ?) and policy_next_run_at > now()`, clusters.map((c) => c.id));
   await rig.app.engine!.scheduler.dueFinder.wake();
-  const rows = await rig.app.orm.em.fork().execute<{ id: string }[]>(`select id from snapshot where trigger = 'SCHEDULE' and virtual_cluster_id in (?, ?, ?)`, clusters.map((c) => c.id));
-  expect(rows).toHaveLength(3);
+  const rows = await waitFor('a SCHEDULE snapshot of each cluster', async () => {
+    const found = await rig.app.orm.em.fork().execute<{ id: string; cluster: string }[]>(
+      `select id, virtual_cluster_id as cluster from snapshot where trigger = 'SCHEDULE' and virtual_cluster_id in (?, ?, ?)`,
+      clusters.map((c) => c.id),
+    );
+    return new Set(found.map((row) => row.cluster)).size === 3 ? found : undefined;
+  });
   const finished = await Promise.all(rows.map((row) => rig.waitFor(row.id, isFinished, 15_000)));
-  expect(finished.map((s) => s.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+  expect(finished.map((s) => s.status)).toEqual(rows.map(() => 'COMPLETED'));
   expect(await takeJobs()).toBe(0);
 });
