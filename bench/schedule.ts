@@ -32,10 +32,12 @@
  *   BENCH_MINUTES          minute boundaries measured per size (default 2)
  *   BENCH_GRACE_SECONDS    after the last boundary, before the workers stop (default 50)
  *   BENCH_WORKERS          worker processes (default 2)
+ *   BENCH_LOG_DIR          each worker's whole log (info and up) is written to worker-<N>-<i>.log there
  *   SNAPSHOT_CONCURRENCY, DUE_FINDER_INTERVAL_SECONDS, WORKER_LOCK_LIFETIME_SECONDS, ... (engine
  *                          variables of src/config.ts; production defaults when unset)
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -171,8 +173,11 @@ async function runWorker(): Promise<void> {
   const engineEnv = Object.fromEntries(ENGINE_ENV.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : [])));
   const base = loadConfig(engineEnv).engine;
   const config = { ...base, storage: { ...base.storage, localRoot: process.env.BENCH_STORAGE_DIR! }, mongodbUrl: undefined };
+  // BENCH_LOG_DIR: every line of this worker's log kept in a file, to follow one snapshot or job afterwards.
+  const logFile = process.env.BENCH_LOG_DIR ? createWriteStream(path.join(process.env.BENCH_LOG_DIR, `worker-${process.env.BENCH_SIZE}-${index}.log`)) : undefined;
   const logger = pino({ name: 'vsnap', level: 'info' }, {
     write(line: string) {
+      logFile?.write(line);
       if (line.includes('auto-snapshot ticks fired')) {
         const entry = JSON.parse(line) as Omit<PassLine, 'type' | 'worker'>;
         send({ type: 'pass', worker: index, time: entry.time, passMs: entry.passMs, transactionMs: entry.transactionMs, batches: entry.batches, scheduled: entry.scheduled, skipped: entry.skipped, caughtUp: entry.caughtUp, dropped: entry.dropped, commits: entry.commits });
@@ -194,7 +199,8 @@ async function runWorker(): Promise<void> {
       .then(() => orm.close())
       .finally(() => {
         send({ type: 'stopped', worker: index });
-        process.exit(0);
+        if (logFile) logFile.end(() => process.exit(0));
+        else process.exit(0);
       });
   });
 }
@@ -344,6 +350,7 @@ async function measure(size: number, settings: { minutes: number; graceMs: numbe
     const env = {
       BENCH_DATABASE_URL: database.url,
       BENCH_STORAGE_DIR: storageDir,
+      BENCH_SIZE: String(size),
       ...Object.fromEntries(ENGINE_ENV.flatMap((key) => (process.env[key] ? [[key, process.env[key]!]] : []))),
     };
     const workers = Array.from({ length: settings.workers }, (_, index) =>
@@ -450,10 +457,21 @@ async function measure(size: number, settings: { minutes: number; graceMs: numbe
       console.log(`    ${clock(boundary).slice(0, 8)}: statement time ${statementMs} ms in transactions (${(statementMs / Math.max(1, size)).toFixed(3)} ms per cluster); ${parts.join('; ')}`);
     }
     console.log(`  load average during the window: ${loadSamples.join(' | ')}`);
-    for (const [problem, n] of [...problems].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  worker log ×${n}: ${problem}`);
+    for (const [problem, n] of [...problems].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  worker log ×${n}: ${problem}`);
     const statuses = new Map<string, number>();
     for (const s of snapshots) statuses.set(s.status, (statuses.get(s.status) ?? 0) + 1);
     console.log(`  snapshots by status: ${[...statuses].sort().map(([status, n]) => `${status} ${n}`).join(', ')}`);
+    // A backup never fails silently: every FAILED snapshot's reason, and whether it ended before the workers were told to stop.
+    const failed = (
+      await withClient(database.url, (client) =>
+        client.query<{ message: string | null; n: number; at_stop: number }>(
+          `select message, count(*)::int as n, count(*) filter (where finished_at >= to_timestamp($1 / 1000.0))::int as at_stop
+           from snapshot where status = 'FAILED' group by 1 order by 2 desc`,
+          [stopAt],
+        ),
+      )
+    ).rows;
+    for (const row of failed) console.log(`  FAILED ×${row.n} (${row.at_stop} after the stop request): ${row.message ?? '(no message)'}`);
     await cleanups.run();
   });
 }

@@ -4,8 +4,9 @@
  * clusters in batches, each batch in ONE transaction: the rows are locked `FOR UPDATE SKIP
  * LOCKED` (two workers split the work and never fire the same tick), their SCHEDULED
  * snapshots and CREATED events are inserted in bulk, and `nextRunAt` advances. A crash
- * before commit leaves the tick due; after commit the snapshot row stands, and its take job,
- * requested right after, is re-requested by the worker's reconcile if that request was lost.
+ * before commit leaves the tick due; after commit the snapshot row stands, and the workers'
+ * take slots claim it from there (take-slots.ts): no job is requested per snapshot, and the
+ * batch's NOTIFY wakes every worker's slots at its commit.
  *
  * Each worker wakes at the earliest `nextRunAt` (a timer), when a policy changes (LISTEN),
  * and on the `find-due-snapshots` Agenda job, the pass that runs whatever a timer or a
@@ -28,6 +29,9 @@ export interface DueFinderSettings {
   /** The longest a worker sleeps between passes, whatever the earliest nextRunAt. */
   maxSleepMs: number;
 }
+
+/** NOTIFY channel: a due-finder batch committed SCHEDULED snapshots (the workers' slots look). */
+export const SNAPSHOTS_SCHEDULED_CHANNEL = 'vsnap_snapshots_scheduled';
 
 export const DEFAULT_DUE_FINDER_SETTINGS: DueFinderSettings = { batchSize: 500, missedAfterMs: 60_000, maxSleepMs: 5_000 };
 
@@ -78,8 +82,10 @@ export class DueFinder {
       orm: MikroORM;
       postgresUrl: string;
       logger: Logger;
-      /** Requests the take jobs of committed snapshots. */
+      /** Told of the snapshots this process's passes committed (the worker's slots take them). */
       requestTakes: (snapshotIds: string[]) => Promise<void>;
+      /** Another process's due-finder committed snapshots (its NOTIFY). */
+      scheduledElsewhere?: () => void;
     },
     settings: Partial<DueFinderSettings> = {},
   ) {
@@ -155,8 +161,7 @@ export class DueFinder {
       committed.push(...batch.snapshotIds);
       if (batch.size < this.settings.batchSize) break;
     }
-    // Requested once every batch has committed, and not waited for: 10,000 take requests take
-    // longer than a minute, and the next tick must not wait behind them (bench/schedule.ts).
+    // Told once every batch has committed, and not waited for: the next tick must not wait behind them.
     if (committed.length) this.takeRequests = this.takeRequests.then(() => this.deps.requestTakes(committed));
     if (total.scheduled || total.skipped || total.dropped) {
       const { snapshotIds: _ids, ...figures } = total;
@@ -215,6 +220,8 @@ export class DueFinder {
       });
     }
     const created = await scheduleSnapshots(tx, wanted);
+    // Delivered at commit, to every worker's slots (this one's too).
+    if (created.size) await tx.execute(`select pg_notify('${SNAPSHOTS_SCHEDULED_CHANNEL}', '')`);
     const skippedIds = new Set(wanted.filter((s) => !created.has(s.virtualClusterId)).map((s) => s.virtualClusterId));
     for (const advance of advances) if (skippedIds.has(advance.id)) advance.skip = 1;
     await tx.execute(
@@ -277,10 +284,14 @@ export class DueFinder {
     };
     client.on('error', retry);
     client.on('end', () => retry(new Error('connection ended')));
-    client.on('notification', () => void this.wake());
+    client.on('notification', (message) => {
+      if (message.channel === SNAPSHOTS_SCHEDULED_CHANNEL) this.deps.scheduledElsewhere?.();
+      else void this.wake();
+    });
     this.client = client;
     await client.connect();
     await client.query(`listen ${POLICY_CHANGED_CHANNEL}`);
+    await client.query(`listen ${SNAPSHOTS_SCHEDULED_CHANNEL}`);
     if (this.listenLost) this.logger.info('due-finder listens for policy changes again');
     this.listenLost = false;
   }

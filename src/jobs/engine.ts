@@ -49,7 +49,14 @@ export async function startEngine(options: {
   );
   const { agenda } = queue;
   const dueFinder: DueFinder = new DueFinder(
-    { orm: options.orm, postgresUrl: options.postgresUrl, logger: logger.child({ component: 'due-finder' }), requestTakes: (ids): Promise<void> => scheduler.enqueueTakes(ids) },
+    {
+      orm: options.orm,
+      postgresUrl: options.postgresUrl,
+      logger: logger.child({ component: 'due-finder' }),
+      // No job per snapshot: the slots claim SCHEDULED rows (take-slots.ts).
+      requestTakes: async () => scheduler.takeScheduled(),
+      scheduledElsewhere: () => scheduler.takeScheduled(),
+    },
     { maxSleepMs: options.config.dueFinderIntervalMs },
   );
   const scheduler: SnapshotScheduler = new SnapshotScheduler(

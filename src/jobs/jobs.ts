@@ -2,9 +2,10 @@ import type { Logger } from '../logger.ts';
 
 /**
  * How the API side asks the scheduler for work, after its own transaction has
- * committed. A lost request heals itself: the worker re-enqueues SCHEDULED
- * snapshots without a job periodically. (Policies need no request: each stores its next
- * run, which the workers' due-finder reads.)
+ * committed: a doorbell that starts the snapshot at once on a worker with a free slot. A lost
+ * request loses nothing: the workers' slots take every SCHEDULED snapshot, oldest first
+ * (jobs/take-slots.ts). (Policies need no request: each stores its next run, which the
+ * workers' due-finder reads.)
  */
 export interface SnapshotJobs {
   enqueueTake(snapshotId: string, delayMs?: number): Promise<void>;
@@ -15,6 +16,6 @@ export async function requestJob(logger: Logger, what: string, request: () => Pr
   try {
     await request();
   } catch (error) {
-    logger.error({ err: error }, `${what} failed; the worker's periodic reconcile will retry`);
+    logger.error({ err: error }, `${what} failed; a worker's take slots come to it all the same`);
   }
 }

@@ -5,7 +5,6 @@
  */
 import type { Agenda, Job } from 'agenda';
 import type { Logger } from '../logger.ts';
-import { SnapshotSchema } from '../snapshots/entity.ts';
 import { cleanUpUploads } from '../snapshots/orphaned-uploads.ts';
 import { reconcileStorage, sweepStuckSnapshots } from '../snapshots/reconcile.ts';
 import { enforceRetention } from '../snapshots/retention.ts';
@@ -17,6 +16,7 @@ import { errorMessage } from '../errors.ts';
 import { pruneEventLog } from '../events/retention.ts';
 import type { DueFinder } from './due-finder.ts';
 import { requestJob, type SnapshotJobs } from './jobs.ts';
+import { TakeSlots } from './take-slots.ts';
 
 export const JOB = {
   findDueSnapshots: 'find-due-snapshots',
@@ -30,9 +30,6 @@ export const JOB = {
 /** The per-cluster recurring job of vsnap before the due-finder; removed wherever it is left. */
 const RETIRED_AUTO_SNAPSHOT_JOB = 'auto-snapshot';
 
-/** Take jobs requested at once after a due-finder batch. */
-const TAKE_REQUESTS_IN_FLIGHT = 16;
-
 type PeriodicJob = typeof JOB.findDueSnapshots | typeof JOB.reconcileStorage | typeof JOB.enforceRetention | typeof JOB.verifyArchives | typeof JOB.pruneEventLog;
 
 /** Events deleted per transaction by prune-event-log: short transactions, the log stays writable meanwhile. */
@@ -45,14 +42,23 @@ interface TakeSnapshotData {
 export class SnapshotScheduler implements SnapshotJobs {
   private readonly stopping = new AbortController();
   private readonly running = new Set<Promise<unknown>>();
-  private draining = false;
+  /** A worker's snapshot slots: every take runs in one (see take-slots.ts). */
+  private readonly slots: TakeSlots;
 
   constructor(
     private readonly agenda: Agenda,
     private readonly deps: EngineDeps,
     /** Fires the auto-snapshot ticks; a worker starts it. */
     readonly dueFinder: DueFinder,
-  ) {}
+  ) {
+    this.slots = new TakeSlots({
+      orm: deps.orm,
+      logger: deps.logger.child({ component: 'take-slots' }),
+      capacity: deps.config.snapshotConcurrency,
+      pollMs: deps.config.dueFinderIntervalMs,
+      take: (snapshotId) => this.takeInSlot(snapshotId),
+    });
+  }
 
   private get logger(): Logger {
     return this.deps.logger;
@@ -65,16 +71,22 @@ export class SnapshotScheduler implements SnapshotJobs {
     this.agenda.define(JOB.findDueSnapshots, () => void this.dueFinder.wake(), { concurrency: 1 });
     this.agenda.define<TakeSnapshotData>(JOB.takeSnapshot, (job) => this.keptAlive(job, () => this.take(job)), {
       concurrency: config.snapshotConcurrency,
+      // A worker locks only the take jobs it can start. Unlimited, it locked every due one into a
+      // local queue where it waited past its lock lifetime: the other worker then took the expired
+      // lock over and ran it too (Agenda: "cannot be updated, maybe it does not exist anymore"
+      // once one run removed the job), and a draining worker kept starting queued ones until its
+      // drain timed out, cancelling snapshots at shutdown (bench/schedule.ts; take-locks.test.ts).
+      lockLimit: config.snapshotConcurrency,
       lockLifetime: config.lockLifetimeMs,
       // The snapshot row is the record; a finished job has nothing left to say.
       removeOnComplete: true,
     });
     this.agenda.define(JOB.reconcileStorage, (job) =>
       this.keptAlive(job, async () => {
-        const swept = await sweepStuckSnapshots(this.deps);
-        for (const clusterId of swept.freedClusterIds) await this.wakeWaiting(clusterId);
+        await sweepStuckSnapshots(this.deps);
         await cleanUpUploads(this.deps);
-        await this.enqueueOrphans();
+        // SCHEDULED snapshots need no job: the slots take them, those of the clusters just swept among them.
+        this.slots.wake();
         await this.dueFinder.fillMissingNextRuns();
         await reconcileStorage(this.deps);
       }),
@@ -105,6 +117,7 @@ export class SnapshotScheduler implements SnapshotJobs {
     const retired = await this.agenda.cancel({ name: RETIRED_AUTO_SNAPSHOT_JOB });
     if (retired) this.logger.info({ jobs: retired }, 'per-cluster auto-snapshot jobs removed: the due-finder fires every policy');
     await this.dueFinder.start();
+    this.slots.start();
     this.logger.info({ concurrency: config.snapshotConcurrency }, 'snapshot worker started');
   }
 
@@ -168,13 +181,31 @@ export class SnapshotScheduler implements SnapshotJobs {
 
   /** Lets running snapshots finish (up to `timeoutMs`), then stops; unfinished ones are recovered later. */
   async stop(timeoutMs: number): Promise<void> {
-    this.draining = true;
+    const deadline = Date.now() + timeoutMs;
+    this.slots.close();
     await this.dueFinder.stop();
-    const result = await this.agenda.drain(timeoutMs);
-    if (result.timedOut) {
+    // Agenda's drain misses the end of a job it removes on completion (its 'complete' fires before
+    // the removal, when the job still counts as running) and then waits out the whole timeout:
+    // the running count is watched here too, and ends the drain once it is zero.
+    const settled = new AbortController();
+    const watch = setInterval(() => {
+      this.agenda.getRunningStats().then(
+        ({ runningJobs }) => {
+          if ((typeof runningJobs === 'number' ? runningJobs : runningJobs.length) === 0) settled.abort();
+        },
+        () => undefined,
+      );
+    }, 100);
+    const result = await this.agenda.drain({ timeout: timeoutMs, signal: settled.signal }).finally(() => clearInterval(watch));
+    // Takes the slots started themselves are no Agenda jobs: waited for until the same deadline.
+    const slotsSettled = await Promise.race([
+      this.slots.settled().then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), Math.max(0, deadline - Date.now())).unref()),
+    ]);
+    if (result.running > 0 || !slotsSettled) {
       // Cancelled snapshots record themselves FAILED; give them a moment to write that.
       this.stopping.abort(new Error('worker shutting down'));
-      this.logger.warn({ running: result.running }, 'jobs still running at shutdown were cancelled');
+      this.logger.warn({ running: result.running, snapshots: this.running.size }, 'jobs still running at shutdown were cancelled');
       await Promise.race([Promise.allSettled(this.running), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     }
   }
@@ -196,49 +227,26 @@ export class SnapshotScheduler implements SnapshotJobs {
     await this.agenda.schedule<TakeSnapshotData>(new Date(Date.now() + delayMs), JOB.takeSnapshot, { snapshotId });
   }
 
-  /** Take jobs for snapshots the due-finder committed, a few requests at a time. */
-  async enqueueTakes(snapshotIds: readonly string[]): Promise<void> {
-    let next = 0;
-    const requester = async () => {
-      // Stopping: the rest stay SCHEDULED, and reconcile-storage requests them again.
-      while (next < snapshotIds.length && !this.stopping.signal.aborted && !this.draining) {
-        const id = snapshotIds[next++]!;
-        await requestJob(this.logger, `enqueueing snapshot ${id}`, () => this.enqueueTake(id));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(TAKE_REQUESTS_IN_FLIGHT, snapshotIds.length) }, requester));
-  }
-
-  private async take(job: Job<TakeSnapshotData>): Promise<void> {
-    const { snapshotId } = job.attrs.data;
-    const taking = takeSnapshot(this.deps, snapshotId, { signal: this.stopping.signal });
-    this.running.add(taking);
-    const outcome = await taking.finally(() => this.running.delete(taking));
-    // The fallback: the snapshot blocking it wakes it when it finishes (wakeWaiting).
-    if (outcome === 'deferred') await this.enqueueTake(snapshotId, Math.min(30_000, this.deps.config.lockLifetimeMs));
-    if (outcome === 'taken' || outcome === 'recovered') {
-      const snapshot = await this.deps.orm.em.fork().findOne(SnapshotSchema, { id: snapshotId });
-      if (snapshot) await this.wakeWaiting(snapshot.virtualCluster.id);
-    }
+  /** The due-finder committed these snapshots: no job each, the slots take them. */
+  takeScheduled(): void {
+    this.slots.wake();
   }
 
   /**
-   * The cluster's snapshot has finished (its transaction committed): the one
-   * SCHEDULED behind it, deferred while the cluster was busy, starts now rather
-   * than at its next retry. The partial unique index still guards the start.
+   * A take-snapshot job: its snapshot now in a free slot; with every slot busy, nothing here
+   * (the row is SCHEDULED: a slot takes it when one frees, on this worker or another).
    */
-  private async wakeWaiting(clusterId: string): Promise<void> {
-    const waiting = await this.deps.orm.em.fork().findOne(SnapshotSchema, { virtualCluster: clusterId, status: 'SCHEDULED' });
-    if (waiting) await requestJob(this.logger, `waking snapshot ${waiting.name}`, () => this.enqueueTake(waiting.id));
+  private async take(job: Job<TakeSnapshotData>): Promise<void> {
+    await this.slots.tryTake(job.attrs.data.snapshotId);
   }
 
-  /** SCHEDULED snapshots whose take job was lost (e.g. the API died right after committing) get one again. */
-  private async enqueueOrphans(): Promise<void> {
-    const em = this.deps.orm.em.fork();
-    const waiting = await em.find(SnapshotSchema, { status: 'SCHEDULED', scheduledAt: { $lt: new Date(Date.now() - this.deps.config.lockLifetimeMs) } });
-    for (const snapshot of waiting) {
-      const jobs = await this.agenda.queryJobs({ name: JOB.takeSnapshot, data: { snapshotId: snapshot.id } });
-      if (jobs.total === 0) await this.enqueueTake(snapshot.id);
-    }
+  private async takeInSlot(snapshotId: string): Promise<void> {
+    const taking = takeSnapshot(this.deps, snapshotId, { signal: this.stopping.signal });
+    this.running.add(taking);
+    const outcome = await taking.finally(() => this.running.delete(taking));
+    // A cluster's snapshot waiting behind this one starts when this slot frees (the slots look
+    // again); a snapshot found in progress under a live worker is looked at again later, in case
+    // that worker is lost.
+    if (outcome === 'deferred') await requestJob(this.logger, `retrying snapshot ${snapshotId}`, () => this.enqueueTake(snapshotId, Math.min(30_000, this.deps.config.lockLifetimeMs)));
   }
 }

@@ -137,7 +137,12 @@ async function takeClaimed(deps: EngineDeps, snapshotId: string, job: JobControl
       log.error({ error: errorMessage(error), location: stored.location }, 'the archive is stored but its summary failed; left IN_PROGRESS for recovery');
       return;
     }
-    const { reason, detail } = timeout.aborted ? { reason: `timed out after ${deps.config.snapshotTimeoutMs / 1000}s` } : failureReason(error, location.name);
+    const { reason, detail } = timeout.aborted
+      ? { reason: `timed out after ${deps.config.snapshotTimeoutMs / 1000}s` }
+      : // Its worker stopped: said so, not as the storage write the cancellation broke.
+        job.signal.aborted
+        ? { reason: 'cancelled: its worker shut down before the snapshot was stored', detail: errorMessage(error) }
+        : failureReason(error, location.name);
     const refused = egressRefusal(error);
     // The tenant's message names only their host; the log has the address it resolved to.
     if (refused) log.warn({ host: refused.host, address: refused.address, refusal: refused.refusal }, 'egress policy refused the API server address');
@@ -226,7 +231,10 @@ async function claim(deps: EngineDeps, em: EntityManager, snapshotId: string, lo
         // Recovered outside this transaction: it reads the store, which may take a while.
         return 'lost';
       }
-      if (snapshot.status !== 'SCHEDULED') return 'skipped';
+      if (snapshot.status !== 'SCHEDULED') {
+        log.info({ status: snapshot.status }, 'snapshot already handled: nothing to take');
+        return 'skipped';
+      }
       const now = new Date();
       // Checked now, not when the policy was set: the location may have gone or been closed to the project since.
       const location = await locationForSnapshot(tx, snapshot.virtualCluster.policy.storageLocation, snapshot.projectId);
