@@ -56,7 +56,7 @@ export class SnapshotScheduler implements SnapshotJobs {
       logger: deps.logger.child({ component: 'take-slots' }),
       capacity: deps.config.snapshotConcurrency,
       pollMs: deps.config.dueFinderIntervalMs,
-      take: (snapshotId) => this.takeInSlot(snapshotId),
+      take: (snapshotId, picked) => this.takeInSlot(snapshotId, picked),
     });
   }
 
@@ -240,8 +240,8 @@ export class SnapshotScheduler implements SnapshotJobs {
     await this.slots.tryTake(job.attrs.data.snapshotId);
   }
 
-  private async takeInSlot(snapshotId: string): Promise<void> {
-    const taking = takeSnapshot(this.deps, snapshotId, { signal: this.stopping.signal });
+  private async takeInSlot(snapshotId: string, picked: boolean): Promise<void> {
+    const taking = takeSnapshot(this.deps, snapshotId, { signal: this.stopping.signal, picked });
     this.running.add(taking);
     const outcome = await taking.finally(() => this.running.delete(taking));
     // A cluster's snapshot waiting behind this one starts when this slot frees (the slots look

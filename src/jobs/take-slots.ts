@@ -17,8 +17,11 @@ export interface TakeSlotsDeps {
   logger: Logger;
   capacity: number;
   pollMs: number;
-  /** Takes one snapshot (claim, archive, final status); never rejects for the snapshot's own failure. */
-  take: (snapshotId: string) => Promise<unknown>;
+  /**
+   * Takes one snapshot (claim, archive, final status); never rejects for the snapshot's own
+   * failure. `picked`: a slot chose it from the rows (another worker's slot may have too).
+   */
+  take: (snapshotId: string, picked: boolean) => Promise<unknown>;
 }
 
 export class TakeSlots {
@@ -54,7 +57,7 @@ export class TakeSlots {
    */
   tryTake(snapshotId: string): Promise<void> | undefined {
     if (this.closed || this.taking.size >= this.deps.capacity) return undefined;
-    return this.occupy(snapshotId);
+    return this.occupy(snapshotId, false);
   }
 
   /** Fills the free slots with the oldest SCHEDULED snapshots (or right after the filling under way). */
@@ -90,7 +93,7 @@ export class TakeSlots {
     while (!this.closed && this.taking.size < this.deps.capacity) {
       const next = await this.next();
       if (!next || this.closed) return;
-      void this.occupy(next);
+      void this.occupy(next, true);
     }
   }
 
@@ -111,10 +114,10 @@ export class TakeSlots {
     return row?.id;
   }
 
-  private occupy(snapshotId: string): Promise<void> {
+  private occupy(snapshotId: string, picked: boolean): Promise<void> {
     const take = { snapshotId, done: Promise.resolve() };
     take.done = this.deps
-      .take(snapshotId)
+      .take(snapshotId, picked)
       .then(
         () => undefined,
         (error: unknown) => this.deps.logger.error({ err: error, snapshotId }, 'taking a snapshot failed unexpectedly'),

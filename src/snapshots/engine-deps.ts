@@ -57,4 +57,10 @@ export interface EngineDeps {
 export interface JobControl {
   /** Aborted when the worker stops or the job is cancelled. */
   signal: AbortSignal;
+  /**
+   * Picked from the SCHEDULED rows by a take slot, not asked for by a job: a slot of another
+   * worker may have picked and claimed it a moment before, which is no news (the slot moves on;
+   * nothing is retried later).
+   */
+  picked?: boolean;
 }

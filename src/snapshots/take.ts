@@ -37,7 +37,7 @@ export type TakeOutcome = 'taken' | 'deferred' | 'recovered' | 'skipped' | 'refu
 /** Takes the snapshot `snapshotId` if it is still SCHEDULED (or recovers it, if its worker was lost). */
 export async function takeSnapshot(deps: EngineDeps, snapshotId: string, job: JobControl): Promise<TakeOutcome> {
   const log = deps.logger.child({ snapshotId });
-  const start = await claim(deps, deps.orm.em.fork(), snapshotId, log);
+  const start = await claim(deps, deps.orm.em.fork(), snapshotId, log, job.picked === true);
   if (start === 'lost') return (await recoverLostSnapshot(deps, snapshotId, log)) ? 'recovered' : 'skipped';
   if (start !== 'claimed') return start;
   deps.running.add(snapshotId);
@@ -208,7 +208,7 @@ function failureReason(error: unknown, locationName: string): { reason: string; 
  * SCHEDULED → IN_PROGRESS, unless the snapshot is gone, already handled,
  * abandoned by a dead worker (lost: to be recovered), or its cluster is busy (deferred).
  */
-async function claim(deps: EngineDeps, em: EntityManager, snapshotId: string, log: Logger): Promise<'claimed' | 'lost' | Exclude<TakeOutcome, 'taken' | 'recovered'>> {
+async function claim(deps: EngineDeps, em: EntityManager, snapshotId: string, log: Logger, picked: boolean): Promise<'claimed' | 'lost' | Exclude<TakeOutcome, 'taken' | 'recovered'>> {
   let waitedSeconds = 0;
   try {
     const outcome = await em.transactional(async (tx) => {
@@ -224,6 +224,10 @@ async function claim(deps: EngineDeps, em: EntityManager, snapshotId: string, lo
           return 'skipped';
         }
         if (!isStale(snapshot, deps.config.lockLifetimeMs)) {
+          if (picked) {
+            log.debug('picked by a take slot, claimed first by another worker: left to it');
+            return 'skipped';
+          }
           // Its job's lock expired, so its worker stopped touching it: look again once the heartbeat would be stale too.
           log.info('snapshot is being taken by a live worker; checked again later');
           return 'deferred';
@@ -232,7 +236,8 @@ async function claim(deps: EngineDeps, em: EntityManager, snapshotId: string, lo
         return 'lost';
       }
       if (snapshot.status !== 'SCHEDULED') {
-        log.info({ status: snapshot.status }, 'snapshot already handled: nothing to take');
+        if (picked) log.debug({ status: snapshot.status }, 'picked by a take slot, taken first by another worker: nothing to take');
+        else log.info({ status: snapshot.status }, 'snapshot already handled: nothing to take');
         return 'skipped';
       }
       const now = new Date();

@@ -3,10 +3,14 @@
  * take job never existed (an API that died after its commit, a lost request) is taken all the
  * same, and the due-finder's ticks insert no job per snapshot.
  */
+import { pino } from 'pino';
 import { expect, it } from 'vitest';
 import { AGENDA_TABLE } from '../../src/jobs/agenda.ts';
+import { RunningSnapshots } from '../../src/snapshots/running.ts';
+import { takeSnapshot } from '../../src/snapshots/take.ts';
+import { testEngineConfig } from '../support/app.ts';
 import { waitFor } from '../server/helpers.ts';
-import { schedule } from '../support/snapshots.ts';
+import { move, schedule } from '../support/snapshots.ts';
 import { isFinished, useEngineRig, type EngineRig } from './harness.ts';
 
 let rig: EngineRig;
@@ -41,3 +45,32 @@ it.skipIf(process.env.MONGODB_URL)('auto-snapshot ticks are taken with no take j
   expect(finished.map((s) => s.status)).toEqual(rows.map(() => 'COMPLETED'));
   expect(await takeJobs()).toBe(0);
 });
+
+it.skipIf(process.env.MONGODB_URL)(
+  "a slot's pick that another worker claimed a moment before is left to it quietly; a job's is checked again later",
+  { timeout: 30_000 },
+  async () => {
+    const cluster = await rig.registerCluster();
+    // Scheduled an hour ahead: this rig's own slots never pick it (they take rows already due).
+    const snapshot = await schedule(rig.app.orm, cluster.id, new Date(Date.now() + 3_600_000), 'MANUAL');
+    // Claimed by another worker, alive: IN_PROGRESS with a fresh heartbeat, not this process's.
+    await move(rig.app.orm, snapshot.id, 'IN_PROGRESS');
+    await rig.app.orm.em.fork().execute(`update snapshot set started_at = now(), heartbeat_at = now() where id = ?`, [snapshot.id]);
+    const lines: { msg: string; level: number }[] = [];
+    const deps = {
+      orm: rig.app.orm,
+      config: testEngineConfig({ storage: rig.storage }),
+      logger: pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string; level: number }) }),
+      version: 'test',
+      running: new RunningSnapshots(),
+    };
+    const signal = new AbortController().signal;
+
+    expect(await takeSnapshot(deps, snapshot.id, { signal, picked: true })).toBe('skipped');
+    expect(lines.map(({ msg, level }) => [level, msg])).toEqual([[20, 'picked by a take slot, claimed first by another worker: left to it']]);
+    lines.length = 0;
+    expect(await takeSnapshot(deps, snapshot.id, { signal })).toBe('deferred');
+    expect(lines.map(({ msg, level }) => [level, msg])).toEqual([[30, 'snapshot is being taken by a live worker; checked again later']]);
+    expect((await rig.snapshot(snapshot.id)).status).toBe('IN_PROGRESS');
+  },
+);
