@@ -1,4 +1,5 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import { Kind, type GraphQLResolveInfo, type SelectionNode } from 'graphql';
 import { ProjectRef, VirtualClusterRef } from '../clusters/schema.ts';
 import { builder, projectAdminsScope, type Context } from '../graphql/builder.ts';
 import type { SnapshotView, VolumeSnapshotView } from './views.ts';
@@ -16,6 +17,23 @@ const memberOfSnapshot = async (id: string | number, context: Context) => {
   if (!snapshot) throw snapshotNotFound('id');
   return { platformAdmin: true, projectMember: snapshot.projectId };
 };
+
+/**
+ * Whether a connection field's selection asks for `field` of its nodes (`edges { node { field } }`,
+ * through fragments too). Directives are not read: a skipped field is read for nothing, never missed.
+ */
+function selectsNodeField(info: GraphQLResolveInfo, field: string): boolean {
+  const within = (selections: readonly SelectionNode[], path: readonly string[]): boolean =>
+    selections.some((selection) => {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value !== path[0]) return false;
+        return path.length === 1 || within(selection.selectionSet?.selections ?? [], path.slice(1));
+      }
+      const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : info.fragments[selection.name.value];
+      return fragment ? within(fragment.selectionSet.selections, path) : false;
+    });
+  return info.fieldNodes.some((node) => within(node.selectionSet?.selections ?? [], ['edges', 'node', field]));
+}
 
 export const SnapshotStatusEnum = builder.enumType('SnapshotStatus', { values: SNAPSHOT_STATUSES });
 export const VolumeSnapshotPhaseEnum = builder.enumType('VolumeSnapshotPhase', { values: VOLUME_SNAPSHOT_PHASES });
@@ -121,7 +139,8 @@ export const SnapshotRef = builder.objectRef<SnapshotView>('Snapshot').implement
     }),
     volumeSnapshots: t.field({
       type: [VolumeSnapshotRef],
-      resolve: (snapshot, _args, context) => context.loaders.volumes.load(snapshot.id),
+      // Read with the page when it asked for them: no loader, no promise per snapshot.
+      resolve: (snapshot, _args, context) => snapshot.volumeSnapshots ?? context.loaders.volumes.load(snapshot.id),
     }),
     progress: t.field({
       type: SnapshotProgressRef,
@@ -144,13 +163,16 @@ builder.objectField(VirtualClusterRef, 'snapshots', (t) =>
     description: 'Newest first. Only platform admins and admins of the project may read it.',
     args: { status: t.arg({ type: SnapshotStatusEnum, required: false }) },
     authScopes: (cluster) => projectAdminsScope(cluster.projectId),
-    resolve: (cluster, args, context) =>
+    resolve: (cluster, args, context, info) =>
       resolveCursorConnection(
         { args, toCursor: snapshotCursor, defaultSize: 20, maxSize: 100 },
         ({ after, before, limit, inverted }: ResolveCursorConnectionArgs) =>
           context.loaders.snapshotPage.load({
             clusterId: cluster.id,
-            query: { status: args.status ?? null, after: after ?? null, before: before ?? null, limit, inverted },
+            query: {
+              status: args.status ?? null, after: after ?? null, before: before ?? null, limit, inverted,
+              withVolumes: selectsNodeField(info, 'volumeSnapshots'),
+            },
           }),
       ),
   }, { name: 'SnapshotConnection' }, { name: 'SnapshotEdge' }),

@@ -32,6 +32,8 @@ export interface SnapshotView {
   /** Resources the archive could not hold. */
   skippedResources?: SkippedResourceRecord[] | null;
   progress?: SnapshotProgress | null;
+  /** Its volume snapshots when they were read with it (a page that asks for them); else undefined. */
+  volumeSnapshots?: VolumeSnapshotView[];
 }
 
 export interface VolumeSnapshotView {
@@ -126,6 +128,11 @@ class SnapshotRow implements SnapshotView {
 
   get progress(): SnapshotProgress | null {
     return progressOf(this.row.progress);
+  }
+
+  get volumeSnapshots(): VolumeSnapshotView[] | undefined {
+    const volumes = this.row.volumes;
+    return Array.isArray(volumes) ? volumes.map((volume: Row) => new VolumeSnapshotRow(volume)) : undefined;
   }
 }
 

@@ -3,6 +3,8 @@
  * and deleting them, listing them with keyset pagination, their volumes and
  * history, and the DataLoaders that keep a page's SQL constant.
  */
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../src/db/keyset.ts';
 import { sqlStatements } from '../../src/db/orm.ts';
@@ -327,8 +329,8 @@ describe('a cluster with more snapshots than a page holds', () => {
     expect(large).toBe(small);
     expect(full).toBe(small);
     // One each: the virtualCluster (loaded once for its auth scope; the resolver and the nodes'
-    // clusters find it in the loader and the identity map), the page, its volumes, its events.
-    expect(small).toBe(4);
+    // clusters find it in the loader and the identity map), the page with its volumes, its events.
+    expect(small).toBe(3);
   });
 });
 
@@ -384,6 +386,47 @@ describe('Snapshot.volumeSnapshots and Snapshot.events', () => {
     for (let i = 1; i < cursors.length; i += 1) expect(cursors[i]).toBeGreaterThan(cursors[i - 1]!);
     const times = result.events.map((event) => Date.parse(event.at));
     expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  it('come with a page that asks for them (through fragments too), field for field as snapshot(id) reads them', async () => {
+    const cluster = await register('page-volumes');
+    const snapshot = await schedule(app.orm, cluster.id, new Date('2026-06-02T12:00:00Z'));
+    const [logs, data] = await addVolumes(app.orm, snapshot.id, [
+      { namespace: 'db', pvcName: 'logs' },
+      { namespace: 'db', pvcName: 'data' },
+    ]);
+    await app.orm.em.fork().nativeUpdate(VolumeSnapshotSchema, { id: logs! }, {
+      driver: 'csi.test', volumeSnapshotClass: 'fast', snapshotHandle: 'snap-1', restoreSizeBytes: 10_737_418_240,
+    });
+    await moveVol(app.orm, logs!, 'IN_PROGRESS', 'creating VolumeSnapshot');
+    const fields = 'id namespace pvcName phase driver volumeSnapshotClass snapshotHandle restoreSizeBytes message createdAt updatedAt';
+    type Volumes = { volumeSnapshots: Record<string, unknown>[] };
+    const alone = await app.request(
+      parse(`query($id: ID!) { snapshot(id: $id) { volumeSnapshots { ${fields} } } }`) as TypedDocumentNode<{ snapshot: Volumes }, { id: string }>,
+      { id: snapshot.id },
+      admin,
+    );
+    expect(alone.errors).toBeUndefined();
+    const expected = alone.data!.snapshot.volumeSnapshots;
+    expect(expected.map((volume) => [volume.id, volume.restoreSizeBytes])).toEqual([[data, null], [logs, 10_737_418_240]]);
+
+    await sqlQuiescent();
+    const before = sqlStatements.count;
+    const paged = await app.request(
+      parse(`query($id: ID!) { virtualCluster(id: $id) { snapshots(first: 5) { ...page } } }
+        fragment page on SnapshotConnection { edges { ... on SnapshotEdge { node { ...volumes } } } }
+        fragment volumes on Snapshot { id volumeSnapshots { ${fields} } }`) as TypedDocumentNode<
+        { virtualCluster: { snapshots: { edges: { node: Volumes }[] } } },
+        { id: string }
+      >,
+      { id: cluster.id },
+      admin,
+    );
+    const used = sqlStatements.count - before;
+    expect(paged.errors).toBeUndefined();
+    expect(paged.data!.virtualCluster.snapshots.edges.map((edge) => edge.node.volumeSnapshots)).toEqual([expected]);
+    // The cluster, then the page with its volumes.
+    expect(used).toBe(2);
   });
 });
 
