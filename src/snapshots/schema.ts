@@ -6,7 +6,7 @@ import type { SnapshotView, VolumeSnapshotView } from './views.ts';
 import { SNAPSHOT_INTEGRITIES, SNAPSHOT_TRIGGERS, type SkippedResourceRecord } from './entity.ts';
 import { SNAPSHOT_STATUSES, VOLUME_SNAPSHOT_PHASES } from './lifecycle.ts';
 import type { SnapshotProgress } from './progress.ts';
-import { snapshotCursor, snapshotNotFound, type SnapshotSummary } from './service.ts';
+import { snapshotCursor, snapshotNotFound, type SnapshotPageQuery, type SnapshotSummary } from './service.ts';
 
 /**
  * snapshot(id) runs for anyone in the snapshot's project (the Snapshot type then refuses a
@@ -18,21 +18,43 @@ const memberOfSnapshot = async (id: string | number, context: Context) => {
   return { platformAdmin: true, projectMember: snapshot.projectId };
 };
 
+/** Snapshot fields answered from the summary columns (SNAPSHOT_SUMMARY_COLUMNS in service.ts) and loaders. */
+const SUMMARY_FIELDS = new Set(['__typename', 'id', 'name', 'status', 'trigger', 'volumeSnapshotsEnabled', 'scheduledAt', 'virtualCluster', 'volumeSnapshots', 'events']);
+/** VolumeSnapshot fields answered from its summary columns (VOLUME_SUMMARY_COLUMNS in service.ts). */
+const VOLUME_SUMMARY_FIELDS = new Set(['__typename', 'id', 'namespace', 'pvcName', 'phase']);
+
 /**
- * Whether a connection field's selection asks for `field` of its nodes (`edges { node { field } }`,
- * through fragments too). Directives are not read: a skipped field is read for nothing, never missed.
+ * The names of the fields a selection asks for at `path` (`['edges', 'node']`: the nodes of a
+ * connection), through fragments. Directives are not read: a skipped field counts, so a column
+ * may be read for nothing, never missed.
  */
-function selectsNodeField(info: GraphQLResolveInfo, field: string): boolean {
-  const within = (selections: readonly SelectionNode[], path: readonly string[]): boolean =>
-    selections.some((selection) => {
+function selectedFields(info: GraphQLResolveInfo, path: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  const visit = (selections: readonly SelectionNode[], rest: readonly string[]): void => {
+    for (const selection of selections) {
       if (selection.kind === Kind.FIELD) {
-        if (selection.name.value !== path[0]) return false;
-        return path.length === 1 || within(selection.selectionSet?.selections ?? [], path.slice(1));
+        if (rest.length === 0) names.add(selection.name.value);
+        else if (selection.name.value === rest[0]) visit(selection.selectionSet?.selections ?? [], rest.slice(1));
+      } else {
+        const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : info.fragments[selection.name.value];
+        if (fragment) visit(fragment.selectionSet.selections, rest);
       }
-      const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : info.fragments[selection.name.value];
-      return fragment ? within(fragment.selectionSet.selections, path) : false;
-    });
-  return info.fieldNodes.some((node) => within(node.selectionSet?.selections ?? [], ['edges', 'node', field]));
+    }
+  };
+  for (const node of info.fieldNodes) visit(node.selectionSet?.selections ?? [], path);
+  return names;
+}
+
+/** Which columns a page of snapshots reads for this selection (its nodes' fields, and their volumes'). */
+function pageColumns(info: GraphQLResolveInfo): Pick<SnapshotPageQuery, 'columns' | 'volumes'> {
+  const summary = (fields: Set<string>, served: Set<string>) => [...fields].every((field) => served.has(field));
+  const nodeFields = selectedFields(info, ['edges', 'node']);
+  return {
+    columns: summary(nodeFields, SUMMARY_FIELDS) ? 'summary' : 'all',
+    volumes: !nodeFields.has('volumeSnapshots')
+      ? 'none'
+      : summary(selectedFields(info, ['edges', 'node', 'volumeSnapshots']), VOLUME_SUMMARY_FIELDS) ? 'summary' : 'all',
+  };
 }
 
 export const SnapshotStatusEnum = builder.enumType('SnapshotStatus', { values: SNAPSHOT_STATUSES });
@@ -171,7 +193,7 @@ builder.objectField(VirtualClusterRef, 'snapshots', (t) =>
             clusterId: cluster.id,
             query: {
               status: args.status ?? null, after: after ?? null, before: before ?? null, limit, inverted,
-              withVolumes: selectsNodeField(info, 'volumeSnapshots'),
+              ...pageColumns(info),
             },
           }),
       ),
