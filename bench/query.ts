@@ -13,8 +13,8 @@
  *   BENCH_CONCURRENCY      requests in flight at once, each on its own keep-alive
  *                          connection (default 8)
  *   LOG_LEVEL              the server's log level (default silent)
- *   BENCH_CPU_PROFILE      a directory: a CPU profile of the server's thread during query A's
- *                          measured run (query-a.cpuprofile), its top frames printed
+ *   BENCH_CPU_PROFILE      a directory: CPU profiles of the server's thread during the measured
+ *                          runs of A and B (query-a.cpuprofile, query-b.cpuprofile), top frames printed
  *
  * The server runs in this process (main thread); the load comes from a worker
  * thread of this same file so that the client does not share the server's
@@ -664,9 +664,16 @@ export async function main(): Promise<number> {
     console.log(describeLoad('A  virtualCluster.snapshots(first: 50) + volumeSnapshots', resultA));
     console.log(describeCpu(resultA, spentA));
     await load.run({ ...spec, bodies: bodiesB, seconds: warmupSeconds });
+    const profilerB = profileDir ? await startCpuProfile() : undefined;
     const { result: resultB, spent: spentB } = await measureCpu(load, probe, () =>
       load.run({ ...spec, bodies: bodiesB, seconds: benchSeconds }),
     );
+    if (profilerB && profileDir) {
+      const file = path.resolve(profileDir, 'query-b.cpuprofile');
+      const summary = await profilerB.stop(file);
+      console.log(`CPU profile of the server thread during B's run: ${file}`);
+      for (const line of summary) console.log(`  ${line}`);
+    }
     console.log(describeLoad('B  { __typename }                                       ', resultB));
     console.log(describeCpu(resultB, spentB));
     console.log(`  A issued ${statementsA} SQL statements under load: ${fmt(statementsA / Math.max(1, resultA.requests), 2)} per request`);

@@ -15,7 +15,8 @@ export interface TokenVerifier {
   verify(token: string): Promise<Viewer>;
 }
 
-type Key = Uint8Array | JWTVerifyGetKey;
+/** An HS256 secret imported once (jose imports a raw secret anew on every verification), or a JWKS. */
+type Key = Promise<CryptoKey> | JWTVerifyGetKey;
 
 /** Verifies bearer JWTs: HS256 with a shared secret, or any JWKS-published key. */
 /** How callers' tokens are checked (read from the environment by config.ts). */
@@ -29,9 +30,7 @@ export function createTokenVerifier(auth: AuthConfig, developmentSecret?: Uint8A
   const key: Key =
     auth.kind === 'jwks'
       ? createRemoteJWKSet(new URL(auth.jwksUrl))
-      : auth.kind === 'secret'
-        ? new TextEncoder().encode(auth.secret)
-        : requireSecret(developmentSecret);
+      : hmacKey(auth.kind === 'secret' ? new TextEncoder().encode(auth.secret) : requireSecret(developmentSecret));
   const algorithms = auth.kind === 'jwks' ? undefined : ['HS256'];
   return {
     async verify(token) {
@@ -50,8 +49,16 @@ export function createTokenVerifier(auth: AuthConfig, developmentSecret?: Uint8A
   };
 }
 
-function verifyWith(key: Key, token: string, options: Parameters<typeof jwtVerify>[2]) {
-  return key instanceof Uint8Array ? jwtVerify(token, key, options) : jwtVerify(token, key, options);
+async function verifyWith(key: Key, token: string, options: Parameters<typeof jwtVerify>[2]) {
+  return key instanceof Promise ? jwtVerify(token, await key, options) : jwtVerify(token, key, options);
+}
+
+/** A verify-only HMAC SHA-256 key: jose also refuses it for any algorithm but HS256. */
+function hmacKey(secret: Uint8Array): Promise<CryptoKey> {
+  const key = crypto.subtle.importKey('raw', new Uint8Array(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+  // Awaited by each verification; unobserved until then.
+  key.catch(() => undefined);
+  return key;
 }
 
 function requireSecret(secret: Uint8Array | undefined): Uint8Array {

@@ -1,11 +1,12 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import { Kind, type GraphQLResolveInfo, type SelectionNode } from 'graphql';
 import { ProjectRef, VirtualClusterRef } from '../clusters/schema.ts';
 import { builder, projectAdminsScope, type Context } from '../graphql/builder.ts';
 import type { SnapshotView, VolumeSnapshotView } from './views.ts';
 import { SNAPSHOT_INTEGRITIES, SNAPSHOT_TRIGGERS, type SkippedResourceRecord } from './entity.ts';
 import { SNAPSHOT_STATUSES, VOLUME_SNAPSHOT_PHASES } from './lifecycle.ts';
 import type { SnapshotProgress } from './progress.ts';
-import { snapshotCursor, snapshotNotFound, type SnapshotSummary } from './service.ts';
+import { snapshotCursor, snapshotNotFound, type SnapshotPageQuery, type SnapshotSummary } from './service.ts';
 
 /**
  * snapshot(id) runs for anyone in the snapshot's project (the Snapshot type then refuses a
@@ -16,6 +17,45 @@ const memberOfSnapshot = async (id: string | number, context: Context) => {
   if (!snapshot) throw snapshotNotFound('id');
   return { platformAdmin: true, projectMember: snapshot.projectId };
 };
+
+/** Snapshot fields answered from the summary columns (SNAPSHOT_SUMMARY_COLUMNS in service.ts) and loaders. */
+const SUMMARY_FIELDS = new Set(['__typename', 'id', 'name', 'status', 'trigger', 'volumeSnapshotsEnabled', 'scheduledAt', 'virtualCluster', 'volumeSnapshots', 'events']);
+/** VolumeSnapshot fields answered from its summary columns (VOLUME_SUMMARY_COLUMNS in service.ts). */
+const VOLUME_SUMMARY_FIELDS = new Set(['__typename', 'id', 'namespace', 'pvcName', 'phase']);
+
+/**
+ * The names of the fields a selection asks for at `path` (`['edges', 'node']`: the nodes of a
+ * connection), through fragments. Directives are not read: a skipped field counts, so a column
+ * may be read for nothing, never missed.
+ */
+function selectedFields(info: GraphQLResolveInfo, path: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  const visit = (selections: readonly SelectionNode[], rest: readonly string[]): void => {
+    for (const selection of selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (rest.length === 0) names.add(selection.name.value);
+        else if (selection.name.value === rest[0]) visit(selection.selectionSet?.selections ?? [], rest.slice(1));
+      } else {
+        const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : info.fragments[selection.name.value];
+        if (fragment) visit(fragment.selectionSet.selections, rest);
+      }
+    }
+  };
+  for (const node of info.fieldNodes) visit(node.selectionSet?.selections ?? [], path);
+  return names;
+}
+
+/** Which columns a page of snapshots reads for this selection (its nodes' fields, and their volumes'). */
+function pageColumns(info: GraphQLResolveInfo): Pick<SnapshotPageQuery, 'columns' | 'volumes'> {
+  const summary = (fields: Set<string>, served: Set<string>) => [...fields].every((field) => served.has(field));
+  const nodeFields = selectedFields(info, ['edges', 'node']);
+  return {
+    columns: summary(nodeFields, SUMMARY_FIELDS) ? 'summary' : 'all',
+    volumes: !nodeFields.has('volumeSnapshots')
+      ? 'none'
+      : summary(selectedFields(info, ['edges', 'node', 'volumeSnapshots']), VOLUME_SUMMARY_FIELDS) ? 'summary' : 'all',
+  };
+}
 
 export const SnapshotStatusEnum = builder.enumType('SnapshotStatus', { values: SNAPSHOT_STATUSES });
 export const VolumeSnapshotPhaseEnum = builder.enumType('VolumeSnapshotPhase', { values: VOLUME_SNAPSHOT_PHASES });
@@ -121,7 +161,8 @@ export const SnapshotRef = builder.objectRef<SnapshotView>('Snapshot').implement
     }),
     volumeSnapshots: t.field({
       type: [VolumeSnapshotRef],
-      resolve: (snapshot, _args, context) => context.loaders.volumes.load(snapshot.id),
+      // Read with the page when it asked for them: no loader, no promise per snapshot.
+      resolve: (snapshot, _args, context) => snapshot.volumeSnapshots ?? context.loaders.volumes.load(snapshot.id),
     }),
     progress: t.field({
       type: SnapshotProgressRef,
@@ -144,13 +185,16 @@ builder.objectField(VirtualClusterRef, 'snapshots', (t) =>
     description: 'Newest first. Only platform admins and admins of the project may read it.',
     args: { status: t.arg({ type: SnapshotStatusEnum, required: false }) },
     authScopes: (cluster) => projectAdminsScope(cluster.projectId),
-    resolve: (cluster, args, context) =>
+    resolve: (cluster, args, context, info) =>
       resolveCursorConnection(
         { args, toCursor: snapshotCursor, defaultSize: 20, maxSize: 100 },
         ({ after, before, limit, inverted }: ResolveCursorConnectionArgs) =>
           context.loaders.snapshotPage.load({
             clusterId: cluster.id,
-            query: { status: args.status ?? null, after: after ?? null, before: before ?? null, limit, inverted },
+            query: {
+              status: args.status ?? null, after: after ?? null, before: before ?? null, limit, inverted,
+              ...pageColumns(info),
+            },
           }),
       ),
   }, { name: 'SnapshotConnection' }, { name: 'SnapshotEdge' }),

@@ -17,6 +17,16 @@ import { snapshotObjectName } from './naming.ts';
 import { verifyArchiveForCaller } from './verify.ts';
 import { snapshotView, volumeSnapshotView, type SnapshotView, type VolumeSnapshotView } from './views.ts';
 
+/**
+ * The columns that name, place and order a snapshot: what a page reads when its nodes ask for
+ * nothing else (SUMMARY_FIELDS in schema.ts). Two column lists, not one per selection, so that
+ * the prepared statements per connection stay few whatever clients ask.
+ */
+const SNAPSHOT_SUMMARY_COLUMNS = [
+  'id', 'virtual_cluster_id', 'project_id', 'name', 'status', 'trigger', 'volume_snapshots_enabled', 'scheduled_at',
+].map((column) => `s.${column}`).join(', ');
+/** A volume snapshot's summary columns (VOLUME_SUMMARY_FIELDS in schema.ts). */
+const VOLUME_SUMMARY_COLUMNS = ['id', 'snapshot_id', 'namespace', 'pvc_name', 'phase'].join(', ');
 /** The columns a snapshot view needs (not the archive's per-resource counts). */
 const SNAPSHOT_VIEW_COLUMNS = [
   'id', 'virtual_cluster_id', 'project_id', 'name', 'status', 'trigger', 'volume_snapshots_enabled', 'scheduled_at',
@@ -54,6 +64,10 @@ export function snapshotNotFound(field = 'id'): NotFoundError {
 
 export interface SnapshotPageQuery extends PageRequest {
   status?: SnapshotStatus | null;
+  /** The snapshots' columns to read: every one (default), or the summary's. */
+  columns?: 'all' | 'summary';
+  /** Read each snapshot's volume snapshots in the same statement (every column, or the summary's), or not. */
+  volumes?: 'all' | 'summary' | 'none';
 }
 
 /** A project's snapshots in three figures (Project.snapshotSummary). */
@@ -107,11 +121,18 @@ export class SnapshotService {
     }
     const order = query.inverted ? 'asc' : 'desc';
     params.push(query.limit);
+    // Each page row's volumes as one JSON array, in volumesFor's order: one statement less, and
+    // the subquery runs for the rows of the page only.
+    const volumes = query.volumes && query.volumes !== 'none'
+      ? `, (select coalesce(json_agg(v order by v.namespace, v.pvc_name), '[]') from (
+           select ${query.volumes === 'summary' ? VOLUME_SUMMARY_COLUMNS : VOLUME_VIEW_COLUMNS} from volume_snapshot where snapshot_id = page.id
+         ) v) as volumes`
+      : '';
     const rows = await preparedRows(
       this.em,
-      `select page.* from unnest($1::uuid[]) as c(id)
+      `select page.*${volumes} from unnest($1::uuid[]) as c(id)
        cross join lateral (
-         select ${SNAPSHOT_VIEW_COLUMNS} from snapshot s where ${filters.join(' and ')}
+         select ${query.columns === 'summary' ? SNAPSHOT_SUMMARY_COLUMNS : SNAPSHOT_VIEW_COLUMNS} from snapshot s where ${filters.join(' and ')}
          order by s.scheduled_at ${order}, s.id ${order} limit $${params.length}
        ) page
        order by page.virtual_cluster_id, page.scheduled_at ${order}, page.id ${order}`,

@@ -32,6 +32,8 @@ export interface SnapshotView {
   /** Resources the archive could not hold. */
   skippedResources?: SkippedResourceRecord[] | null;
   progress?: SnapshotProgress | null;
+  /** Its volume snapshots when they were read with it (a page that asks for them); else undefined. */
+  volumeSnapshots?: VolumeSnapshotView[];
 }
 
 export interface VolumeSnapshotView {
@@ -63,9 +65,20 @@ const skippedList = (value: unknown): SkippedResourceRecord[] =>
 const time = (value: unknown): Date | null => (value == null ? null : value instanceof Date ? value : new Date(String(value)));
 
 /**
- * A `snapshot` table row (snake_case columns) as a view. Text columns are copied; dates, JSON and
- * the location reference are made from the row when a field reads them: a page of 50 asked for
- * `id name status` makes no Date, and a field asked for reads its column once.
+ * A column of `row`. A page may read only the summary columns (service.ts): a column it did not
+ * read is absent (undefined), never null, and reading one is a mistake that must not pass for a
+ * null value.
+ */
+function column(row: Row, name: string): unknown {
+  const value = row[name];
+  if (value === undefined) throw new Error(`column ${name} was not read`);
+  return value;
+}
+
+/**
+ * A `snapshot` table row (snake_case columns) as a view. The summary columns are copied; the
+ * others, dates, JSON and the location reference are made from the row when a field reads them:
+ * a page of 50 asked for `id name status` makes no Date, and a field asked for reads its column once.
  */
 class SnapshotRow implements SnapshotView {
   readonly id: string;
@@ -75,13 +88,6 @@ class SnapshotRow implements SnapshotView {
   readonly status: SnapshotStatus;
   readonly trigger: SnapshotTrigger;
   readonly volumeSnapshotsEnabled: boolean;
-  readonly location: string | null;
-  readonly sizeBytes: number | null;
-  readonly sha256: string | null;
-  readonly objectCount: number | null;
-  readonly message: string | null;
-  readonly integrity: SnapshotIntegrity;
-  readonly integrityMessage: string | null;
 
   constructor(private readonly row: Row) {
     this.id = String(row.id);
@@ -91,13 +97,6 @@ class SnapshotRow implements SnapshotView {
     this.status = row.status as SnapshotStatus;
     this.trigger = row.trigger as SnapshotTrigger;
     this.volumeSnapshotsEnabled = Boolean(row.volume_snapshots_enabled);
-    this.location = text(row.location);
-    this.sizeBytes = count(row.size_bytes);
-    this.sha256 = text(row.sha256);
-    this.objectCount = count(row.object_count);
-    this.message = text(row.message);
-    this.integrity = row.integrity as SnapshotIntegrity;
-    this.integrityMessage = text(row.integrity_message);
   }
 
   get scheduledAt(): Date {
@@ -105,27 +104,61 @@ class SnapshotRow implements SnapshotView {
   }
 
   get startedAt(): Date | null {
-    return time(this.row.started_at);
+    return time(column(this.row, 'started_at'));
   }
 
   get finishedAt(): Date | null {
-    return time(this.row.finished_at);
-  }
-
-  get verifiedAt(): Date | null {
-    return time(this.row.verified_at);
+    return time(column(this.row, 'finished_at'));
   }
 
   get storageLocation(): { id: string } | null {
-    return this.row.storage_location_id == null ? null : { id: String(this.row.storage_location_id) };
+    const id = column(this.row, 'storage_location_id');
+    return id == null ? null : { id: String(id) };
+  }
+
+  get location(): string | null {
+    return text(column(this.row, 'location'));
+  }
+
+  get sizeBytes(): number | null {
+    return count(column(this.row, 'size_bytes'));
+  }
+
+  get sha256(): string | null {
+    return text(column(this.row, 'sha256'));
+  }
+
+  get objectCount(): number | null {
+    return count(column(this.row, 'object_count'));
+  }
+
+  get message(): string | null {
+    return text(column(this.row, 'message'));
+  }
+
+  get integrity(): SnapshotIntegrity {
+    return column(this.row, 'integrity') as SnapshotIntegrity;
+  }
+
+  get verifiedAt(): Date | null {
+    return time(column(this.row, 'verified_at'));
+  }
+
+  get integrityMessage(): string | null {
+    return text(column(this.row, 'integrity_message'));
   }
 
   get skippedResources(): SkippedResourceRecord[] {
-    return skippedList(this.row.skipped_resources);
+    return skippedList(column(this.row, 'skipped_resources'));
   }
 
   get progress(): SnapshotProgress | null {
-    return progressOf(this.row.progress);
+    return progressOf(column(this.row, 'progress'));
+  }
+
+  get volumeSnapshots(): VolumeSnapshotView[] | undefined {
+    const volumes = this.row.volumes;
+    return Array.isArray(volumes) ? volumes.map((volume: Row) => new VolumeSnapshotRow(volume)) : undefined;
   }
 }
 
@@ -133,18 +166,13 @@ export function snapshotView(row: Row): SnapshotView {
   return new SnapshotRow(row);
 }
 
-/** A `volume_snapshot` table row as a view; its dates are made when a field reads them. */
+/** A `volume_snapshot` table row as a view: the summary columns copied, the others read when a field asks. */
 class VolumeSnapshotRow implements VolumeSnapshotView {
   readonly id: string;
   readonly snapshot: { id: string };
   readonly namespace: string;
   readonly pvcName: string;
   readonly phase: VolumeSnapshotPhase;
-  readonly driver: string | null;
-  readonly volumeSnapshotClass: string | null;
-  readonly snapshotHandle: string | null;
-  readonly restoreSizeBytes: number | null;
-  readonly message: string | null;
 
   constructor(private readonly row: Row) {
     this.id = String(row.id);
@@ -152,19 +180,34 @@ class VolumeSnapshotRow implements VolumeSnapshotView {
     this.namespace = String(row.namespace);
     this.pvcName = String(row.pvc_name);
     this.phase = row.phase as VolumeSnapshotPhase;
-    this.driver = text(row.driver);
-    this.volumeSnapshotClass = text(row.volume_snapshot_class);
-    this.snapshotHandle = text(row.snapshot_handle);
-    this.restoreSizeBytes = count(row.restore_size_bytes);
-    this.message = text(row.message);
+  }
+
+  get driver(): string | null {
+    return text(column(this.row, 'driver'));
+  }
+
+  get volumeSnapshotClass(): string | null {
+    return text(column(this.row, 'volume_snapshot_class'));
+  }
+
+  get snapshotHandle(): string | null {
+    return text(column(this.row, 'snapshot_handle'));
+  }
+
+  get restoreSizeBytes(): number | null {
+    return count(column(this.row, 'restore_size_bytes'));
+  }
+
+  get message(): string | null {
+    return text(column(this.row, 'message'));
   }
 
   get createdAt(): Date {
-    return time(this.row.created_at)!;
+    return time(column(this.row, 'created_at'))!;
   }
 
   get updatedAt(): Date {
-    return time(this.row.updated_at)!;
+    return time(column(this.row, 'updated_at'))!;
   }
 }
 

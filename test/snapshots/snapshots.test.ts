@@ -3,6 +3,9 @@
  * and deleting them, listing them with keyset pagination, their volumes and
  * history, and the DataLoaders that keep a page's SQL constant.
  */
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { getNamedType, isObjectType, parse, type GraphQLField, type GraphQLObjectType } from 'graphql';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../src/db/keyset.ts';
 import { sqlStatements } from '../../src/db/orm.ts';
@@ -10,6 +13,8 @@ import { sqlQuiescent } from '../support/database.ts';
 import { SnapshotEventSchema } from '../../src/events/entity.ts';
 import { SnapshotSchema, VolumeSnapshotSchema } from '../../src/snapshots/entity.ts';
 import { snapshotObjectName } from '../../src/snapshots/naming.ts';
+import { snapshotView, volumeSnapshotView } from '../../src/snapshots/views.ts';
+import { schema } from '../../src/graphql/schema.ts';
 import {
   ClusterSnapshotHistoryDocument,
   ClusterSnapshotsDocument,
@@ -327,8 +332,8 @@ describe('a cluster with more snapshots than a page holds', () => {
     expect(large).toBe(small);
     expect(full).toBe(small);
     // One each: the virtualCluster (loaded once for its auth scope; the resolver and the nodes'
-    // clusters find it in the loader and the identity map), the page, its volumes, its events.
-    expect(small).toBe(4);
+    // clusters find it in the loader and the identity map), the page with its volumes, its events.
+    expect(small).toBe(3);
   });
 });
 
@@ -384,6 +389,125 @@ describe('Snapshot.volumeSnapshots and Snapshot.events', () => {
     for (let i = 1; i < cursors.length; i += 1) expect(cursors[i]).toBeGreaterThan(cursors[i - 1]!);
     const times = result.events.map((event) => Date.parse(event.at));
     expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  it('come with a page that asks for them (through fragments too), field for field as snapshot(id) reads them', async () => {
+    const cluster = await register('page-volumes');
+    const snapshot = await schedule(app.orm, cluster.id, new Date('2026-06-02T12:00:00Z'));
+    const [logs, data] = await addVolumes(app.orm, snapshot.id, [
+      { namespace: 'db', pvcName: 'logs' },
+      { namespace: 'db', pvcName: 'data' },
+    ]);
+    await app.orm.em.fork().nativeUpdate(VolumeSnapshotSchema, { id: logs! }, {
+      driver: 'csi.test', volumeSnapshotClass: 'fast', snapshotHandle: 'snap-1', restoreSizeBytes: 10_737_418_240,
+    });
+    await moveVol(app.orm, logs!, 'IN_PROGRESS', 'creating VolumeSnapshot');
+    const fields = 'id namespace pvcName phase driver volumeSnapshotClass snapshotHandle restoreSizeBytes message createdAt updatedAt';
+    type Volumes = { volumeSnapshots: Record<string, unknown>[] };
+    const alone = await app.request(
+      parse(`query($id: ID!) { snapshot(id: $id) { volumeSnapshots { ${fields} } } }`) as TypedDocumentNode<{ snapshot: Volumes }, { id: string }>,
+      { id: snapshot.id },
+      admin,
+    );
+    expect(alone.errors).toBeUndefined();
+    const expected = alone.data!.snapshot.volumeSnapshots;
+    expect(expected.map((volume) => [volume.id, volume.restoreSizeBytes])).toEqual([[data, null], [logs, 10_737_418_240]]);
+
+    await sqlQuiescent();
+    const before = sqlStatements.count;
+    const paged = await app.request(
+      parse(`query($id: ID!) { virtualCluster(id: $id) { snapshots(first: 5) { ...page } } }
+        fragment page on SnapshotConnection { edges { ... on SnapshotEdge { node { ...volumes } } } }
+        fragment volumes on Snapshot { id volumeSnapshots { ${fields} } }`) as TypedDocumentNode<
+        { virtualCluster: { snapshots: { edges: { node: Volumes }[] } } },
+        { id: string }
+      >,
+      { id: cluster.id },
+      admin,
+    );
+    const used = sqlStatements.count - before;
+    expect(paged.errors).toBeUndefined();
+    expect(paged.data!.virtualCluster.snapshots.edges.map((edge) => edge.node.volumeSnapshots)).toEqual([expected]);
+    // The cluster, then the page with its volumes.
+    expect(used).toBe(2);
+  });
+
+  it('read in a page, every field of a snapshot and of its volumes answers as snapshot(id) does, whatever else is asked', async () => {
+    const cluster = await register('page-fields');
+    const snapshot = await schedule(app.orm, cluster.id, new Date('2026-06-03T12:00:00Z'));
+    const [volume] = await addVolumes(app.orm, snapshot.id, [{ namespace: 'db', pvcName: 'data' }]);
+    await moveVol(app.orm, volume!, 'IN_PROGRESS', 'creating VolumeSnapshot');
+    const connection = app.orm.em.getConnection();
+    const locationId = randomUUID();
+    await connection.execute(
+      `insert into storage_location (id, name, kind, bucket, prefix, credentials_source, allowed_project_ids, created_at, updated_at)
+       values (?, ?, 'S3', 'page-fields', 'p', 'DEFAULT', array[?]::text[], now(), now())`,
+      [locationId, `page-fields-${process.pid}`, cluster.projectId],
+    );
+    // Every column a field reads holds a value (none left null by chance).
+    await connection.execute(
+      `update snapshot set started_at = ?, finished_at = ?, storage_location_id = ?, location = 's3://page-fields/p/a.tar.gz',
+         size_bytes = 10737418240, sha256 = ?, object_count = 42, message = 'volume db/data failed', integrity = 'VERIFIED',
+         verified_at = ?, integrity_message = 'sizes differ', skipped_resources = ?::jsonb, progress = ?::jsonb
+       where id = ?`,
+      [
+        new Date('2026-06-03T12:00:01.5Z'), new Date('2026-06-03T12:05:00Z'), locationId, 'ab'.repeat(32), new Date('2026-06-04T00:00:00Z'),
+        JSON.stringify([{ group: 'apps', resource: 'deployments', reason: 'forbidden (403)' }]),
+        JSON.stringify({ resourceTypesDone: 3, resourceTypesTotal: 4, objectsWritten: 42, bytesWritten: 1024, volumesDone: 0, volumesTotal: 1 }),
+        snapshot.id,
+      ],
+    );
+    await connection.execute(
+      `update volume_snapshot set driver = 'csi.test', volume_snapshot_class = 'fast', snapshot_handle = 'snap-1', restore_size_bytes = 1073741824 where id = ?`,
+      [volume],
+    );
+
+    // A field, with its leaves one level down when it is an object.
+    const selectionOf = (field: GraphQLField<unknown, unknown>): string => {
+      const type = getNamedType(field.type);
+      if (!isObjectType(type)) return field.name;
+      const leaves = Object.values(type.getFields()).filter((sub) => !isObjectType(getNamedType(sub.type)) && sub.args.length === 0);
+      return `${field.name} { ${leaves.map((sub) => sub.name).join(' ')} }`;
+    };
+    type Node = Record<string, unknown>;
+    const single = (selection: string) =>
+      app.request(parse(`query($id: ID!) { snapshot(id: $id) { ${selection} } }`) as TypedDocumentNode<{ snapshot: Node }, { id: string }>, { id: snapshot.id }, admin);
+    const paged = (selection: string) =>
+      app.request(
+        parse(`query($id: ID!) { virtualCluster(id: $id) { snapshots(first: 5) { edges { node { ${selection} } } } } }`) as TypedDocumentNode<
+          { virtualCluster: { snapshots: { edges: { node: Node }[] } } },
+          { id: string }
+        >,
+        { id: cluster.id },
+        admin,
+      );
+    const selections = [
+      ...Object.values((schema.getType('Snapshot') as GraphQLObjectType).getFields()).filter((field) => field.args.length === 0).map(selectionOf),
+      ...Object.values((schema.getType('VolumeSnapshot') as GraphQLObjectType).getFields()).map((field) => `volumeSnapshots { ${selectionOf(field)} }`),
+    ];
+    expect(selections.length).toBeGreaterThan(25);
+    for (const selection of [...selections, selections.join(' ')]) {
+      const expected = await single(selection);
+      expect(expected.errors, selection).toBeUndefined();
+      const page = await paged(selection);
+      expect(page.errors, selection).toBeUndefined();
+      expect(page.data!.virtualCluster.snapshots.edges.map((edge) => edge.node), selection).toEqual([expected.data!.snapshot]);
+    }
+    // Not a null by default: each field's value above was set.
+    const all = (await single(selections.join(' '))).data!.snapshot;
+    expect(Object.entries(all).filter(([, value]) => value === null)).toEqual([]);
+  });
+
+  it('a summary row refuses to read a column it does not hold, instead of answering null', () => {
+    const row = { id: randomUUID(), virtual_cluster_id: randomUUID(), project_id: 'p', name: 'n', status: 'COMPLETED', trigger: 'MANUAL', volume_snapshots_enabled: true, scheduled_at: '2026-06-03 12:00:00+00' };
+    const view = snapshotView(row);
+    expect(view.name).toBe('n');
+    expect(view.scheduledAt.toISOString()).toBe('2026-06-03T12:00:00.000Z');
+    expect(() => view.location).toThrow('column location was not read');
+    expect(() => view.progress).toThrow('column progress was not read');
+    const volume = volumeSnapshotView({ id: randomUUID(), snapshot_id: row.id, namespace: 'db', pvc_name: 'data', phase: 'COMPLETED' });
+    expect(volume.phase).toBe('COMPLETED');
+    expect(() => volume.createdAt).toThrow('column created_at was not read');
   });
 });
 
