@@ -44,6 +44,7 @@ function eventOf(item: FeedItem, context: Context): SnapshotEvent {
 }
 
 const isDeletion = (event: SnapshotEvent) => event.kind === 'DELETED';
+const isCreation = (event: SnapshotEvent) => event.kind === 'CREATED';
 
 /**
  * The snapshot now, then again after every change to it or its volumes (a burst read once);
@@ -77,6 +78,9 @@ function snapshotStates(
         }
         const burst = [result.value, ...subscription.takeBuffered()];
         if (burst.some(isDeletion)) return finish();
+        // Its creation is never news: the first state was read after it. (Committed just before
+        // the subscription registered, its event can still reach the feed after.)
+        if (burst.every(isCreation)) return this.next();
         after = burst.at(-1);
       }
       started = true;

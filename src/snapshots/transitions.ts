@@ -21,7 +21,7 @@ import {
 export const SNAPSHOT_EVENTS_CHANNEL = 'vsnap_snapshot_events';
 
 /** Serialises event inserts so cursors commit in increasing order (see events/entity.ts). */
-const EVENT_CURSOR_LOCK = 0x76736e6170; // "vsnap"
+export const EVENT_CURSOR_LOCK = 0x76736e6170; // "vsnap"
 
 function requireTransaction(em: EntityManager): void {
   if (!em.isInTransaction()) throw new Error('snapshot transitions must run inside a transaction');

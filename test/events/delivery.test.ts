@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LISTENER_APPLICATION_NAME } from '../../src/events/listener.ts';
 import { pruneEventLog } from '../../src/events/retention.ts';
 import { SnapshotSchema } from '../../src/snapshots/entity.ts';
-import { LiveCursorsDocument, LiveEventsDocument } from '../generated/graphql.ts';
+import { EVENT_CURSOR_LOCK, SNAPSHOT_EVENTS_CHANNEL } from '../../src/snapshots/transitions.ts';
+import { LiveCursorsDocument, LiveEventsDocument, LiveSnapshotDocument } from '../generated/graphql.ts';
 import { waitFor } from '../server/helpers.ts';
 import { startTestApp, tokens, type TestApp } from '../support/app.ts';
 import { insertCluster, move, schedule } from '../support/snapshots.ts';
@@ -259,5 +260,30 @@ describe('a since older than the retained log', () => {
     expect(results.length).toBeLessThan(153);
     expect(results.at(-1)!.errors?.map((error) => error.extensions.code)).toEqual(['CURSOR_EXPIRED']);
     expect(results.slice(0, -1).every((result) => result.data?.snapshotEvents)).toBe(true);
+  });
+});
+
+describe('snapshotUpdated', () => {
+  it("sends no second state for the snapshot's creation, whose event can reach the feed after the first state was read", async () => {
+    const cluster = await insertCluster(app.orm);
+    const snapshot = await schedule(app.orm, cluster.id);
+    const updates = await subscribeSse(app.url, LiveSnapshotDocument, { id: snapshot.id }, admin);
+    await updates.until('the first state', (results) => results.length === 1);
+    // Its CREATED event handed over only now, as when it was committed just before the subscription registered.
+    await app.orm.em.fork().transactional((tx) =>
+      tx.execute(
+        `with cursor_lock as (select pg_advisory_xact_lock(?)),
+         event as (
+           insert into snapshot_event (kind, subject, snapshot_id, virtual_cluster_id, project_id, to_state, at)
+           select 'CREATED', 'SNAPSHOT', ?, ?, ?, 'SCHEDULED', now() from cursor_lock returning id
+         )
+         select pg_notify(?, event.id::text) from event`,
+        [EVENT_CURSOR_LOCK, snapshot.id, cluster.id, cluster.projectId, SNAPSHOT_EVENTS_CHANNEL],
+      ),
+    );
+    await move(app.orm, snapshot.id, 'IN_PROGRESS');
+    await updates.until('IN_PROGRESS', (results) => results.some((result) => result.data?.snapshotUpdated.status === 'IN_PROGRESS'));
+    updates.abort();
+    expect(updates.results.map((result) => result.data?.snapshotUpdated.status)).toEqual(['SCHEDULED', 'IN_PROGRESS']);
   });
 });
