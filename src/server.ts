@@ -20,7 +20,7 @@ import { useCorsOrigins } from './http/cors.ts';
 import { offlineGraphiQL } from './http/graphiql.ts';
 import { gracefulClose } from './http/graceful-close.ts';
 import { useSubscriptionExpiry } from './http/subscription-expiry.ts';
-import { useCloseAfterTooLarge, useMaxDocumentBytes } from './http/request-size.ts';
+import { useCloseAfterTooLarge, useMaxDocumentBytes, useRequestBodyLimit } from './http/request-size.ts';
 import { useHiddenSuggestions } from './http/suggestions.ts';
 import { attachGraphQLWebSocket } from './http/websocket.ts';
 import type { SocketInitialContext } from './http/websocket-operations.ts';
@@ -161,7 +161,8 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
     landingPage: false,
     logging: false,
     // Answered 413 (REQUEST_ENTITY_TOO_LARGE) from Content-Length alone, or as soon as a chunked body passes it.
-    maxRequestBodySize: config.http.maxBodyBytes,
+    // useRequestBodyLimit below: the same refusals, without a stream and a second Request per body.
+    maxRequestBodySize: false,
     // yoga's own CORS reflects any Origin with credentials; useCorsOrigins answers listed origins only.
     cors: false,
     maskedErrors: { maskError: maskError(logger, collapseRepeats(logger), databaseEndpoint(orm.config.get('clientUrl') ?? 'postgres://localhost')) },
@@ -170,6 +171,7 @@ export async function startServer({ config, orm, verifier, logger, jobs, storage
       authentication.plugin,
       ...(config.http.corsOrigins.length > 0 ? [useCorsOrigins(config.http.corsOrigins)] : []),
       useCloseAfterTooLarge(),
+      useRequestBodyLimit(config.http.maxBodyBytes),
       useMaxDocumentBytes(config.limits.maxDocumentBytes),
       ...(config.http.fieldSuggestions ? [] : [useHiddenSuggestions()]),
       EnvelopArmorPlugin({

@@ -66,7 +66,9 @@ function rawPost(options: { headers: Record<string, string | number>; body: Buff
       response.on('end', () => {
         const finish = (closedByServer: boolean) =>
           resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8'), sentBeforeAnswer, closedByServer });
-        const socket = response.socket;
+        const socket = response.socket as typeof response.socket | null;
+        // Handed back to the agent: the connection stays open.
+        if (!socket) return finish(false);
         if (socket.destroyed) return finish(true);
         const timer = setTimeout(() => finish(false), 1_000);
         socket.once('close', () => {
@@ -284,6 +286,22 @@ describe('request body size', () => {
     const answer = await rawPost({ headers: headers({ 'content-length': body.length }), body });
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('refuses a Content-Length of one byte over the limit with 413', async () => {
+    const body = bodyOf(MAX_BODY_BYTES + 1);
+    const answer = await rawPost({ headers: headers({ 'content-length': body.length }), body });
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body)).toEqual(TOO_LARGE);
+  });
+
+  it('accepts a chunked body of exactly the limit, and refuses one of a byte more', async () => {
+    const exact = await rawPost({ headers: headers({ 'transfer-encoding': 'chunked' }), body: bodyOf(MAX_BODY_BYTES), chunkBytes: 4_096 });
+    expect(exact.status).toBe(200);
+    expect(JSON.parse(exact.body)).toEqual({ data: { __typename: 'Query' } });
+    const over = await rawPost({ headers: headers({ 'transfer-encoding': 'chunked' }), body: bodyOf(MAX_BODY_BYTES + 1), chunkBytes: 4_096 });
+    expect(over.status).toBe(413);
+    expect(JSON.parse(over.body)).toEqual(TOO_LARGE);
   });
 
   it('refuses a Content-Length over the limit with 413 on the headers alone, and closes the connection', async () => {
