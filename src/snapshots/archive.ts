@@ -267,19 +267,25 @@ async function writeEntries(pack: Pack, options: ArchiveOptions, signal: AbortSi
   return { objectCount, countsByResource, skipped };
 }
 
-/** One resource's objects as they go into the archive: vsnap's own left out. */
-async function* objectsOf(
+/**
+ * One resource's objects as they go into the archive: vsnap's own left out. The reader's
+ * list itself when nothing is filtered: each layer of async generator costs every object a
+ * round of promises.
+ */
+function objectsOf(
   type: ResourceType,
   reader: ClusterReader,
   types: readonly ResourceType[],
   options: ArchiveOptions,
   signal: AbortSignal,
-): AsyncGenerator<KubeObject> {
+): AsyncIterable<KubeObject> {
   const exclusion = exclusionOf(type);
-  const keep = exclusion && type.resource === 'volumesnapshotcontents' ? await notBoundToVsnap(reader, types, options, signal) : () => true;
-  for await (const object of reader.list(type, { pageSize: options.pageSize, labelSelector: exclusion?.labelSelector, signal })) {
-    if (keep(object)) yield object;
-  }
+  const listed = reader.list(type, { pageSize: options.pageSize, labelSelector: exclusion?.labelSelector, signal });
+  if (!(exclusion && type.resource === 'volumesnapshotcontents')) return listed;
+  return (async function* () {
+    const keep = await notBoundToVsnap(reader, types, options, signal);
+    for await (const object of listed) if (keep(object)) yield object;
+  })();
 }
 
 /**
@@ -289,24 +295,38 @@ async function* objectsOf(
  * answers' timing: a listing started early only holds its first page until its turn.
  */
 class Lookahead {
-  private readonly started = new Map<number, { iterator: AsyncIterator<KubeObject>; first: Promise<IteratorResult<KubeObject>> }>();
+  private readonly started = new Map<number, { iterator: AsyncIterator<KubeObject>; first?: Promise<IteratorResult<KubeObject>> }>();
 
   constructor(
     private readonly listings: readonly (() => AsyncIterable<KubeObject>)[],
     private readonly limit: number,
   ) {}
 
-  /** The objects of listing `index`; starts the next `limit - 1` listings too. Take each index once, in order. */
-  async *take(index: number): AsyncGenerator<KubeObject> {
+  /**
+   * The objects of listing `index`: its first page's, then the rest of its iterator (no layer of
+   * its own); starts the next `limit - 1` listings too. Take each index once, in order. A listing
+   * left part-way is stopped by the loop that leaves it, or by `close`.
+   */
+  take(index: number): AsyncIterable<KubeObject> {
     for (let ahead = index; ahead < Math.min(this.listings.length, index + this.limit); ahead++) this.start(ahead);
     const listing = this.started.get(index);
-    if (!listing) throw new Error(`listing ${index} taken twice`);
-    try {
-      for (let result = await listing.first; !result.done; result = await listing.iterator.next()) yield result.value;
-    } finally {
+    if (!listing?.first) throw new Error(`listing ${index} taken twice`);
+    let first: Promise<IteratorResult<KubeObject>> | undefined = listing.first;
+    listing.first = undefined;
+    const stop = async (): Promise<IteratorResult<KubeObject>> => {
       this.started.delete(index);
-      void listing.iterator.return?.().catch(() => undefined);
-    }
+      await listing.iterator.return?.().catch(() => undefined);
+      return { done: true, value: undefined };
+    };
+    const iterator: AsyncIterator<KubeObject> = {
+      next: () => {
+        const next = first ?? listing.iterator.next();
+        first = undefined;
+        return next;
+      },
+      return: stop,
+    };
+    return { [Symbol.asyncIterator]: () => iterator };
   }
 
   /** Stops every listing started and not taken to its end. */
