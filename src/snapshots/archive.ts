@@ -149,7 +149,7 @@ export interface ArchiveManifest {
 const PROBE_CONCURRENCY = 8;
 /** Resource types listed at once: the one being written and the next ones' first pages. */
 const LIST_CONCURRENCY = 4;
-const COALESCED_CHUNK_BYTES = 64 * 1024;
+const COALESCED_CHUNK_BYTES = 256 * 1024;
 
 export function resourcePath(type: ResourceType): string {
   return `resources/${type.group || 'core'}/${type.version}/${type.resource}`;
@@ -437,8 +437,9 @@ async function mapConcurrently<T, R>(items: readonly T[], limit: number, task: (
 
 /**
  * Joins tar-stream's many small pushes (a 512-byte header, a small body, its padding)
- * into 64 KiB chunks before gzip: each zlib write is a thread-pool round trip, and one
- * per push made gzip four times slower than tar itself.
+ * into 256 KiB chunks before gzip: each zlib write is a thread-pool round trip, and one
+ * per push made gzip four times slower than tar itself (64 KiB chunks cost the main
+ * thread 0.6–0.8 µs more per object than 256 KiB).
  */
 class ChunkCoalescer extends Transform {
   private parts: Buffer[] = [];
