@@ -321,10 +321,10 @@ class Lookahead {
     if (!listing?.first) throw new Error(`listing ${index} taken twice`);
     let first: Promise<IteratorResult<KubeObject>> | undefined = listing.first;
     listing.first = undefined;
-    const stop = async (): Promise<IteratorResult<KubeObject>> => {
+    const stop = (): Promise<IteratorResult<KubeObject>> => {
       this.started.delete(index);
-      await listing.iterator.return?.().catch(() => undefined);
-      return { done: true, value: undefined };
+      void listing.iterator.return?.().catch(() => undefined);
+      return Promise.resolve({ done: true, value: undefined });
     };
     const iterator: AsyncIterator<KubeObject> = {
       next: () => {
