@@ -13,22 +13,30 @@
  * `BENCH_KUBE_LATENCY_MS=N` delays every answer by N ms, as a remote API server does.
  * `BENCH_SEMI_SPACE_MB=N` starts the writer with `--max-semi-space-size=N`: V8's young
  * generation is most of an archive's peak RSS (see bench/README.md).
+ * `BENCH_PAGE_SIZE=N` lists N objects per request (default 500, as KUBE_LIST_PAGE_SIZE).
+ * `BENCH_MEMORY_DETAIL=1` prints, per run, the maxima of the writer's memory figures and V8 heap spaces.
+ * `BENCH_CPU_PROFILE=dir` writes a V8 CPU profile of each measured run of the writer into dir
+ * (`archive-<objects>-<sink>.cpuprofile`, the writer's main thread only: gzip runs in libuv's pool).
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { Session } from 'node:inspector/promises';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable, type Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { ArchiveSummary } from '../src/snapshots/archive.ts';
+import { getHeapSpaceStatistics } from 'node:v8';
+import { createGzip, gunzipSync } from 'node:zlib';
+import { ARCHIVE_GZIP_LEVEL, type ArchiveSummary } from '../src/snapshots/archive.ts';
 
 const MB = 1_000_000;
 const MiB = 1024 * 1024;
-const PAGE_SIZE = 500;
+/** A worker lists with KUBE_LIST_PAGE_SIZE (default 500). */
+const PAGE_SIZE = Number(process.env.BENCH_PAGE_SIZE ?? 500);
 const self = fileURLToPath(import.meta.url);
 const run = promisify(execFile);
 
@@ -40,7 +48,8 @@ interface ServerReady {
 /** Microseconds of CPU (user, system), as process.cpuUsage() gives them. */
 type Cpu = NodeJS.CpuUsage;
 
-type Request = { ask: 'cpu' } | { ask: 'run'; sink: 'null' | 'file'; file?: string };
+/** `profile`: where to write a CPU profile of this run. */
+type Request = { ask: 'cpu' } | { ask: 'run'; sink: 'null' | 'file'; file?: string; profile?: string };
 
 /** Child: the test API server with `count` synthetic ConfigMaps plus the standard fixtures; answers `cpu` with its CPU so far. */
 async function serve(count: number): Promise<void> {
@@ -127,13 +136,51 @@ async function writer(kubeconfig: string): Promise<void> {
     if (message.ask !== 'run') return;
     const sink = message.sink === 'file' && message.file ? createWriteStream(message.file) : nullSink();
     resetPeakRss();
-    measure(sink).then(
-      (result) => process.send?.({ result, peakRssMiB: peakRssMiB() }),
+    const sampler = process.env.BENCH_MEMORY_DETAIL ? sampleMemory() : undefined;
+    profiled(message.profile, () => measure(sink)).then(
+      (result) => {
+        if (sampler) console.log(`  writer memory at its peaks (MiB): ${sampler()}`);
+        process.send?.({ result, peakRssMiB: peakRssMiB() });
+      },
       (error: unknown) => process.send?.({ error: String(error) }),
     );
   });
   process.send?.({ loadedRssMiB: process.memoryUsage().rss / MiB } satisfies WriterReady);
   process.once('disconnect', () => process.exit(0));
+}
+
+/** Samples memory every 20 ms; the returned function stops and describes each figure's maximum. */
+function sampleMemory(): () => string {
+  const max: Record<string, number> = {};
+  const note = (name: string, bytes: number) => (max[name] = Math.max(max[name] ?? 0, bytes / MiB));
+  const sample = () => {
+    const usage = process.memoryUsage();
+    for (const name of ['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers'] as const) note(name, usage[name]);
+    for (const space of getHeapSpaceStatistics()) note(space.space_name, space.space_size);
+  };
+  const timer = setInterval(sample, 20);
+  return () => {
+    clearInterval(timer);
+    return Object.entries(max)
+      .map(([name, mib]) => `${name} ${mib.toFixed(1)}`)
+      .join(', ');
+  };
+}
+
+/** Runs `task`, with a CPU profile of the process's main thread written to `file` if one is given. */
+async function profiled<T>(file: string | undefined, task: () => Promise<T>): Promise<T> {
+  if (!file) return task();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await task();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  }
 }
 
 function nullSink(): Writable {
@@ -163,9 +210,14 @@ interface Measured extends Run {
 }
 
 /** One archive in the writer, with the server's CPU over the same span. */
-async function measured(writerProcess: ChildProcess, server: ChildProcess, sink: 'null' | 'file', file?: string): Promise<Measured> {
+async function measured(
+  writerProcess: ChildProcess,
+  server: ChildProcess,
+  sink: 'null' | 'file',
+  options: { file?: string; profile?: string } = {},
+): Promise<Measured> {
   const before = await ask<Cpu>(server, { ask: 'cpu' });
-  const reply = await ask<{ result?: Run; peakRssMiB: number; error?: string }>(writerProcess, { ask: 'run', sink, file });
+  const reply = await ask<{ result?: Run; peakRssMiB: number; error?: string }>(writerProcess, { ask: 'run', sink, ...options });
   const after = await ask<Cpu>(server, { ask: 'cpu' });
   if (!reply.result) throw new Error(`archive failed: ${reply.error}`);
   return { ...reply.result, peakRssMiB: reply.peakRssMiB, serverCpu: { user: after.user - before.user, system: after.system - before.system } };
@@ -193,6 +245,30 @@ async function gnuTar(tree: string, out: string): Promise<{ seconds: number; cpu
   return { seconds, cpuSeconds: parts.reduce((a, b) => a + b, 0) };
 }
 
+/**
+ * The gzip level as a lever, apart from everything else: vsnap's tar (its archive, unzipped)
+ * compressed again at levels 1-6 in this process, as the archive does (256 KiB writes, libuv's
+ * pool); per level the least CPU of three rounds and the size beside tar czf's.
+ */
+async function gzipLevels(archive: string, tarCzfBytes: number, objects: number): Promise<void> {
+  const tar = gunzipSync(await fs.readFile(archive));
+  const chunks: Buffer[] = [];
+  for (let offset = 0; offset < tar.byteLength; offset += 256 * 1024) chunks.push(tar.subarray(offset, offset + 256 * 1024));
+  const figures: string[] = [];
+  for (let level = 1; level <= 6; level++) {
+    let best = Number.POSITIVE_INFINITY;
+    let bytes = 0;
+    for (let round = 0; round < 3; round++) {
+      bytes = 0;
+      const cpu = process.cpuUsage();
+      await pipeline(Readable.from(chunks), createGzip({ level }), new Writable({ write: (chunk: Buffer, _encoding, callback) => ((bytes += chunk.byteLength), callback()) }));
+      best = Math.min(best, cpuSeconds(process.cpuUsage(cpu)));
+    }
+    figures.push(`${level}${level === ARCHIVE_GZIP_LEVEL ? ' (vsnap)' : ''}: ${((best * 1e6) / objects).toFixed(1)} µs/object, ${(bytes / MB).toFixed(2)} MB = ${(bytes / tarCzfBytes).toFixed(2)}x`);
+  }
+  console.log(`gzip level ${figures.join('; ')} (CPU of gzip alone, size ÷ tar czf's)`);
+}
+
 async function measureSize(count: number, dir: string): Promise<{ objects: number; peakRssMiB: number; ratio: number }> {
   const server = fork(self, ['serve', String(count)], { execArgv: ['--import', 'tsx'] });
   const [ready] = (await once(server, 'message')) as [ServerReady];
@@ -203,9 +279,11 @@ async function measureSize(count: number, dir: string): Promise<{ objects: numbe
     console.log(`\ncluster: ${ready.objects} listable objects (${count} synthetic ConfigMaps + standard fixtures); writer RSS with its modules loaded ${loaded.loadedRssMiB.toFixed(0)} MiB`);
     // Warm-up: JIT, TLS session, lazily loaded modules.
     await measured(writerProcess, server, 'null');
-    const toNull = await measured(writerProcess, server, 'null');
+    const profiles = process.env.BENCH_CPU_PROFILE;
+    const profile = (sink: string) => (profiles ? path.resolve(profiles, `archive-${count}-${sink}.cpuprofile`) : undefined);
+    const toNull = await measured(writerProcess, server, 'null', { profile: profile('null') });
     const file = path.join(dir, `vsnap-${count}.tar.gz`);
-    const toFile = await measured(writerProcess, server, 'file', file);
+    const toFile = await measured(writerProcess, server, 'file', { file, profile: profile('file') });
     if (toFile.summary.objectCount !== ready.objects) throw new Error(`archived ${toFile.summary.objectCount} of ${ready.objects} objects`);
 
     // The same objects as files (GNU tar reading our archive doubles as a format check).
@@ -226,6 +304,7 @@ async function measureSize(count: number, dir: string): Promise<{ objects: numbe
         `time ${ratio.toFixed(2)}x (goal ≤ 1.4), CPU ${(cpuSeconds(toFile.cpu) / tar.cpuSeconds).toFixed(2)}x, size ${(toFile.summary.sizeBytes / tarSize).toFixed(2)}x`,
     );
     await fs.rm(tree, { recursive: true, force: true });
+    await gzipLevels(file, tarSize, toFile.summary.objectCount);
     return { objects: ready.objects, peakRssMiB: toFile.peakRssMiB, ratio };
   } finally {
     writerProcess.disconnect();
