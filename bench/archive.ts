@@ -11,8 +11,9 @@
  * `BENCH_KUBE_500_EVERY=N` makes the API server answer 500 to every Nth list
  * request: the figures then include the retries (their count is printed).
  * `BENCH_KUBE_LATENCY_MS=N` delays every answer by N ms, as a remote API server does.
- * `BENCH_SEMI_SPACE_MB=N` starts the writer with `--max-semi-space-size=N`: V8's young
- * generation is most of an archive's peak RSS (see bench/README.md).
+ * `BENCH_SEMI_SPACE_MB=N` starts the writer with `--max-semi-space-size=N` (default 8, as the
+ * Dockerfile runs a worker-only process; 0: V8's default): V8's young generation is most of an
+ * archive's peak RSS (see bench/README.md).
  * `BENCH_PAGE_SIZE=N` lists N objects per request (default 500, as KUBE_LIST_PAGE_SIZE).
  * `BENCH_MEMORY_DETAIL=1` prints, per run, the maxima of the writer's memory figures and V8 heap spaces.
  * `BENCH_CPU_PROFILE=dir` writes a V8 CPU profile of each measured run of the writer into dir
@@ -37,6 +38,9 @@ const MB = 1_000_000;
 const MiB = 1024 * 1024;
 /** A worker lists with KUBE_LIST_PAGE_SIZE (default 500). */
 const PAGE_SIZE = Number(process.env.BENCH_PAGE_SIZE ?? 500);
+/** The young generation's bound of a worker-only process (the Dockerfile's CMD). */
+const WORKER_SEMI_SPACE_MB = '8';
+const semiSpaceMb = process.env.BENCH_SEMI_SPACE_MB ?? WORKER_SEMI_SPACE_MB;
 const self = fileURLToPath(import.meta.url);
 const run = promisify(execFile);
 
@@ -272,7 +276,7 @@ async function gzipLevels(archive: string, tarCzfBytes: number, objects: number)
 async function measureSize(count: number, dir: string): Promise<{ objects: number; peakRssMiB: number; ratio: number }> {
   const server = fork(self, ['serve', String(count)], { execArgv: ['--import', 'tsx'] });
   const [ready] = (await once(server, 'message')) as [ServerReady];
-  const semiSpace = process.env.BENCH_SEMI_SPACE_MB ? [`--max-semi-space-size=${process.env.BENCH_SEMI_SPACE_MB}`] : [];
+  const semiSpace = semiSpaceMb === '0' ? [] : [`--max-semi-space-size=${semiSpaceMb}`];
   const writerProcess = fork(self, ['archive', ready.kubeconfig], { execArgv: [...semiSpace, '--import', 'tsx'] });
   try {
     const [loaded] = (await once(writerProcess, 'message')) as [WriterReady];
@@ -318,7 +322,7 @@ async function main(count: number): Promise<void> {
     const faults = [
       process.env.BENCH_KUBE_500_EVERY ? `a 500 in every ${process.env.BENCH_KUBE_500_EVERY} list requests` : '',
       process.env.BENCH_KUBE_LATENCY_MS ? `${process.env.BENCH_KUBE_LATENCY_MS} ms latency per answer` : '',
-      process.env.BENCH_SEMI_SPACE_MB ? `writer with --max-semi-space-size=${process.env.BENCH_SEMI_SPACE_MB}` : '',
+      semiSpaceMb === '0' ? "writer with V8's default young generation" : `writer with --max-semi-space-size=${semiSpaceMb}${semiSpaceMb === WORKER_SEMI_SPACE_MB ? ' (as the Dockerfile runs a worker-only process)' : ''}`,
     ].filter(Boolean);
     const [load1] = os.loadavg();
     console.log(`page size ${PAGE_SIZE}${faults.length ? `, ${faults.join(', ')}` : ''}; load average ${load1?.toFixed(2)} on ${os.availableParallelism()} CPUs`);
