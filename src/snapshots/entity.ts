@@ -41,6 +41,8 @@ export const SnapshotSchema = defineEntity({
     { name: 'snapshot_project_status_idx', properties: ['projectId', 'status', 'finishedAt'] },
     // The verify job's order: never hashed first, then longest ago; stored archives only.
     { name: 'snapshot_verify_order_idx', properties: ['verifiedAt', 'finishedAt'], where: "status in ('COMPLETED', 'PARTIALLY_FAILED')" },
+    // The take slots' queue (jobs/take-slots.ts): SCHEDULED snapshots, oldest first.
+    { name: 'snapshot_scheduled_queue_idx', properties: ['scheduledAt'], where: "status = 'SCHEDULED'" },
   ],
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
