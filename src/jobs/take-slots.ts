@@ -6,7 +6,7 @@
  * by whichever worker's slot comes to it first. A `take-snapshot` job (an API's request, a
  * deferred retry) runs its snapshot in a free slot, or leaves it to the slots when none is free.
  *
- * Slots look for work when one frees, when woken (a due-finder batch committed, here or, by
+ * Slots look for work when one frees, when woken (a due-finder pass committed, here or, by
  * NOTIFY, elsewhere) and every `pollMs` meanwhile.
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
