@@ -325,8 +325,10 @@ describe('the console', { timeout: 90_000 }, () => {
     await signIn(page, consoleUrl, rig.admin);
     await page.getByRole('link', { name: 'restart', exact: true }).click();
     await page.getByText('No snapshots yet.').waitFor();
-    // The page's subscription is live once an event reaches it.
-    const first = await schedule(rig.app.orm, cluster.id, new Date(Date.UTC(2026, 0, 1)));
+    // The page's subscription is live once an event reaches it. Scheduled ahead, out of the
+    // running worker's reach (its take slots claim SCHEDULED snapshots that are due): this test moves them itself.
+    const day = 86_400_000;
+    const first = await schedule(rig.app.orm, cluster.id, new Date(Date.now() + day));
     await snapshotRow(page, first.name).waitFor();
 
     // Committed while vsnap is down: the page has never been told of them.
@@ -336,7 +338,7 @@ describe('the console', { timeout: 90_000 }, () => {
       await screenshot(page, '13-reconnecting');
       await move(rig.app.orm, first.id, 'IN_PROGRESS');
       await move(rig.app.orm, first.id, 'FAILED', 'failed while the console was away');
-      whileDown = (await schedule(rig.app.orm, cluster.id, new Date(Date.UTC(2026, 0, 2)))).name;
+      whileDown = (await schedule(rig.app.orm, cluster.id, new Date(Date.now() + 2 * day))).name;
     });
     await snapshotRow(page, whileDown!).waitFor({ timeout: 30_000 });
     await snapshotRow(page, first.name).locator('[data-status="FAILED"]').waitFor();

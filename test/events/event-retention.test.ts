@@ -9,7 +9,7 @@ import { ConfigError, loadConfig } from '../../src/config.ts';
 import { CursorExpiredError } from '../../src/errors.ts';
 import { assertResumable, eventLogHorizon, latestCursor, readEventsAfter } from '../../src/events/log.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { insertCluster, move, schedule } from '../support/snapshots.ts';
+import { insertCluster, scheduledThrough } from '../support/snapshots.ts';
 
 const DAY_MS = 86_400_000;
 const RETENTION_DAYS = 30;
@@ -40,12 +40,9 @@ async function date(snapshotId: string, ms: number): Promise<void> {
   await em().execute('update snapshot_event set at = ? where snapshot_id = ?', [new Date(Date.now() - ms), snapshotId], 'run');
 }
 
-/** A snapshot with three events: CREATED, IN_PROGRESS, FAILED. */
+/** A snapshot with three events: CREATED, IN_PROGRESS, FAILED (in one transaction: the app's worker never takes it). */
 async function snapshotWithHistory(clusterId: string, at: Date) {
-  const snapshot = await schedule(app.orm, clusterId, at);
-  await move(app.orm, snapshot.id, 'IN_PROGRESS');
-  await move(app.orm, snapshot.id, 'FAILED', 'gone');
-  return snapshot;
+  return scheduledThrough(app.orm, clusterId, at, ['IN_PROGRESS', 'FAILED'], 'gone');
 }
 
 const cursorsOf = async (snapshotId: string) => (await readEventsAfter(em(), 0n, 1000, { snapshotId })).map((event) => BigInt(event.id));

@@ -53,6 +53,26 @@ export async function schedule(
   });
 }
 
+/**
+ * A snapshot scheduled and moved through `statuses` in ONE transaction: a running worker's take
+ * slots, which claim every due SCHEDULED snapshot, never see it waiting. The last move carries `message`.
+ */
+export async function scheduledThrough(orm: MikroORM, clusterId: string, at: Date, statuses: SnapshotStatus[], message?: string): Promise<Snapshot> {
+  return orm.em.fork().transactional(async (tx) => {
+    const cluster = await tx.findOneOrFail(VirtualClusterSchema, { id: clusterId });
+    const snapshot = await scheduleSnapshot(tx, {
+      virtualCluster: cluster,
+      projectId: cluster.projectId,
+      name: snapshotObjectName(cluster.name, at),
+      trigger: 'SCHEDULE',
+      volumeSnapshotsEnabled: cluster.policy.volumeSnapshotsEnabled,
+      scheduledAt: at,
+    });
+    for (const [index, status] of statuses.entries()) await moveSnapshot(tx, snapshot, status, index === statuses.length - 1 ? message : undefined);
+    return snapshot;
+  });
+}
+
 /** One snapshot move in a transaction of its own. */
 export async function move(orm: MikroORM, snapshotId: string, to: SnapshotStatus, message?: string): Promise<SnapshotEvent> {
   return orm.em.fork().transactional(async (tx) => {
