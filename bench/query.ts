@@ -688,10 +688,66 @@ export async function main(): Promise<number> {
     const threadB = spentB.serverThreadCpuMs / Math.max(1, resultB.requests);
     console.log(`  server thread CPU per request: A ${fmt(threadA, 3)} ms, B ${fmt(threadB, 3)} ms; B/A = ${fmt(threadB / threadA, 3)}, the A/B to expect when the server thread is the bottleneck (the least sensitive to a busy machine)`);
 
+    // The stack's own floor for this page: the same answers, from memory, through graphql-yoga and
+    // graphql-js with nothing of vsnap (no token, no database, no authorization), the same load.
+    const pages = new Map<string, unknown>();
+    for (const id of seeded.clusterIds) pages.set(id, { snapshots: { edges: await ask(QUERY_A, { id }) } });
+    const floor = await startStackFloor(pages);
+    cleanups.push('close the stack floor', () => floor.close());
+    const floorSpec = { url: floor.url, token, concurrency };
+    await load.run({ ...floorSpec, bodies: bodiesA, seconds: warmupSeconds });
+    const { result: floorA, spent: floorSpentA } = await measureCpu(load, probe, () => load.run({ ...floorSpec, bodies: bodiesA, seconds: benchSeconds }));
+    await load.run({ ...floorSpec, bodies: bodiesB, seconds: warmupSeconds });
+    const { result: floorB, spent: floorSpentB } = await measureCpu(load, probe, () => load.run({ ...floorSpec, bodies: bodiesB, seconds: benchSeconds }));
+    console.log('');
+    console.log("the stack's floor: the same pages from memory through graphql-yoga alone (no token, no database, no authorization):");
+    console.log(describeLoad("A' the same page, from memory                              ", floorA));
+    console.log(describeCpu(floorA, floorSpentA));
+    console.log(describeLoad("B' { __typename }                                       ", floorB));
+    console.log(describeCpu(floorB, floorSpentB));
+    const floorThreadA = floorSpentA.serverThreadCpuMs / Math.max(1, floorA.requests);
+    const floorThreadB = floorSpentB.serverThreadCpuMs / Math.max(1, floorB.requests);
+    console.log(
+      `  A'/B' = ${fmt(floorA.rps / floorB.rps, 3)}; server thread CPU per request A' ${fmt(floorThreadA, 3)} ms, B' ${fmt(floorThreadB, 3)} ms (B'/A' ${fmt(floorThreadB / floorThreadA, 3)}); ` +
+        `vsnap's A costs ${fmt(threadA / floorThreadA, 2)}x the floor's A', its B ${fmt(threadB / floorThreadB, 2)}x B'`,
+    );
+
     console.log('');
     console.log(`summary: A/B ${fmt(ratio, 3)} ${ratioOk ? 'PASS' : 'BELOW GOAL'}; statements ${constant ? worst : `${Math.min(...allCounts)}..${worst}`} per request ${statementsOk ? 'PASS' : 'BELOW GOAL'}`);
     return 0;
   });
+}
+
+/**
+ * graphql-yoga on its own HTTP server, answering query A's shape from `pages` (cluster id → the
+ * page as vsnap answered it) with graphql-js' default resolvers: what this stack costs for the
+ * page before vsnap does anything.
+ */
+async function startStackFloor(pages: Map<string, unknown>): Promise<{ url: string; close(): Promise<void> }> {
+  const { createSchema, createYoga } = await import('graphql-yoga');
+  const yoga = createYoga({
+    schema: createSchema({
+      typeDefs: /* GraphQL */ `
+        type Query { virtualCluster(id: ID!): VirtualCluster }
+        type VirtualCluster { snapshots(first: Int): SnapshotConnection! }
+        type SnapshotConnection { edges: [SnapshotEdge!]! }
+        type SnapshotEdge { node: Snapshot! }
+        type Snapshot { id: ID! name: String! status: String! volumeSnapshots: [VolumeSnapshot!]! }
+        type VolumeSnapshot { phase: String! }
+      `,
+      resolvers: { Query: { virtualCluster: (_root: unknown, args: { id: string }) => pages.get(args.id) ?? null } },
+    }),
+    graphiql: false,
+    landingPage: false,
+    logging: false,
+  });
+  const server = http.createServer(yoga);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 runBench(import.meta.url, main, serveLoad);
