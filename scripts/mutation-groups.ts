@@ -31,6 +31,8 @@ export const GROUPS: Record<string, Group> = {
   admission: { mutate: ['src/kube/admission.ts'], tests: ['test/kube-reader/admission.test.ts'] },
   egress: { mutate: ['src/kube/egress.ts'], tests: ['test/kube-reader/egress.test.ts', 'test/kube-reader/connect.test.ts'] },
   'event-log': { mutate: ['src/events/log.ts', 'src/events/retention.ts'], tests: ['test/events/log.test.ts'] },
+  'request-size': { mutate: ['src/http/request-size.ts'], tests: ['test/security/http.test.ts'] },
+  'subscription-expiry': { mutate: ['src/http/subscription-expiry.ts'], tests: ['test/http/subscription-expiry-stream.test.ts', 'test/auth/subscription-expiry.test.ts'] },
 };
 
 /**
@@ -53,6 +55,22 @@ const SORT_TIE =
 const FORMATTER_CACHE = 'a cache: a formatter made anew for each call reads the same';
 
 export const EQUIVALENT: Equivalent[] = [
+  {
+    file: 'src/auth/tokens.ts',
+    mutator: 'BooleanLiteral',
+    original: 'false',
+    replacement: 'true',
+    line: "const key = crypto.subtle.importKey('raw', new Uint8Array(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);",
+    reason: 'whether the HS256 key could be exported: it never leaves the verifier, so nothing can try (kept non-extractable as hardening)',
+  },
+  {
+    file: 'src/auth/tokens.ts',
+    mutator: 'CallExpression',
+    original: 'key.catch(() => undefined);',
+    replacement: ';',
+    line: 'key.catch(() => undefined);',
+    reason: 'importKey rejects only for a key WebCrypto refuses, which a secret of bytes never is: the guard against an unobserved rejection has nothing to catch',
+  },
   {
     file: 'src/db/keyset.ts',
     mutator: 'BlockStatement',

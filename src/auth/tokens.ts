@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type webcrypto } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
@@ -16,7 +16,7 @@ export interface TokenVerifier {
 }
 
 /** An HS256 secret imported once (jose imports a raw secret anew on every verification), or a JWKS. */
-type Key = Promise<CryptoKey> | JWTVerifyGetKey;
+type Key = Promise<webcrypto.CryptoKey> | JWTVerifyGetKey;
 
 /** Verifies bearer JWTs: HS256 with a shared secret, or any JWKS-published key. */
 /** How callers' tokens are checked (read from the environment by config.ts). */
@@ -54,7 +54,7 @@ async function verifyWith(key: Key, token: string, options: Parameters<typeof jw
 }
 
 /** A verify-only HMAC SHA-256 key: jose also refuses it for any algorithm but HS256. */
-function hmacKey(secret: Uint8Array): Promise<CryptoKey> {
+function hmacKey(secret: Uint8Array): Promise<webcrypto.CryptoKey> {
   const key = crypto.subtle.importKey('raw', new Uint8Array(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
   // Awaited by each verification; unobserved until then.
   key.catch(() => undefined);

@@ -286,6 +286,9 @@ describe('request body size', () => {
     const answer = await rawPost({ headers: headers({ 'content-length': body.length }), body });
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toEqual({ data: { __typename: 'Query' } });
+    // Only a refused body ends its connection.
+    expect(answer.headers.connection).toBe('keep-alive');
+    expect(answer.closedByServer).toBe(false);
   });
 
   it('refuses a Content-Length of one byte over the limit with 413', async () => {
