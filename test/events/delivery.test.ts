@@ -16,6 +16,7 @@ import { LiveCursorsDocument, LiveEventsDocument, LiveSnapshotDocument } from '.
 import { waitFor } from '../server/helpers.ts';
 import { startTestApp, tokens, type TestApp } from '../support/app.ts';
 import { insertCluster, move, schedule } from '../support/snapshots.ts';
+import { ackedSocket, wsUrl } from '../support/ws-client.ts';
 import { logCursors, metric } from './metrics.ts';
 import { subscribeSse } from './sse.ts';
 
@@ -134,6 +135,48 @@ async function stalledSubscriber(variables: { virtualClusterId: string; since?: 
 }
 
 describe('a slow consumer', () => {
+  it(`over graphql-ws, a client that stops reading is ended with SLOW_CONSUMER on that operation once more than ${BUFFER} events wait; the connection stays usable`, async () => {
+    const cluster = await insertCluster(app.orm);
+    const snapshot = await completed(cluster.id);
+    const slowBefore = await metric(app.url, 'vsnap_slow_consumers_total', { transport: 'graphql-ws' });
+    const activeBefore = await metric(app.url, 'vsnap_subscriptions_active', { transport: 'graphql-ws' });
+    const socket = await ackedSocket(wsUrl(app.url), `Bearer ${admin}`);
+    socket.send({ id: 'events', type: 'subscribe', payload: { query: print(LiveEventsDocument), variables: { virtualClusterId: cluster.id } } });
+    await waitFor('the subscription to be registered', async () => (await metric(app.url, 'vsnap_subscriptions_active', { transport: 'graphql-ws' })) === activeBefore + 1);
+    // Reads nothing more: TCP pushes back on the server once the socket's buffers are full.
+    socket.socket.pause();
+
+    const message = 'x'.repeat(64 * 1024);
+    let committed = 0;
+    let mostBuffered = 0;
+    while ((await metric(app.url, 'vsnap_slow_consumers_total', { transport: 'graphql-ws' })) === slowBefore) {
+      expect(committed, 'events committed before the subscriber was ended').toBeLessThan(2_000);
+      await flap(snapshot, 2, message);
+      committed += 2;
+      mostBuffered = Math.max(mostBuffered, await metric(app.url, 'vsnap_subscription_buffered_events'));
+    }
+    await flap(snapshot, 20, message);
+    expect(mostBuffered).toBeLessThanOrEqual(BUFFER);
+    expect(await metric(app.url, 'vsnap_subscription_buffered_events')).toBe(0);
+    expect(await metric(app.url, 'vsnap_subscriptions_active', { transport: 'graphql-ws' })).toBe(activeBefore);
+
+    // Reading again: what was on its way, in cursor order, then the error and `complete`; the connection is still open.
+    socket.socket.resume();
+    await waitFor('complete', () => socket.received.some((m) => m.type === 'complete' && m.id === 'events'), 30_000);
+    type Result = { data: { snapshotEvents: { cursor: string } } | null; errors?: { extensions: { code: string } }[] };
+    const results = socket.received.filter((m) => m.type === 'next' && m.id === 'events').map((m) => m.payload as Result);
+    const failure = results.at(-1)!;
+    expect(failure.data).toBeNull();
+    expect(failure.errors?.map((error) => error.extensions.code)).toEqual(['SLOW_CONSUMER']);
+    const received = results.slice(0, -1).map((result) => result.data!.snapshotEvents.cursor);
+    const log = await logCursors(app.orm, { virtualClusterId: cluster.id }, 0);
+    const start = log.indexOf(received[0]!);
+    expect(received).toEqual(log.slice(start, start + received.length));
+    socket.send({ type: 'ping' });
+    await waitFor('a pong', () => socket.received.some((m) => m.type === 'pong'));
+    await socket.close();
+  });
+
   it(`is ended with SLOW_CONSUMER once more than ${BUFFER} events wait for it; the server never buffers more; it resumes with since`, async () => {
     const cluster = await insertCluster(app.orm);
     const snapshot = await completed(cluster.id);
