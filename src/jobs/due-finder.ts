@@ -84,7 +84,10 @@ export class DueFinder {
       logger: Logger;
       /** Told of the snapshots this process's passes committed (the worker's slots take them). */
       requestTakes: (snapshotIds: string[]) => Promise<void>;
-      /** Another process's due-finder committed snapshots (its NOTIFY). */
+      /**
+       * A due-finder pass committed snapshots: its NOTIFY, from any worker, this one's own
+       * included (requestTakes also tells this worker directly, in case its LISTEN is down).
+       */
       scheduledElsewhere?: () => void;
     },
     settings: Partial<DueFinderSettings> = {},
