@@ -20,6 +20,7 @@ import type { CatchUpMode } from '../clusters/entity.ts';
 import type { Logger } from '../logger.ts';
 import { snapshotObjectName } from '../snapshots/naming.ts';
 import { scheduleSnapshots, type NewScheduledSnapshot } from '../snapshots/transitions.ts';
+import { Rerun } from './rerun.ts';
 
 export interface DueFinderSettings {
   /** Clusters per transaction. */
@@ -71,8 +72,18 @@ export class DueFinder {
   /** Whether the LISTEN connection is down: said once when it goes, once when it is back. */
   private listenLost = false;
   private stopped = false;
-  private running: Promise<void> | undefined;
-  private again = false;
+  /** Passes, one at a time; then the timer is armed for the earliest next run. */
+  private readonly passes = new Rerun(
+    async () => {
+      if (this.stopped) return;
+      await this.pass().catch((error: unknown) => this.logger.error({ err: error }, 'due-finder pass failed; retried on the next wake'));
+    },
+    () =>
+      this.arm().catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'reading the next due tick failed; the due-finder looks again shortly');
+        this.armIn(this.settings.maxSleepMs);
+      }),
+  );
   /** Take requests of committed batches, one pass's after another's. */
   private takeRequests: Promise<void> = Promise.resolve();
   private readonly settings: DueFinderSettings;
@@ -115,7 +126,7 @@ export class DueFinder {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.reconnect);
-    await this.running;
+    await this.passes.current;
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
@@ -123,26 +134,7 @@ export class DueFinder {
 
   /** Runs a pass now (or right after the one running); resolves when it has run. */
   wake(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.pass();
-        } catch (error) {
-          this.logger.error({ err: error }, 'due-finder pass failed; retried on the next wake');
-        }
-      } while (this.again && !this.stopped);
-      await this.arm().catch((error: unknown) => {
-        this.logger.warn({ err: error }, 'reading the next due tick failed; the due-finder looks again shortly');
-        this.armIn(this.settings.maxSleepMs);
-      });
-    })().finally(() => (this.running = undefined));
-    return this.running;
+    return this.stopped ? Promise.resolve() : this.passes.run();
   }
 
   /** Every due cluster of this moment, batch by batch, until none is left that another worker has not locked. */

@@ -11,6 +11,7 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../logger.ts';
+import { Rerun } from './rerun.ts';
 
 export interface TakeSlotsDeps {
   orm: MikroORM;
@@ -27,8 +28,26 @@ export interface TakeSlotsDeps {
 export class TakeSlots {
   /** The takes in the slots, with their snapshots' ids (a slot never picks one being taken here). */
   private readonly taking = new Set<{ snapshotId: string; done: Promise<void> }>();
-  private filling: Promise<void> | undefined;
-  private again = false;
+  /** Fillings, one at a time; then the next poll is armed. */
+  private readonly filling = new Rerun(
+    async () => {
+      try {
+        await this.fill();
+        if (this.failing) this.deps.logger.info('the take slots read scheduled snapshots again');
+        this.failing = false;
+      } catch (error) {
+        // Once per outage, not once per poll.
+        if (!this.failing) this.deps.logger.error({ err: error }, 'looking for scheduled snapshots failed; the slots look again every poll');
+        this.failing = true;
+      }
+    },
+    () => {
+      if (this.closed) return;
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.wake(), this.deps.pollMs);
+      this.timer.unref();
+    },
+  );
   private closed = false;
   private failing = false;
   private timer: NodeJS.Timeout | undefined;
@@ -62,31 +81,7 @@ export class TakeSlots {
 
   /** Fills the free slots with the oldest SCHEDULED snapshots (or right after the filling under way). */
   wake(): void {
-    if (this.closed) return;
-    if (this.filling) {
-      this.again = true;
-      return;
-    }
-    this.filling = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.fill();
-          if (this.failing) this.deps.logger.info('the take slots read scheduled snapshots again');
-          this.failing = false;
-        } catch (error) {
-          // Once per outage, not once per poll.
-          if (!this.failing) this.deps.logger.error({ err: error }, 'looking for scheduled snapshots failed; the slots look again every poll');
-          this.failing = true;
-        }
-      } while (this.again && !this.closed);
-    })().finally(() => {
-      this.filling = undefined;
-      if (this.closed) return;
-      clearTimeout(this.timer);
-      this.timer = setTimeout(() => this.wake(), this.deps.pollMs);
-      this.timer.unref();
-    });
+    if (!this.closed) void this.filling.run();
   }
 
   private async fill(): Promise<void> {
