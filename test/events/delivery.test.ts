@@ -134,6 +134,27 @@ async function stalledSubscriber(variables: { virtualClusterId: string; since?: 
   };
 }
 
+/**
+ * Commits large events (they fill the socket's buffers quickly, then wait in the subscriber's
+ * buffer) until a subscriber of `transport` is ended as slow; then checks the server never held
+ * more than the buffer, dropped it, no longer serves it, and that more events cost it nothing.
+ */
+async function overflowUntilEnded(transport: string, snapshot: string, slowBefore: number, activeBefore: number): Promise<void> {
+  const message = 'x'.repeat(64 * 1024);
+  let committed = 0;
+  let mostBuffered = 0;
+  while ((await metric(app.url, 'vsnap_slow_consumers_total', { transport })) === slowBefore) {
+    expect(committed, 'events committed before the subscriber was ended').toBeLessThan(2_000);
+    await flap(snapshot, 2, message);
+    committed += 2;
+    mostBuffered = Math.max(mostBuffered, await metric(app.url, 'vsnap_subscription_buffered_events'));
+  }
+  await flap(snapshot, 20, message);
+  expect(mostBuffered).toBeLessThanOrEqual(BUFFER);
+  expect(await metric(app.url, 'vsnap_subscription_buffered_events')).toBe(0);
+  expect(await metric(app.url, 'vsnap_subscriptions_active', { transport })).toBe(activeBefore);
+}
+
 describe('a slow consumer', () => {
   it(`over graphql-ws, a client that stops reading is ended with SLOW_CONSUMER on that operation once more than ${BUFFER} events wait; the connection stays usable`, async () => {
     const cluster = await insertCluster(app.orm);
@@ -146,19 +167,7 @@ describe('a slow consumer', () => {
     // Reads nothing more: TCP pushes back on the server once the socket's buffers are full.
     socket.socket.pause();
 
-    const message = 'x'.repeat(64 * 1024);
-    let committed = 0;
-    let mostBuffered = 0;
-    while ((await metric(app.url, 'vsnap_slow_consumers_total', { transport: 'graphql-ws' })) === slowBefore) {
-      expect(committed, 'events committed before the subscriber was ended').toBeLessThan(2_000);
-      await flap(snapshot, 2, message);
-      committed += 2;
-      mostBuffered = Math.max(mostBuffered, await metric(app.url, 'vsnap_subscription_buffered_events'));
-    }
-    await flap(snapshot, 20, message);
-    expect(mostBuffered).toBeLessThanOrEqual(BUFFER);
-    expect(await metric(app.url, 'vsnap_subscription_buffered_events')).toBe(0);
-    expect(await metric(app.url, 'vsnap_subscriptions_active', { transport: 'graphql-ws' })).toBe(activeBefore);
+    await overflowUntilEnded('graphql-ws', snapshot, slowBefore, activeBefore);
 
     // Reading again: what was on its way, in cursor order, then the error and `complete`; the connection is still open.
     socket.socket.resume();
@@ -186,21 +195,7 @@ describe('a slow consumer', () => {
     expect(stalled.status).toBe(200);
     await waitFor('the subscription to be registered', async () => (await metric(app.url, 'vsnap_subscriptions_active', { transport: 'sse' })) === activeBefore + 1);
 
-    // Large events fill the socket's buffers quickly; then they wait in the subscriber's buffer.
-    const message = 'x'.repeat(64 * 1024);
-    let committed = 0;
-    let mostBuffered = 0;
-    while ((await metric(app.url, 'vsnap_slow_consumers_total', { transport: 'sse' })) === slowBefore) {
-      expect(committed, 'events committed before the subscriber was ended').toBeLessThan(2_000);
-      await flap(snapshot, 2, message);
-      committed += 2;
-      mostBuffered = Math.max(mostBuffered, await metric(app.url, 'vsnap_subscription_buffered_events'));
-    }
-    // Ended: its buffer dropped, no longer served, and more events cost it nothing.
-    await flap(snapshot, 20, message);
-    expect(mostBuffered).toBeLessThanOrEqual(BUFFER);
-    expect(await metric(app.url, 'vsnap_subscription_buffered_events')).toBe(0);
-    expect(await metric(app.url, 'vsnap_subscriptions_active', { transport: 'sse' })).toBe(activeBefore);
+    await overflowUntilEnded('sse', snapshot, slowBefore, activeBefore);
 
     // What was already on its way arrives, then the error, then `complete`.
     const messages = await stalled.readAll();
